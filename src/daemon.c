@@ -1,0 +1,60 @@
+/* Owns the daemon's start and stop sequence over the modules: control socket,
+ * vhost-user ports, workers. Stop undoes start in reverse order and removes
+ * every file the daemon created. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "control/rpc.h"
+#include "daemon.h"
+
+int vswd_start(struct vswd *d, char *err, size_t errlen)
+{
+	d->rpc = vsw_rpc_server_start(d->loop, d->cfg.control_socket, d->cfg.control_socket_mode,
+				      vsw_rpc_methods, d, err, errlen);
+	if (d->rpc == NULL)
+		return -1;
+	VSW_LOG(INFO, control, "control socket %s", d->cfg.control_socket);
+	return 0;
+}
+
+void vswd_stop(struct vswd *d)
+{
+	vsw_rpc_server_stop(d->rpc);
+	d->rpc = NULL;
+}
+
+void vswd_print_banner(const struct vswd *d, FILE *out)
+{
+	const struct vsw_config *cfg = &d->cfg;
+	fprintf(out, "vswd %s running (configuration %s), control socket %s\n", VSW_VERSION,
+		cfg->source, cfg->control_socket);
+	for (unsigned int i = 0; i < cfg->nports; i++) {
+		const struct vsw_cfg_port *p = &cfg->ports[i];
+		if (p->type != VSW_PORT_VHOST_USER)
+			continue;
+		fprintf(out, "port %s (network %s): vhost-user %s %s\n", p->name, p->network,
+			p->client ? "client, connecting to" : "server socket", p->path);
+	}
+	for (unsigned int i = 0; i < cfg->nports; i++) {
+		const struct vsw_cfg_port *p = &cfg->ports[i];
+		if (p->type != VSW_PORT_VHOST_USER)
+			continue;
+		char mq_netdev[32] = "", mq_dev[48] = "";
+		if (p->queues > 1) {
+			snprintf(mq_netdev, sizeof(mq_netdev), ",queues=%u", p->queues);
+			snprintf(mq_dev, sizeof(mq_dev), ",mq=on,vectors=%u", 2 * p->queues + 2);
+		}
+		fprintf(out,
+			"\nConnect a QEMU guest to port %s:\n"
+			"  qemu-system-x86_64 -machine q35,accel=kvm:tcg -m 1G \\\n"
+			"    -object memory-backend-memfd,id=mem0,size=1G,share=on -numa node,memdev=mem0 \\\n"
+			"    -chardev socket,id=chr0,path=%s%s \\\n"
+			"    -netdev vhost-user,id=net0,chardev=chr0%s \\\n"
+			"    -device virtio-net-pci,netdev=net0,mac=52:54:00:00:00:%02x%s \\\n"
+			"    -drive file=guest.qcow2,if=virtio\n",
+			p->name, p->path, p->client ? ",server=on,wait=off" : ",reconnect=1",
+			mq_netdev, (i + 1) & 0xff, mq_dev);
+	}
+}

@@ -1,0 +1,219 @@
+/* vswd entry point: command line, configuration, single-instance lock, EAL,
+ * then the control thread's event loop until SIGINT/SIGTERM or a shutdown
+ * request; on the way out everything it created is removed again. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_version.h>
+#include <rte_lcore.h>
+
+#include "common/eal_args.h"
+#include "common/evloop.h"
+#include "common/log.h"
+#include "common/runlock.h"
+#include "control/config.h"
+#include "daemon.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: vswd [-c FILE] [--check] [--log-level LEVEL] [-- EAL args]\n"
+		"\n"
+		"vsw virtual switch daemon: serves vhost-user sockets for QEMU guests and\n"
+		"switches their traffic in bridge, NAT and host-only networks.\n"
+		"\n"
+		"  -c, --config FILE    YAML configuration (default: the built-in one, a\n"
+		"                       host-only network with two vhost-user sockets)\n"
+		"      --check          validate the configuration, print what would run,\n"
+		"                       exit 0 if it is valid and 1 if not\n"
+		"  -l, --log-level L    error, warning, notice, info or debug (overrides\n"
+		"                       log_level in the configuration)\n"
+		"  -h, --help           this text\n"
+		"  -V, --version        print the version\n"
+		"  -- ARGS              further arguments for DPDK's EAL\n");
+}
+
+static void print_config(FILE *out, const struct vsw_config *cfg,
+			 const struct vsw_eal_args *eal)
+{
+	fprintf(out, "configuration: %s\n", cfg->source);
+	fprintf(out, "worker cores:");
+	for (unsigned int i = 0; i < cfg->ncores; i++)
+		fprintf(out, " %u", cfg->cores[i]);
+	fprintf(out, "\nhugepage memory: %u MiB\nrun directory: %s\ncontrol socket: %s\n"
+		     "log level: %s\n",
+		cfg->memory_mb, cfg->run_dir, cfg->control_socket,
+		vsw_log_level_name(cfg->log_level));
+	for (unsigned int n = 0; n < cfg->nnetworks; n++) {
+		const struct vsw_cfg_network *net = &cfg->networks[n];
+		fprintf(out, "network %s: %s", net->name, vsw_net_mode_name(net->mode));
+		if (net->mode == VSW_NET_HOST_ONLY)
+			fprintf(out, ", host interface %s", net->interface);
+		if (net->mode == VSW_NET_NAT)
+			fprintf(out, ", uplink %s", net->uplink);
+		fprintf(out, ", MAC aging %u s, table size %u\n", net->mac_aging_s,
+			net->mac_table_size);
+		for (unsigned int i = 0; i < cfg->nports; i++) {
+			const struct vsw_cfg_port *p = &cfg->ports[i];
+			if (strcmp(p->network, net->name) != 0)
+				continue;
+			if (p->type == VSW_PORT_VHOST_USER)
+				fprintf(out, "  port %s: vhost-user %s %s, %u queue pair%s, mtu %u\n",
+					p->name, p->client ? "client of" : "server on", p->path,
+					p->queues, p->queues > 1 ? "s" : "", p->mtu);
+			else
+				fprintf(out, "  port %s: ethdev %s, %u rx / %u tx queues, mtu %u\n",
+					p->name, p->devargs, p->rx_queues, p->tx_queues, p->mtu);
+		}
+	}
+	if (eal != NULL) {
+		fprintf(out, "EAL arguments:");
+		for (int i = 1; i < eal->argc; i++)
+			fprintf(out, " %s", eal->argv[i]);
+		fprintf(out, "\n");
+	}
+}
+
+static void on_signal(int fd, uint32_t events, void *arg)
+{
+	struct vswd *d = arg;
+	struct signalfd_siginfo si;
+	(void)events;
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		VSW_LOG(NOTICE, main, "signal %u received, shutting down", si.ssi_signo);
+		d->stop = true;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'C' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *config_file = NULL, *log_level = NULL;
+	bool check = false;
+	int opt;
+	while ((opt = getopt_long(argc, argv, "c:l:hV", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			config_file = optarg;
+			break;
+		case 'C':
+			check = true;
+			break;
+		case 'l':
+			log_level = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("vswd %s (DPDK %s)\n", VSW_VERSION, rte_version());
+			return 0;
+		default:
+			usage(stderr);
+			return 1;
+		}
+	}
+	if (log_level != NULL && vsw_log_level_from_name(log_level) < 0) {
+		fprintf(stderr,
+			"vswd: --log-level: '%s' is not a log level (allowed: error, warning, "
+			"notice, info, debug, or 1-8)\n",
+			log_level);
+		return 1;
+	}
+
+	static struct vswd d;
+	struct vsw_config_error cerr;
+	int rc = config_file ? vsw_config_load_file(&d.cfg, config_file, NULL, &cerr)
+			     : vsw_config_load_default(&d.cfg, NULL, &cerr);
+	if (rc < 0) {
+		fprintf(stderr, "vswd: %s\n", cerr.msg);
+		return 1;
+	}
+	if (log_level != NULL)
+		d.cfg.log_level = vsw_log_level_from_name(log_level);
+
+	struct vsw_eal_args eal;
+	char err[1024];
+	if (vsw_eal_args_build(&eal, &d.cfg, argc - optind, argv + optind, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vswd: %s\n", err);
+		return 1;
+	}
+	if (check) {
+		print_config(stdout, &d.cfg, &eal);
+		printf("configuration is valid\n");
+		return 0;
+	}
+
+	if (vsw_runlock_acquire(&d.lock, d.cfg.run_dir, d.cfg.control_socket, err,
+				sizeof(err)) < 0) {
+		fprintf(stderr, "vswd: %s\n", err);
+		return 1;
+	}
+
+	/* Block the stop signals before EAL starts its threads, so they inherit
+	 * the mask and the signals reach only our signalfd. */
+	sigset_t stop_set;
+	sigemptyset(&stop_set);
+	sigaddset(&stop_set, SIGINT);
+	sigaddset(&stop_set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop_set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	rte_log_set_level_pattern("vsw.*", (uint32_t)d.cfg.log_level);
+	if (rte_eal_init(eal.argc, eal.argv) < 0) {
+		fprintf(stderr,
+			"vswd: DPDK EAL initialisation failed (%s). If hugepages are missing, "
+			"reserve them (make run does: echo 1024 > /proc/sys/vm/nr_hugepages) or "
+			"pass '-- --no-huge'.\n",
+			rte_strerror(rte_errno));
+		vsw_runlock_release(&d.lock);
+		return 1;
+	}
+	/* EAL's --log-level may have touched ours; the configuration wins. */
+	rte_log_set_level_pattern("vsw.*", (uint32_t)d.cfg.log_level);
+
+	int exit_code = 0;
+	d.loop = vsw_evloop_create();
+	d.sigfd = signalfd(-1, &stop_set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (d.loop == NULL || d.sigfd < 0 || vsw_ev_add(d.loop, d.sigfd, EPOLLIN, on_signal, &d) < 0) {
+		VSW_LOG(ERR, main, "cannot set up the event loop: %s", strerror(errno));
+		exit_code = 1;
+	} else if (vswd_start(&d, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vswd: %s\n", err);
+		exit_code = 1;
+	} else {
+		vswd_print_banner(&d, stdout);
+		fflush(stdout);
+		while (!d.stop) {
+			int n = vsw_evloop_run_once(d.loop, 1000);
+			if (n < 0) {
+				VSW_LOG(ERR, main, "event loop failed: %s", strerror(-n));
+				exit_code = 1;
+				break;
+			}
+		}
+	}
+	vswd_stop(&d);
+	if (d.sigfd >= 0)
+		close(d.sigfd);
+	vsw_evloop_destroy(d.loop);
+	rte_eal_cleanup();
+	vsw_runlock_release(&d.lock);
+	VSW_LOG(NOTICE, main, "stopped");
+	return exit_code;
+}
