@@ -88,6 +88,9 @@ int vsw_eal_args_build(struct vsw_eal_args *a, const struct vsw_config *cfg, int
 	rc |= add(a, "-m");
 	rc |= add(a, "%u", cfg->memory_mb);
 	rc |= add(a, "--log-level=lib.*:%s", cfg->log_level >= (int)RTE_LOG_DEBUG ? "info" : "warning");
+	/* EAL warns about absent 1 GiB pages on every start; only errors matter. */
+	if (cfg->log_level < (int)RTE_LOG_DEBUG)
+		rc |= add(a, "--log-level=lib.eal:error");
 	bool pci = false;
 	for (unsigned int i = 0; i < cfg->nports; i++) {
 		const struct vsw_cfg_port *p = &cfg->ports[i];

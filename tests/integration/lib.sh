@@ -1,0 +1,87 @@
+# Shared helpers for integration tests: start/stop vswd and peers by pid,
+# temporary run directories, assertions, and a cleanup trap that leaves no
+# process, socket, netns or hugepage file behind even when a test fails.
+# Source it; then call the helpers. Exit 77 means "skipped, with a reason".
+set -euo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+VSW_BUILD=${VSW_BUILD:-$TOP/build}
+VSWD=$VSW_BUILD/src/vswd
+VSWCTL=$VSW_BUILD/tools/vswctl
+TESTPMD=${TESTPMD:-dpdk-testpmd}
+T=$(mktemp -d /tmp/vsw-it.XXXXXX)
+_PIDS=()
+_NETNS=()
+_CLEANUPS=()
+
+log() { echo "[$(date +%T)] $*"; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "SKIP: $*"; exit 77; }
+
+# track_pid PID: stopped (TERM, then KILL) at exit if still running.
+track_pid() { _PIDS+=("$1"); }
+on_exit() { _CLEANUPS+=("$1"); }
+
+stop_pid() { # stop_pid PID [seconds]: TERM, wait, KILL; returns its exit status
+	local pid=$1 secs=${2:-10} i
+	kill -TERM "$pid" 2>/dev/null || true
+	for ((i = 0; i < secs * 10; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null
+}
+
+_cleanup() {
+	local rc=$? c p
+	set +e
+	for c in "${_CLEANUPS[@]}"; do eval "$c"; done
+	for p in "${_PIDS[@]}"; do
+		kill -0 "$p" 2>/dev/null && stop_pid "$p" 5 >/dev/null 2>&1
+	done
+	for n in "${_NETNS[@]}"; do ip netns del "$n" 2>/dev/null; done
+	if [[ $rc -ne 0 && $rc -ne 77 ]]; then
+		for f in "$T"/*.log; do
+			[[ -f "$f" ]] && { echo "--- $f (tail)"; tail -n 30 "$f"; }
+		done
+	fi
+	rm -rf "$T"
+	exit $rc
+}
+trap _cleanup EXIT
+trap 'exit 130' INT TERM
+
+# wait_for DESCRIPTION SECONDS COMMAND...: polls until COMMAND succeeds.
+wait_for() {
+	local what=$1 secs=$2 i
+	shift 2
+	for ((i = 0; i < secs * 10; i++)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	fail "timed out after ${secs}s waiting for $what"
+}
+
+# A config file with its own run dir under $T. Usage: write_config NAME <<EOF ... EOF
+# The text may use @RUN@ for the run directory.
+write_config() {
+	local name=$1 run=$T/run-$1
+	sed "s|@RUN@|$run|g" >"$T/$name.yaml"
+	echo "$T/$name.yaml"
+}
+
+# start_vswd NAME CONFIG [extra args]: starts vswd in the background; sets VSWD_PID.
+start_vswd() {
+	local name=$1 cfg=$2
+	shift 2
+	"$VSWD" -c "$cfg" "$@" >"$T/$name.log" 2>&1 &
+	VSWD_PID=$!
+	track_pid "$VSWD_PID"
+}
+
+assert_eq() { [[ "$1" == "$2" ]] || fail "${3:-values differ}: expected '$2', got '$1'"; }
+assert_contains() { grep -qF -- "$2" <<<"$1" || fail "${3:-output} does not contain '$2': $1"; }
+
+# A worker core that exists here: the last CPU.
+LAST_CPU=$(($(nproc) - 1))
