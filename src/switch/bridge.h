@@ -1,0 +1,43 @@
+/* The learning bridge's per-burst forwarding: classify a burst received on
+ * one port (VLAN, learn sources, look up destinations), append each packet
+ * to per-destination batches (flooding by reference count), then transmit
+ * each batch once. Used by the workers; unit-tested on its own. */
+#ifndef VSW_BRIDGE_H
+#define VSW_BRIDGE_H
+
+#include <stdint.h>
+
+#include "switch/network.h"
+#include "switch/port.h"
+
+struct vsw_tx_batch {
+	uint16_t n;
+	struct rte_mbuf *pkts[VSW_BURST];
+};
+
+/* One worker's forwarding state; lives as long as the worker. */
+struct vsw_fwd_ctx {
+	struct vsw_port *const *ports;  /* the switch's port table (RCU) */
+	unsigned int cidx;              /* counter slot: the worker's index */
+	uint16_t txq;                   /* the worker's preferred tx queue */
+	uint64_t now;                   /* seconds, for MAC aging */
+	uint16_t ntouched;
+	uint16_t touched[VSW_MAX_PORTS];
+	struct vsw_tx_batch batches[VSW_MAX_PORTS];
+};
+
+/* Forwards n packets received on in (all of them are consumed). */
+void vsw_bridge_input(struct vsw_fwd_ctx *c, struct vsw_port *in, struct rte_mbuf **pkts,
+		      uint16_t n);
+/* Sends every batch filled since the last flush. */
+void vsw_bridge_flush(struct vsw_fwd_ctx *c);
+
+/* May port p carry VLAN vlan (0: untagged), and does it need a tag for it? */
+static inline bool vsw_port_has_vlan(const struct vsw_port *p, uint16_t vlan)
+{
+	if (p->cfg.ntrunk)
+		return vlan == 0 || (p->trunk_bitmap[vlan / 64] >> (vlan % 64) & 1);
+	return p->cfg.vlan == vlan;
+}
+
+#endif

@@ -1,0 +1,313 @@
+/* Owns the switch's shared state and every change to it while workers run:
+ * ports come and go, networks' member lists and workers' poll lists are
+ * replaced by copy-publish-synchronize-free (RCU), never locked. */
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "common/eal_args.h"
+#include "common/log.h"
+#include "switch/switch.h"
+#include "switch/worker.h"
+
+/* Enough for every ring of a few dozen ports plus in-flight bursts; 2^n-1
+ * is the mempool's most efficient size. */
+#define POOL_MBUFS (64u * 1024 - 1)
+#define POOL_CACHE 256
+
+static bool slot_used[VSW_MAX_PORTS];
+
+uint64_t vsw_switch_now(void)
+{
+	return rte_rdtsc() / rte_get_tsc_hz();
+}
+
+void vsw_switch_sync(struct vsw_switch *sw)
+{
+	if (sw->running)
+		rte_rcu_qsbr_synchronize(sw->qsbr, RTE_QSBR_THRID_INVALID);
+}
+
+int vsw_switch_init(struct vsw_switch *sw, const struct vsw_config *cfg, char *err, size_t errlen)
+{
+	memset(sw, 0, sizeof(*sw));
+	memset(slot_used, 0, sizeof(slot_used));
+	sw->nworkers = cfg->ncores;
+	sw->pool = rte_pktmbuf_pool_create("vsw_mbufs", POOL_MBUFS, POOL_CACHE, 0,
+					   RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	if (sw->pool == NULL) {
+		snprintf(err, errlen,
+			 "cannot create the packet pool (%u mbufs): %s; raise 'memory' in the "
+			 "configuration or reserve more hugepages",
+			 POOL_MBUFS, rte_strerror(rte_errno));
+		return -1;
+	}
+	size_t qsz = rte_rcu_qsbr_get_memsize(sw->nworkers);
+	sw->qsbr = rte_zmalloc("vsw_qsbr", qsz, RTE_CACHE_LINE_SIZE);
+	if (sw->qsbr == NULL || rte_rcu_qsbr_init(sw->qsbr, sw->nworkers) != 0) {
+		snprintf(err, errlen, "cannot set up RCU for %u workers", sw->nworkers);
+		return -1;
+	}
+	for (unsigned int i = 0; i < cfg->nnetworks; i++) {
+		struct vsw_network *net = rte_zmalloc("vsw_net", sizeof(*net), 0);
+		if (net == NULL) {
+			snprintf(err, errlen, "out of memory for network %s", cfg->networks[i].name);
+			return -1;
+		}
+		net->id = (uint16_t)i;
+		net->cfg = cfg->networks[i];
+		net->members = rte_zmalloc("vsw_members", sizeof(*net->members), 0);
+		net->fdb = vsw_fdb_create(net->cfg.name, net->cfg.mac_table_size, sw->qsbr);
+		sw->nets[i] = net;
+		if (net->members == NULL || net->fdb == NULL) {
+			snprintf(err, errlen, "cannot create the MAC table of network %s: %s",
+				 net->cfg.name, rte_strerror(rte_errno));
+			return -1;
+		}
+	}
+	for (unsigned int i = 0; i < sw->nworkers; i++) {
+		struct vsw_worker *w = &sw->workers[i];
+		w->index = i;
+		w->lcore = vsw_worker_lcore(i);
+		w->cpu = cfg->cores[i];
+		w->sw = sw;
+		w->polls = rte_zmalloc("vsw_polls", sizeof(*w->polls), 0);
+		w->fwd = rte_zmalloc("vsw_fwd", sizeof(*w->fwd), RTE_CACHE_LINE_SIZE);
+		if (w->polls == NULL || w->fwd == NULL) {
+			snprintf(err, errlen, "out of memory for worker %u", i);
+			return -1;
+		}
+		w->fwd->ports = sw->ports;
+		w->fwd->cidx = i;
+		w->fwd->txq = (uint16_t)i;
+		if (!rte_lcore_is_enabled(w->lcore)) {
+			snprintf(err, errlen, "lcore %u for core %u is not enabled in the EAL", w->lcore,
+				 w->cpu);
+			return -1;
+		}
+	}
+	for (unsigned int i = 0; i < sw->nworkers; i++) {
+		if (rte_eal_remote_launch(vsw_worker_main, &sw->workers[i], sw->workers[i].lcore) != 0) {
+			snprintf(err, errlen, "cannot launch worker on core %u", sw->workers[i].cpu);
+			sw->stop = true;
+			rte_eal_mp_wait_lcore();
+			return -1;
+		}
+	}
+	sw->running = true;
+	return 0;
+}
+
+struct vsw_network *vsw_switch_find_network(struct vsw_switch *sw, const char *name)
+{
+	for (unsigned int i = 0; i < VSW_MAX_NETWORKS; i++)
+		if (sw->nets[i] != NULL && strcmp(sw->nets[i]->cfg.name, name) == 0)
+			return sw->nets[i];
+	return NULL;
+}
+
+struct vsw_port *vsw_switch_find_port(struct vsw_switch *sw, const char *name)
+{
+	for (unsigned int i = 0; i < VSW_MAX_PORTS; i++)
+		if (sw->ports[i] != NULL && strcmp(sw->ports[i]->name, name) == 0)
+			return sw->ports[i];
+	return NULL;
+}
+
+struct vsw_port *vsw_switch_port_alloc(struct vsw_switch *sw, const struct vsw_cfg_port *cfg,
+				       char *err, size_t errlen)
+{
+	struct vsw_network *net = vsw_switch_find_network(sw, cfg->network);
+	if (net == NULL) {
+		snprintf(err, errlen, "port %s: no network named '%s'", cfg->name, cfg->network);
+		return NULL;
+	}
+	int id = -1;
+	for (int i = 0; i < VSW_MAX_PORTS && id < 0; i++)
+		if (!slot_used[i])
+			id = i;
+	if (id < 0) {
+		snprintf(err, errlen, "port %s: the switch has %d ports already", cfg->name,
+			 VSW_MAX_PORTS);
+		return NULL;
+	}
+	struct vsw_port *p = rte_zmalloc("vsw_port", sizeof(*p), RTE_CACHE_LINE_SIZE);
+	if (p == NULL) {
+		snprintf(err, errlen, "port %s: out of memory", cfg->name);
+		return NULL;
+	}
+	slot_used[id] = true;
+	p->id = (uint16_t)id;
+	p->net = net;
+	p->cfg = *cfg;
+	snprintf(p->name, sizeof(p->name), "%s", cfg->name);
+	for (unsigned int i = 0; i < cfg->ntrunk; i++)
+		p->trunk_bitmap[cfg->trunk[i] / 64] |= 1ull << (cfg->trunk[i] % 64);
+	for (unsigned int q = 0; q < VSW_MAX_QUEUE_PAIRS; q++)
+		rte_spinlock_init(&p->txq_lock[q]);
+	return p;
+}
+
+static uint16_t rx_queue_count(const struct vsw_port *p)
+{
+	return p->cfg.type == VSW_PORT_ETHDEV ? p->cfg.rx_queues : p->cfg.queues;
+}
+
+/* Replaces *slot with a copy changed by fn, publishes it, waits for the
+ * workers, frees the old one. */
+static void publish_polls(struct vsw_switch *sw, struct vsw_worker *w, struct vsw_poll_list *next)
+{
+	struct vsw_poll_list *old = w->polls;
+	__atomic_store_n(&w->polls, next, __ATOMIC_RELEASE);
+	vsw_switch_sync(sw);
+	rte_free(old);
+}
+
+static void publish_members(struct vsw_switch *sw, struct vsw_network *net,
+			    struct vsw_members *next)
+{
+	struct vsw_members *old = net->members;
+	__atomic_store_n(&net->members, next, __ATOMIC_RELEASE);
+	vsw_switch_sync(sw);
+	rte_free(old);
+}
+
+static struct vsw_worker *pick_worker(struct vsw_switch *sw, const struct vsw_port *p,
+				      const uint16_t *extra)
+{
+	struct vsw_worker *best = NULL;
+	for (unsigned int i = 0; i < sw->nworkers; i++) {
+		struct vsw_worker *w = &sw->workers[i];
+		if (p->cfg.core >= 0 && w->cpu == (unsigned int)p->cfg.core)
+			return w;
+		if (best == NULL || w->polls->n + extra[i] < best->polls->n + extra[best->index])
+			best = w;
+	}
+	return best;
+}
+
+void vsw_switch_port_attach(struct vsw_switch *sw, struct vsw_port *p)
+{
+	p->tx_shared = sw->nworkers > 1 &&
+		       (p->cfg.type == VSW_PORT_VHOST_USER || p->ops->nb_tx_queues(p) < sw->nworkers);
+	__atomic_store_n(&sw->ports[p->id], p, __ATOMIC_RELEASE);
+
+	struct vsw_members *m = rte_malloc("vsw_members", sizeof(*m), 0);
+	if (m != NULL) {
+		*m = *p->net->members;
+		m->ports[m->n++] = p->id;
+		publish_members(sw, p->net, m);
+	}
+
+	uint16_t extra[VSW_MAX_WORKERS] = { 0 };
+	struct vsw_poll_list *next[VSW_MAX_WORKERS] = { NULL };
+	for (uint16_t q = 0; q < rx_queue_count(p); q++) {
+		struct vsw_worker *w = pick_worker(sw, p, extra);
+		if (next[w->index] == NULL) {
+			next[w->index] = rte_malloc("vsw_polls", sizeof(struct vsw_poll_list), 0);
+			if (next[w->index] == NULL)
+				continue;
+			*next[w->index] = *w->polls;
+		}
+		struct vsw_poll_list *pl = next[w->index];
+		if (pl->n < VSW_MAX_POLLS)
+			pl->polls[pl->n++] = (struct vsw_poll){ .port = p->id, .queue = q };
+		extra[w->index]++;
+		VSW_LOG(INFO, switch, "port %s: rx queue %u polled by worker %u (core %u)", p->name,
+			q, w->index, w->cpu);
+	}
+	for (unsigned int i = 0; i < sw->nworkers; i++)
+		if (next[i] != NULL)
+			publish_polls(sw, &sw->workers[i], next[i]);
+}
+
+void vsw_switch_port_remove(struct vsw_switch *sw, struct vsw_port *p)
+{
+	for (unsigned int i = 0; i < sw->nworkers; i++) {
+		struct vsw_worker *w = &sw->workers[i];
+		struct vsw_poll_list *pl = rte_malloc("vsw_polls", sizeof(*pl), 0);
+		if (pl == NULL)
+			continue; /* the NULL port slot below still hides it */
+		pl->n = 0;
+		for (uint16_t j = 0; j < w->polls->n; j++)
+			if (w->polls->polls[j].port != p->id)
+				pl->polls[pl->n++] = w->polls->polls[j];
+		publish_polls(sw, w, pl);
+	}
+	struct vsw_members *m = rte_malloc("vsw_members", sizeof(*m), 0);
+	if (m != NULL) {
+		m->n = 0;
+		for (uint16_t j = 0; j < p->net->members->n; j++)
+			if (p->net->members->ports[j] != p->id)
+				m->ports[m->n++] = p->net->members->ports[j];
+		publish_members(sw, p->net, m);
+	}
+	__atomic_store_n(&sw->ports[p->id], NULL, __ATOMIC_RELEASE);
+	vsw_switch_sync(sw);
+	vsw_fdb_flush(p->net->fdb, p->id, true);
+	if (p->ops && p->ops->destroy)
+		p->ops->destroy(p);
+	slot_used[p->id] = false;
+	rte_free(p);
+}
+
+void vsw_switch_tick(struct vsw_switch *sw)
+{
+	uint64_t now = vsw_switch_now();
+	for (unsigned int i = 0; i < VSW_MAX_NETWORKS; i++) {
+		struct vsw_network *net = sw->nets[i];
+		if (net == NULL)
+			continue;
+		unsigned int n = vsw_fdb_age(net->fdb, now, net->cfg.mac_aging_s);
+		if (n)
+			VSW_LOG(DEBUG, switch, "network %s: %u MAC entries aged out", net->cfg.name, n);
+	}
+}
+
+void vsw_port_counters_sum(const struct vsw_port *p, struct vsw_port_counters *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	for (unsigned int w = 0; w <= VSW_MAX_WORKERS; w++) {
+		const struct vsw_port_counters *c = &p->counters[w];
+		sum->rx_packets += c->rx_packets;
+		sum->rx_bytes += c->rx_bytes;
+		sum->tx_packets += c->tx_packets;
+		sum->tx_bytes += c->tx_bytes;
+		for (int r = 0; r < VSW_DROP__MAX; r++)
+			sum->drops[r] += c->drops[r];
+	}
+}
+
+void vsw_switch_fini(struct vsw_switch *sw)
+{
+	if (sw->running) {
+		for (unsigned int i = 0; i < VSW_MAX_PORTS; i++)
+			if (sw->ports[i] != NULL)
+				vsw_switch_port_remove(sw, sw->ports[i]);
+		__atomic_store_n(&sw->stop, true, __ATOMIC_RELEASE);
+		rte_eal_mp_wait_lcore();
+		sw->running = false;
+	}
+	for (unsigned int i = 0; i < VSW_MAX_NETWORKS; i++) {
+		if (sw->nets[i] == NULL)
+			continue;
+		vsw_fdb_free(sw->nets[i]->fdb);
+		rte_free(sw->nets[i]->members);
+		rte_free(sw->nets[i]);
+		sw->nets[i] = NULL;
+	}
+	for (unsigned int i = 0; i < sw->nworkers; i++) {
+		rte_free(sw->workers[i].polls);
+		rte_free(sw->workers[i].fwd);
+	}
+	rte_free(sw->qsbr);
+	rte_mempool_free(sw->pool);
+	sw->pool = NULL;
+	sw->qsbr = NULL;
+}

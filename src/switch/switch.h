@@ -1,0 +1,81 @@
+/* The switch: its networks, its port table, the worker lcores and the RCU
+ * state that lets the control thread change all of these while workers
+ * forward. Only the control thread calls these functions. */
+#ifndef VSW_SWITCH_H
+#define VSW_SWITCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mempool.h>
+#include <rte_rcu_qsbr.h>
+
+#include "control/config.h"
+#include "switch/bridge.h"
+#include "switch/network.h"
+#include "switch/port.h"
+
+#define VSW_MAX_POLLS 512
+
+struct vsw_poll {
+	uint16_t port;
+	uint16_t queue;
+};
+
+/* What one worker polls; replaced as a whole (RCU) when assignments change. */
+struct vsw_poll_list {
+	uint16_t n;
+	struct vsw_poll polls[VSW_MAX_POLLS];
+};
+
+struct vsw_worker_stats {
+	uint64_t busy_cycles, idle_cycles;
+	uint64_t packets;     /* received and processed */
+	uint64_t iterations;
+} __rte_cache_aligned;
+
+struct vsw_worker {
+	unsigned int index, lcore, cpu;
+	struct vsw_poll_list *polls; /* RCU-published */
+	struct vsw_worker_stats stats;
+	struct vsw_fwd_ctx *fwd;
+	struct vsw_switch *sw;
+};
+
+struct vsw_switch {
+	unsigned int nworkers;
+	struct vsw_worker workers[VSW_MAX_WORKERS];
+	struct rte_rcu_qsbr *qsbr;
+	struct rte_mempool *pool;
+	struct vsw_port *ports[VSW_MAX_PORTS];
+	struct vsw_network *nets[VSW_MAX_NETWORKS];
+	volatile bool stop;
+	bool running;
+};
+
+/* Creates the packet pool, the RCU variable and the networks of cfg, and
+ * launches one worker per configured core. */
+int vsw_switch_init(struct vsw_switch *sw, const struct vsw_config *cfg, char *err, size_t errlen);
+/* Stops the workers and frees everything, ports included. */
+void vsw_switch_fini(struct vsw_switch *sw);
+
+struct vsw_network *vsw_switch_find_network(struct vsw_switch *sw, const char *name);
+struct vsw_port *vsw_switch_find_port(struct vsw_switch *sw, const char *name);
+/* Allocates a port slot (not yet visible to workers) for the given config. */
+struct vsw_port *vsw_switch_port_alloc(struct vsw_switch *sw, const struct vsw_cfg_port *cfg,
+				       char *err, size_t errlen);
+/* Makes a port whose ops/priv are set visible: member of its network,
+ * its rx queues spread over the workers. */
+void vsw_switch_port_attach(struct vsw_switch *sw, struct vsw_port *p);
+/* Removes a port: no worker sees it when this returns; then destroys it. */
+void vsw_switch_port_remove(struct vsw_switch *sw, struct vsw_port *p);
+/* Waits until every worker has passed a quiescent point: after it, nothing
+ * unpublished before the call is still in use by a worker. */
+void vsw_switch_sync(struct vsw_switch *sw);
+/* Periodic work of the control thread (MAC aging); call about once a second. */
+void vsw_switch_tick(struct vsw_switch *sw);
+/* Sums a port's counters over workers. */
+void vsw_port_counters_sum(const struct vsw_port *p, struct vsw_port_counters *sum);
+uint64_t vsw_switch_now(void);
+
+#endif
