@@ -1,0 +1,403 @@
+/* Unit tests of the MAC table and the bridge's forwarding decision, on fake
+ * ports that record what they are given: learning, known unicast, flooding
+ * sets (never back out of the ingress port, never into another network),
+ * moves, aging on a fake clock, static entries, table limit, VLAN access and
+ * trunk ports, MTU. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <rte_eal.h>
+#include <rte_ether.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "switch/bridge.h"
+#include "switch/fdb.h"
+
+#define NPORTS 6
+#define CAP 256
+
+struct fake {
+	uint16_t n;
+	struct rte_mbuf *got[CAP];
+};
+
+static struct rte_mempool *pool;
+static struct vsw_port *ports[VSW_MAX_PORTS];
+static struct fake fakes[NPORTS];
+static struct vsw_network net_a, net_b;
+static struct vsw_fwd_ctx *ctx;
+
+static uint16_t fake_tx(struct vsw_port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n,
+			enum vsw_drop_reason *why)
+{
+	(void)q;
+	(void)why;
+	struct fake *f = p->priv;
+	for (uint16_t i = 0; i < n; i++)
+		f->got[f->n++] = pkts[i];
+	return n;
+}
+
+static uint16_t one_queue(const struct vsw_port *p)
+{
+	(void)p;
+	return 1;
+}
+
+static const struct vsw_port_ops fake_ops = {
+	.tx_burst = fake_tx, .nb_rx_queues = one_queue, .nb_tx_queues = one_queue,
+};
+
+static const struct rte_ether_addr mac_of[] = {
+	{ { 0x52, 0x54, 0, 0, 0, 0xa0 } }, { { 0x52, 0x54, 0, 0, 0, 0xa1 } },
+	{ { 0x52, 0x54, 0, 0, 0, 0xa2 } }, { { 0x52, 0x54, 0, 0, 0, 0xa3 } },
+	{ { 0x52, 0x54, 0, 0, 0, 0xa4 } }, { { 0x52, 0x54, 0, 0, 0, 0xa5 } },
+};
+static const struct rte_ether_addr bcast = { { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
+static const struct rte_ether_addr mcast = { { 0x01, 0x00, 0x5e, 0, 0, 1 } };
+static const struct rte_ether_addr unknown = { { 0x52, 0x54, 0, 0, 0, 0xee } };
+
+static struct rte_mbuf *frame(const struct rte_ether_addr *src, const struct rte_ether_addr *dst,
+			      uint16_t vid, uint16_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	assert_non_null(m);
+	char *d = rte_pktmbuf_append(m, len);
+	assert_non_null(d);
+	memset(d, 0x5a, len);
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)d;
+	eth->src_addr = *src;
+	eth->dst_addr = *dst;
+	if (vid) {
+		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN);
+		struct rte_vlan_hdr *vh = (struct rte_vlan_hdr *)(eth + 1);
+		vh->vlan_tci = rte_cpu_to_be_16(vid);
+		vh->eth_proto = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	} else {
+		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	}
+	return m;
+}
+
+static void send1(int in, struct rte_mbuf *m)
+{
+	vsw_bridge_input(ctx, ports[in], &m, 1);
+	vsw_bridge_flush(ctx);
+}
+
+/* Which fake ports received something since the last reset, as a bitmask. */
+static unsigned int receivers(void)
+{
+	unsigned int mask = 0;
+	for (int i = 0; i < NPORTS; i++)
+		if (fakes[i].n)
+			mask |= 1u << i;
+	return mask;
+}
+
+static void reset_rx(void)
+{
+	for (int i = 0; i < NPORTS; i++) {
+		for (uint16_t j = 0; j < fakes[i].n; j++)
+			rte_pktmbuf_free(fakes[i].got[j]);
+		fakes[i].n = 0;
+	}
+}
+
+static uint16_t got_vid(int port, int idx)
+{
+	const struct rte_ether_hdr *eth =
+		rte_pktmbuf_mtod(fakes[port].got[idx], const struct rte_ether_hdr *);
+	if (eth->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN))
+		return 0;
+	return rte_be_to_cpu_16(((const struct rte_vlan_hdr *)(eth + 1))->vlan_tci) & 0xfff;
+}
+
+static void set_members(struct vsw_network *net, const int *ids, int n)
+{
+	net->members->n = 0;
+	for (int i = 0; i < n; i++)
+		net->members->ports[net->members->n++] = (uint16_t)ids[i];
+}
+
+/* Ports 0-3 in network A, 4-5 in network B; all untagged, MTU 1500. */
+static int setup(void **state)
+{
+	(void)state;
+	net_a.fdb = vsw_fdb_create("a", 16, NULL);
+	net_b.fdb = vsw_fdb_create("b", 64, NULL);
+	net_a.members = rte_zmalloc(NULL, sizeof(struct vsw_members), 0);
+	net_b.members = rte_zmalloc(NULL, sizeof(struct vsw_members), 0);
+	ctx = rte_zmalloc(NULL, sizeof(*ctx), 0);
+	assert_non_null(net_a.fdb);
+	assert_non_null(ctx);
+	for (int i = 0; i < NPORTS; i++) {
+		struct vsw_port *p = rte_zmalloc(NULL, sizeof(*p), 0);
+		p->id = (uint16_t)i;
+		p->ops = &fake_ops;
+		p->priv = &fakes[i];
+		p->cfg.mtu = 1500;
+		p->net = i < 4 ? &net_a : &net_b;
+		snprintf(p->name, sizeof(p->name), "p%d", i);
+		ports[i] = p;
+	}
+	set_members(&net_a, (int[]){ 0, 1, 2, 3 }, 4);
+	set_members(&net_b, (int[]){ 4, 5 }, 2);
+	ctx->ports = ports;
+	ctx->now = 1000;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	reset_rx();
+	for (int i = 0; i < NPORTS; i++) {
+		rte_free(ports[i]);
+		ports[i] = NULL;
+	}
+	vsw_fdb_free(net_a.fdb);
+	vsw_fdb_free(net_b.fdb);
+	rte_free(net_a.members);
+	rte_free(net_b.members);
+	rte_free(ctx);
+	return 0;
+}
+
+static void test_unknown_unicast_floods_within_network(void **state)
+{
+	(void)state;
+	send1(0, frame(&mac_of[0], &unknown, 0, 64));
+	assert_int_equal(receivers(), 0x0e); /* 1, 2, 3: not back to 0, not into B */
+	assert_int_equal(ports[0]->counters[0].rx_packets, 1);
+	assert_int_equal(ports[1]->counters[0].tx_packets, 1);
+	assert_int_equal(ports[1]->counters[0].tx_bytes, 64);
+	reset_rx();
+	send1(4, frame(&mac_of[4], &bcast, 0, 64));
+	assert_int_equal(receivers(), 0x20);
+	reset_rx();
+	send1(1, frame(&mac_of[1], &mcast, 0, 64));
+	assert_int_equal(receivers(), 0x0d);
+	/* The flood shares one mbuf: every copy carries the same bytes. */
+	assert_ptr_equal(fakes[0].got[0], fakes[2].got[0]);
+	assert_int_equal(rte_mbuf_refcnt_read(fakes[0].got[0]), 3);
+}
+
+static void test_learned_unicast_goes_to_one_port(void **state)
+{
+	(void)state;
+	send1(2, frame(&mac_of[2], &bcast, 0, 64)); /* learn mac 2 on port 2 */
+	reset_rx();
+	for (int i = 0; i < 5; i++)
+		send1(0, frame(&mac_of[0], &mac_of[2], 0, 100));
+	assert_int_equal(receivers(), 0x04);
+	assert_int_equal(fakes[2].n, 5);
+	assert_int_equal(ports[2]->counters[0].tx_bytes, 500); /* its own broadcast never came back */
+	assert_int_equal(vsw_fdb_lookup(net_a.fdb, &mac_of[0], 0), 0);
+	/* A MAC known in A is unknown in B: networks are isolated. */
+	assert_int_equal(vsw_fdb_lookup(net_b.fdb, &mac_of[2], 0), VSW_FDB_NONE);
+	reset_rx();
+	send1(4, frame(&mac_of[4], &mac_of[2], 0, 64));
+	assert_int_equal(receivers(), 0x20);
+}
+
+static void test_not_back_out_of_ingress(void **state)
+{
+	(void)state;
+	send1(1, frame(&mac_of[1], &bcast, 0, 64));
+	reset_rx();
+	send1(1, frame(&mac_of[3], &mac_of[1], 0, 64));
+	assert_int_equal(receivers(), 0);
+	assert_int_equal(ports[1]->counters[0].drops[VSW_DROP_NO_DEST], 1);
+}
+
+static void test_mac_move(void **state)
+{
+	(void)state;
+	send1(1, frame(&mac_of[5], &bcast, 0, 64));
+	send1(3, frame(&mac_of[5], &bcast, 0, 64)); /* the VM moved to port 3 */
+	reset_rx();
+	send1(0, frame(&mac_of[0], &mac_of[5], 0, 64));
+	assert_int_equal(receivers(), 0x08);
+	struct vsw_fdb_stats st;
+	vsw_fdb_get_stats(net_a.fdb, &st);
+	assert_int_equal(st.moves, 1);
+}
+
+static void test_aging_with_fake_clock(void **state)
+{
+	(void)state;
+	ctx->now = 100;
+	send1(1, frame(&mac_of[1], &bcast, 0, 64));
+	assert_int_equal(vsw_fdb_age(net_a.fdb, 399, 300), 0);
+	assert_int_equal(vsw_fdb_lookup(net_a.fdb, &mac_of[1], 0), 1);
+	ctx->now = 350; /* seen again: refreshed */
+	send1(1, frame(&mac_of[1], &bcast, 0, 64));
+	assert_int_equal(vsw_fdb_age(net_a.fdb, 600, 300), 0);
+	assert_int_equal(vsw_fdb_age(net_a.fdb, 650, 300), 1);
+	assert_int_equal(vsw_fdb_lookup(net_a.fdb, &mac_of[1], 0), VSW_FDB_NONE);
+	reset_rx();
+	send1(0, frame(&mac_of[0], &mac_of[1], 0, 64));
+	assert_int_equal(receivers(), 0x0e); /* unknown again: flooded */
+}
+
+static void test_static_entry_does_not_move_or_age(void **state)
+{
+	(void)state;
+	assert_int_equal(vsw_fdb_add_static(net_a.fdb, &mac_of[2], 0, 2), 0);
+	send1(3, frame(&mac_of[2], &bcast, 0, 64)); /* spoofed elsewhere */
+	assert_int_equal(vsw_fdb_lookup(net_a.fdb, &mac_of[2], 0), 2);
+	assert_int_equal(vsw_fdb_age(net_a.fdb, 1u << 30, 300), 0);
+	assert_int_equal(vsw_fdb_lookup(net_a.fdb, &mac_of[2], 0), 2);
+}
+
+static void test_table_limit(void **state)
+{
+	(void)state;
+	/* Network A's table holds 16. */
+	for (int i = 0; i < 20; i++) {
+		struct rte_ether_addr src = { { 0x52, 0x54, 0, 1, 0, (uint8_t)i } };
+		send1(1, frame(&src, &unknown, 0, 64));
+	}
+	assert_int_equal(vsw_fdb_count(net_a.fdb), 16);
+	struct vsw_fdb_stats st;
+	vsw_fdb_get_stats(net_a.fdb, &st);
+	assert_int_equal(st.overflows, 4);
+	assert_int_equal(ports[1]->counters[0].drops[VSW_DROP_TABLE_FULL], 4);
+	assert_int_equal(fakes[0].n, 20); /* still forwarded */
+	assert_int_equal(vsw_fdb_flush(net_a.fdb, 1, false), 16);
+	assert_int_equal(vsw_fdb_count(net_a.fdb), 0);
+}
+
+static void vlan_ports(void)
+{
+	ports[0]->cfg.vlan = 10;
+	ports[1]->cfg.vlan = 20;
+	ports[2]->cfg.ntrunk = 2;
+	ports[2]->cfg.trunk[0] = 10;
+	ports[2]->cfg.trunk[1] = 20;
+	ports[2]->trunk_bitmap[0] = (1ull << 10) | (1ull << 20);
+	/* port 3 stays untagged (VLAN 0) */
+}
+
+static void test_vlan_access_and_trunk(void **state)
+{
+	(void)state;
+	vlan_ports();
+	send1(0, frame(&mac_of[0], &bcast, 0, 64));
+	assert_int_equal(receivers(), 0x04); /* only the trunk carries VLAN 10 */
+	assert_int_equal(got_vid(2, 0), 10);
+	assert_int_equal(fakes[2].got[0]->pkt_len, 68);
+	reset_rx();
+	send1(2, frame(&mac_of[2], &bcast, 20, 68));
+	assert_int_equal(receivers(), 0x02);
+	assert_int_equal(got_vid(1, 0), 0); /* untagged on the access port */
+	assert_int_equal(fakes[1].got[0]->pkt_len, 64);
+	reset_rx();
+	/* Known unicast from the trunk into VLAN 10 reaches port 0 untagged. */
+	send1(2, frame(&mac_of[2], &mac_of[0], 10, 68));
+	assert_int_equal(receivers(), 0x01);
+	assert_int_equal(got_vid(0, 0), 0);
+	reset_rx();
+	/* The same MAC on another VLAN is another entry. */
+	assert_int_equal(vsw_fdb_lookup(net_a.fdb, &mac_of[0], 10), 0);
+	assert_int_equal(vsw_fdb_lookup(net_a.fdb, &mac_of[0], 20), VSW_FDB_NONE);
+	/* Untagged port 3 and VLAN ports do not see each other. */
+	send1(3, frame(&mac_of[3], &bcast, 0, 64));
+	assert_int_equal(receivers(), 0x04); /* the trunk's native (untagged) domain */
+	assert_int_equal(got_vid(2, 0), 0);
+	reset_rx();
+	/* A tagged frame on an access port, and a VLAN the trunk lacks: dropped. */
+	send1(0, frame(&mac_of[0], &bcast, 10, 68));
+	send1(2, frame(&mac_of[2], &bcast, 30, 68));
+	assert_int_equal(receivers(), 0);
+	assert_int_equal(ports[0]->counters[0].drops[VSW_DROP_BAD_PACKET], 1);
+	assert_int_equal(ports[2]->counters[0].drops[VSW_DROP_BAD_PACKET], 1);
+}
+
+static void test_flood_to_trunk_copies_before_tagging(void **state)
+{
+	(void)state;
+	vlan_ports();
+	ports[3]->cfg.vlan = 10;
+	send1(0, frame(&mac_of[0], &bcast, 0, 64));
+	assert_int_equal(receivers(), 0x0c);
+	assert_int_equal(got_vid(2, 0), 10);
+	assert_int_equal(got_vid(3, 0), 0); /* the access port's copy has no tag */
+	assert_int_equal(fakes[3].got[0]->pkt_len, 64);
+}
+
+static void test_mtu_and_runts(void **state)
+{
+	(void)state;
+	ports[2]->cfg.mtu = 1500;
+	ports[3]->cfg.mtu = 9000;
+	send1(0, frame(&mac_of[0], &bcast, 0, 1514));
+	assert_int_equal(receivers(), 0x0e);
+	reset_rx();
+	struct rte_mbuf *big = frame(&mac_of[0], &bcast, 0, 1515);
+	send1(0, big);
+	assert_int_equal(receivers(), 0x08); /* only the jumbo port takes it */
+	assert_int_equal(ports[1]->counters[0].drops[VSW_DROP_MTU], 1);
+	assert_int_equal(ports[2]->counters[0].drops[VSW_DROP_MTU], 1);
+	reset_rx();
+	struct rte_mbuf *runt = rte_pktmbuf_alloc(pool);
+	rte_pktmbuf_append(runt, 10);
+	send1(0, runt);
+	assert_int_equal(ports[0]->counters[0].drops[VSW_DROP_BAD_PACKET], 1);
+	/* A multicast source address is not a sender: dropped, not learned. */
+	send1(0, frame(&mcast, &bcast, 0, 64));
+	assert_int_equal(ports[0]->counters[0].drops[VSW_DROP_BAD_PACKET], 2);
+	assert_int_equal(receivers(), 0);
+}
+
+static void test_mbufs_all_returned(void **state)
+{
+	(void)state;
+	unsigned int before = rte_mempool_avail_count(pool);
+	vlan_ports();
+	for (int i = 0; i < 50; i++) {
+		struct rte_mbuf *burst[4] = {
+			frame(&mac_of[0], &bcast, 0, 64), frame(&mac_of[2], &bcast, 20, 68),
+			frame(&mac_of[3], &unknown, 0, 64), frame(&mac_of[0], &bcast, 99, 68),
+		};
+		vsw_bridge_input(ctx, ports[i % 2 ? 2 : 0], burst, 4);
+		vsw_bridge_flush(ctx);
+		reset_rx();
+	}
+	assert_int_equal(rte_mempool_avail_count(pool), before);
+}
+
+int main(void)
+{
+	char *args[] = { "test_bridge", "--no-huge", "--no-pci", "-m", "128", "--no-shconf",
+			 "--no-telemetry", "--log-level=*:error", "--file-prefix=vsw-ut-bridge",
+			 "-l", "0" };
+	if (rte_eal_init(sizeof(args) / sizeof(args[0]), args) < 0)
+		return 1;
+	pool = rte_pktmbuf_pool_create("ut", 4095, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	if (pool == NULL)
+		return 1;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_unknown_unicast_floods_within_network, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_learned_unicast_goes_to_one_port, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_not_back_out_of_ingress, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mac_move, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_aging_with_fake_clock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_static_entry_does_not_move_or_age, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_table_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vlan_access_and_trunk, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flood_to_trunk_copies_before_tagging, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mtu_and_runts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mbufs_all_returned, setup, teardown),
+	};
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	rte_mempool_free(pool);
+	rte_eal_cleanup();
+	return rc;
+}
