@@ -9,8 +9,22 @@
 #include "control/rpc.h"
 #include "daemon.h"
 
+static void on_tick(void *arg)
+{
+	struct vswd *d = arg;
+	vsw_switch_tick(&d->sw);
+	d->tick_timer = vsw_ev_timer_add(d->loop, 1000, on_tick, d);
+}
+
 int vswd_start(struct vswd *d, char *err, size_t errlen)
 {
+	if (vsw_switch_init(&d->sw, &d->cfg, err, errlen) < 0)
+		return -1;
+	d->sw_up = true;
+	for (unsigned int i = 0; i < d->cfg.nports; i++)
+		if (vswd_port_create(d, &d->cfg.ports[i], err, errlen) < 0)
+			return -1;
+	d->tick_timer = vsw_ev_timer_add(d->loop, 1000, on_tick, d);
 	d->rpc = vsw_rpc_server_start(d->loop, d->cfg.control_socket, d->cfg.control_socket_mode,
 				      vsw_rpc_methods, d, err, errlen);
 	if (d->rpc == NULL)
@@ -23,6 +37,11 @@ void vswd_stop(struct vswd *d)
 {
 	vsw_rpc_server_stop(d->rpc);
 	d->rpc = NULL;
+	if (d->tick_timer)
+		vsw_ev_timer_cancel(d->loop, d->tick_timer);
+	if (d->sw_up)
+		vsw_switch_fini(&d->sw);
+	d->sw_up = false;
 }
 
 void vswd_print_banner(const struct vswd *d, FILE *out)

@@ -10,15 +10,29 @@
 #include "common/runlock.h"
 #include "control/config.h"
 #include "control/rpc.h"
+#include "switch/switch.h"
 
 struct vswd {
 	struct vsw_config cfg;
+	/* The CPUs vswd may use, read before EAL pins the control thread, for
+	 * validating configuration changes at run time. */
+	cpu_set_t cpus;
 	struct vsw_runlock lock;
 	struct vsw_evloop *loop;
 	int sigfd;
 	volatile bool stop;
 	struct vsw_rpc_server *rpc;
+	struct vsw_switch sw;
+	bool sw_up;
+	uint64_t tick_timer;
+	/* port.clear-stats: counters are reported relative to these. */
+	struct vsw_port_counters stats_base[VSW_MAX_PORTS];
 };
+
+/* Creates the configured port cfg and attaches it to the switch. */
+int vswd_port_create(struct vswd *d, const struct vsw_cfg_port *cfg, char *err, size_t errlen);
+/* Adds what the port's type knows (connection state, features) to port.show. */
+void vswd_port_info(const struct vsw_port *p, json_t *out);
 
 /* The control socket's methods (rpc_methods.c); ctx is the struct vswd. */
 extern const struct vsw_rpc_method vsw_rpc_methods[];

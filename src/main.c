@@ -138,6 +138,8 @@ int main(int argc, char **argv)
 
 	static struct vswd d;
 	struct vsw_config_error cerr;
+	CPU_ZERO(&d.cpus);
+	sched_getaffinity(0, sizeof(d.cpus), &d.cpus);
 	int rc = config_file ? vsw_config_load_file(&d.cfg, config_file, NULL, &cerr)
 			     : vsw_config_load_default(&d.cfg, NULL, &cerr);
 	if (rc < 0) {

@@ -1,25 +1,169 @@
 /* Owns the control socket's method table: what operators and vswctl can ask
- * the running daemon. Each method validates its params itself. */
+ * the running daemon. Each method checks its params itself; changes go
+ * through the same validation as the configuration file, by loading the
+ * running configuration with the change applied. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_version.h>
 
 #include "common/log.h"
 #include "daemon.h"
 
+static json_t *fail(struct vsw_rpc_error *e, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static json_t *fail(struct vsw_rpc_error *e, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	e->code = code;
+	return NULL;
+}
+
+/* Params must be among allowed (NULL-terminated); unknown ones are errors,
+ * so that a typo is not silently ignored. */
+static bool check_params(json_t *params, const char *const *allowed, struct vsw_rpc_error *e)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach(params, key, v) {
+		bool ok = false;
+		for (int i = 0; allowed[i] != NULL; i++)
+			ok |= strcmp(key, allowed[i]) == 0;
+		if (!ok) {
+			char hint[256] = "";
+			for (int i = 0; allowed[i] != NULL; i++) {
+				strncat(hint, i ? ", " : "", sizeof(hint) - strlen(hint) - 1);
+				strncat(hint, allowed[i], sizeof(hint) - strlen(hint) - 1);
+			}
+			fail(e, VSW_RPC_INVALID_PARAMS, "unknown parameter '%s' (allowed: %s)", key,
+			     hint[0] ? hint : "none");
+			return false;
+		}
+	}
+	return true;
+}
+
+static const char *str_param(json_t *params, const char *key, bool required,
+			     struct vsw_rpc_error *e)
+{
+	json_t *v = json_object_get(params, key);
+	if (v == NULL) {
+		if (required)
+			fail(e, VSW_RPC_INVALID_PARAMS, "missing parameter '%s'", key);
+		return NULL;
+	}
+	if (!json_is_string(v)) {
+		fail(e, VSW_RPC_INVALID_PARAMS, "parameter '%s' must be a string", key);
+		return NULL;
+	}
+	return json_string_value(v);
+}
+
+static void port_names(const struct vswd *d, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	for (unsigned int i = 0; i < d->cfg.nports; i++) {
+		strncat(buf, i ? ", " : "", size - strlen(buf) - 1);
+		strncat(buf, d->cfg.ports[i].name, size - strlen(buf) - 1);
+	}
+	if (buf[0] == '\0')
+		snprintf(buf, size, "none");
+}
+
+static void network_names(const struct vswd *d, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	for (unsigned int i = 0; i < d->cfg.nnetworks; i++) {
+		strncat(buf, i ? ", " : "", size - strlen(buf) - 1);
+		strncat(buf, d->cfg.networks[i].name, size - strlen(buf) - 1);
+	}
+	if (buf[0] == '\0')
+		snprintf(buf, size, "none");
+}
+
+static struct vsw_port *port_param(struct vswd *d, json_t *params, struct vsw_rpc_error *e)
+{
+	const char *name = str_param(params, "name", true, e);
+	if (name == NULL)
+		return NULL;
+	struct vsw_port *p = vsw_switch_find_port(&d->sw, name);
+	if (p == NULL) {
+		char names[1024];
+		port_names(d, names, sizeof(names));
+		fail(e, VSW_RPC_FAILED, "no port named %s; ports are: %s", name, names);
+	}
+	return p;
+}
+
+static struct vsw_network *network_param(struct vswd *d, json_t *params, const char *key,
+					 struct vsw_rpc_error *e)
+{
+	const char *name = str_param(params, key, true, e);
+	if (name == NULL)
+		return NULL;
+	struct vsw_network *n = vsw_switch_find_network(&d->sw, name);
+	if (n == NULL) {
+		char names[1024];
+		network_names(d, names, sizeof(names));
+		fail(e, VSW_RPC_FAILED, "no network named %s; networks are: %s", name, names);
+	}
+	return n;
+}
+
+static const char *const drop_names[VSW_DROP__MAX] = {
+	[VSW_DROP_NO_BUF] = "no_buffers",   [VSW_DROP_DEST_FULL] = "destination_full",
+	[VSW_DROP_MTU] = "mtu_exceeded",    [VSW_DROP_TABLE_FULL] = "mac_table_full",
+	[VSW_DROP_BAD_PACKET] = "bad_packet", [VSW_DROP_NO_DEST] = "no_destination",
+};
+
+/* Counters as the operator sees them: since the last clear-stats. */
+static void port_counters(const struct vswd *d, const struct vsw_port *p,
+			  struct vsw_port_counters *c)
+{
+	vsw_port_counters_sum(p, c);
+	const struct vsw_port_counters *base = &d->stats_base[p->id];
+	c->rx_packets -= base->rx_packets;
+	c->rx_bytes -= base->rx_bytes;
+	c->tx_packets -= base->tx_packets;
+	c->tx_bytes -= base->tx_bytes;
+	for (int r = 0; r < VSW_DROP__MAX; r++)
+		c->drops[r] -= base->drops[r];
+}
+
+static json_t *counters_json(const struct vsw_port_counters *c)
+{
+	json_t *drops = json_object();
+	uint64_t total = 0;
+	for (int r = 0; r < VSW_DROP__MAX; r++) {
+		json_object_set_new(drops, drop_names[r], json_integer((json_int_t)c->drops[r]));
+		total += c->drops[r];
+	}
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:o}", "rx_packets", (json_int_t)c->rx_packets,
+			 "rx_bytes", (json_int_t)c->rx_bytes, "tx_packets",
+			 (json_int_t)c->tx_packets, "tx_bytes", (json_int_t)c->tx_bytes, "drops",
+			 (json_int_t)total, "drops_by_reason", drops);
+}
+
 static json_t *m_version(void *ctx, json_t *params, struct vsw_rpc_error *e)
 {
 	(void)ctx;
-	(void)params;
-	(void)e;
+	if (!check_params(params, (const char *const[]){ NULL }, e))
+		return NULL;
 	return json_pack("{s:s, s:s}", "vsw", VSW_VERSION, "dpdk", rte_version());
 }
 
 static json_t *m_shutdown(void *ctx, json_t *params, struct vsw_rpc_error *e)
 {
 	struct vswd *d = ctx;
-	(void)params;
-	(void)e;
+	if (!check_params(params, (const char *const[]){ NULL }, e))
+		return NULL;
 	VSW_LOG(NOTICE, control, "shutdown requested on the control socket");
 	d->stop = true;
 	return json_true();
@@ -36,9 +180,453 @@ static json_t *m_help(void *ctx, json_t *params, struct vsw_rpc_error *e)
 	return r;
 }
 
+static json_t *m_config_dump(void *ctx, json_t *params, struct vsw_rpc_error *e)
+{
+	struct vswd *d = ctx;
+	if (!check_params(params, (const char *const[]){ NULL }, e))
+		return NULL;
+	char *text = vsw_config_dump_yaml(&d->cfg);
+	if (text == NULL)
+		return fail(e, VSW_RPC_INTERNAL_ERROR, "out of memory");
+	json_t *r = json_pack("{s:s}", "yaml", text);
+	free(text);
+	return r;
+}
+
+static json_t *m_network_list(void *ctx, json_t *params, struct vsw_rpc_error *e)
+{
+	struct vswd *d = ctx;
+	if (!check_params(params, (const char *const[]){ NULL }, e))
+		return NULL;
+	json_t *r = json_array();
+	for (unsigned int i = 0; i < d->cfg.nnetworks; i++) {
+		struct vsw_network *n = vsw_switch_find_network(&d->sw, d->cfg.networks[i].name);
+		if (n == NULL)
+			continue;
+		json_array_append_new(r, json_pack("{s:s, s:s, s:i, s:I}", "name", n->cfg.name,
+						   "mode", vsw_net_mode_name(n->cfg.mode), "ports",
+						   n->members->n, "macs",
+						   (json_int_t)vsw_fdb_count(n->fdb)));
+	}
+	return r;
+}
+
+static json_t *m_network_show(void *ctx, json_t *params, struct vsw_rpc_error *e)
+{
+	struct vswd *d = ctx;
+	if (!check_params(params, (const char *const[]){ "name", NULL }, e))
+		return NULL;
+	struct vsw_network *n = network_param(d, params, "name", e);
+	if (n == NULL)
+		return NULL;
+	json_t *ports = json_array();
+	for (uint16_t i = 0; i < n->members->n; i++) {
+		struct vsw_port *p = d->sw.ports[n->members->ports[i]];
+		if (p != NULL)
+			json_array_append_new(ports, json_string(p->name));
+	}
+	struct vsw_fdb_stats st;
+	vsw_fdb_get_stats(n->fdb, &st);
+	json_t *r = json_pack("{s:s, s:s, s:i, s:i, s:o, s:{s:I, s:I, s:I, s:I, s:I}}", "name",
+			      n->cfg.name, "mode", vsw_net_mode_name(n->cfg.mode), "mac_aging",
+			      (int)n->cfg.mac_aging_s, "mac_table_size", (int)n->cfg.mac_table_size,
+			      "ports", ports, "mac_table", "entries",
+			      (json_int_t)vsw_fdb_count(n->fdb), "learned", (json_int_t)st.learned,
+			      "moves", (json_int_t)st.moves, "overflows", (json_int_t)st.overflows,
+			      "aged", (json_int_t)st.aged);
+	if (n->cfg.mode == VSW_NET_HOST_ONLY)
+		json_object_set_new(r, "interface", json_string(n->cfg.interface));
+	return r;
+}
+
+/* Loads the running configuration with one more network or port, through
+ * the file parser, so the same rules and messages apply. On success *out
+ * holds the new configuration. */
+static bool config_with(struct vswd *d, const char *section, json_t *item,
+			struct vsw_config *out, struct vsw_rpc_error *e)
+{
+	char *js = json_dumps(item, 0);
+	bool is_net = strcmp(section, "networks") == 0;
+	char *text = js ? vsw_config_dump_yaml_with(&d->cfg, is_net ? js : NULL, is_net ? NULL : js)
+			: NULL;
+	free(js);
+	if (text == NULL) {
+		fail(e, VSW_RPC_INTERNAL_ERROR, "out of memory");
+		return false;
+	}
+	struct vsw_config_error err;
+	const struct vsw_config_env env = { .cpus = &d->cpus };
+	int rc = vsw_config_parse(out, text, strlen(text), "request", &env, &err);
+	free(text);
+	if (rc < 0) {
+		/* Drop "request:line:col: " and the list index: they point into
+		 * text the operator never saw. */
+		const char *msg = err.msg;
+		for (int colons = 0; colons < 3 && strchr(msg, ':'); colons++)
+			msg = strchr(msg, ':') + 1;
+		while (*msg == ' ')
+			msg++;
+		const char *dot = strchr(msg, ']');
+		if (strncmp(msg, section, strlen(section)) == 0 && dot != NULL)
+			msg = dot[1] == '.' ? dot + 2 : dot[1] == ':' ? dot + 3 : dot + 1;
+		fail(e, VSW_RPC_INVALID_PARAMS, "%s", msg);
+		return false;
+	}
+	snprintf(out->source, sizeof(out->source), "%s", d->cfg.source);
+	return true;
+}
+
+static json_t *m_network_add(void *ctx, json_t *params, struct vsw_rpc_error *e)
+{
+	struct vswd *d = ctx;
+	static struct vsw_config next;
+	if (!config_with(d, "networks", params, &next, e))
+		return NULL;
+	const struct vsw_cfg_network *nc = &next.networks[next.nnetworks - 1];
+	char err[512];
+	if (vsw_switch_network_add(&d->sw, nc, err, sizeof(err)) == NULL)
+		return fail(e, VSW_RPC_FAILED, "%s", err);
+	d->cfg.networks[d->cfg.nnetworks++] = *nc;
+	VSW_LOG(INFO, control, "network %s: added (%s)", nc->name, vsw_net_mode_name(nc->mode));
+	return json_true();
+}
+
+static json_t *m_network_del(void *ctx, json_t *params, struct vsw_rpc_error *e)
+{
+	struct vswd *d = ctx;
+	if (!check_params(params, (const char *const[]){ "name", NULL }, e))
+		return NULL;
+	struct vsw_network *n = network_param(d, params, "name", e);
+	if (n == NULL)
+		return NULL;
+	if (n->members->n != 0) {
+		char names[1024] = "";
+		for (uint16_t i = 0; i < n->members->n; i++) {
+			strncat(names, i ? ", " : "", sizeof(names) - strlen(names) - 1);
+			strncat(names, d->sw.ports[n->members->ports[i]]->name,
+				sizeof(names) - strlen(names) - 1);
+		}
+		return fail(e, VSW_RPC_FAILED, "network %s still has ports: %s; delete them first",
+			    n->cfg.name, names);
+	}
+	for (unsigned int i = 0; i < d->cfg.nnetworks; i++) {
+		if (strcmp(d->cfg.networks[i].name, n->cfg.name) != 0)
+			continue;
+		memmove(&d->cfg.networks[i], &d->cfg.networks[i + 1],
+			(d->cfg.nnetworks - i - 1) * sizeof(d->cfg.networks[0]));
+		d->cfg.nnetworks--;
+		break;
+	}
+	VSW_LOG(INFO, control, "network %s: deleted", n->cfg.name);
+	vsw_switch_network_del(&d->sw, n);
+	return json_true();
+}
+
+static json_t *port_summary(const struct vswd *d, const struct vsw_port *p)
+{
+	struct vsw_port_counters c;
+	port_counters(d, p, &c);
+	uint64_t drops = 0;
+	for (int r = 0; r < VSW_DROP__MAX; r++)
+		drops += c.drops[r];
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I}", "name", p->name, "type",
+			 vsw_port_type_name(p->cfg.type), "network", p->net->cfg.name, "link",
+			 p->link_up ? "up" : "down", "rx_packets", (json_int_t)c.rx_packets,
+			 "tx_packets", (json_int_t)c.tx_packets, "drops", (json_int_t)drops);
+}
+
+static json_t *m_port_list(void *ctx, json_t *params, struct vsw_rpc_error *e)
+{
+	struct vswd *d = ctx;
+	if (!check_params(params, (const char *const[]){ NULL }, e))
+		return NULL;
+	json_t *r = json_array();
+	for (unsigned int i = 0; i < d->cfg.nports; i++) {
+		struct vsw_port *p = vsw_switch_find_port(&d->sw, d->cfg.ports[i].name);
+		if (p != NULL)
+			json_array_append_new(r, port_summary(d, p));
+	}
+	return r;
+}
+
+static json_t *m_port_show(void *ctx, json_t *params, struct vsw_rpc_error *e)
+{
+	struct vswd *d = ctx;
+	if (!check_params(params, (const char *const[]){ "name", NULL }, e))
+		return NULL;
+	struct vsw_port *p = port_param(d, params, e);
+	if (p == NULL)
+		return NULL;
+	json_t *r = port_summary(d, p);
+	json_object_set_new(r, "mtu", json_integer(p->cfg.mtu));
+	if (p->cfg.vlan)
+		json_object_set_new(r, "vlan", json_integer(p->cfg.vlan));
+	if (p->cfg.type == VSW_PORT_VHOST_USER) {
+		json_object_set_new(r, "path", json_string(p->cfg.path));
+		json_object_set_new(r, "mode", json_string(p->cfg.client ? "client" : "server"));
+		json_object_set_new(r, "queues", json_integer(p->cfg.queues));
+	} else {
+		json_object_set_new(r, "devargs", json_string(p->cfg.devargs));
+	}
+	vswd_port_info(p, r);
+	return r;
+}
+
+static json_t *m_port_stats(void *ctx, json_t *params, struct vsw_rpc_error *e)
+{
+	struct vswd *d = ctx;
+	if (!check_params(params, (const char *const[]){ "name", NULL }, e))
+		return NULL;
+	struct vsw_port *p = port_param(d, params, e);
+	if (p == NULL)
+		return NULL;
+	struct vsw_port_counters c;
+	port_counters(d, p, &c);
+	json_t *r = counters_json(&c);
+	json_object_set_new(r, "name", json_string(p->name));
+	return r;
+}
+
+static json_t *m_port_clear_stats(void *ctx, json_t *params, struct vsw_rpc_error *e)
+{
+	struct vswd *d = ctx;
+	if (!check_params(params, (const char *const[]){ "name", NULL }, e))
+		return NULL;
+	struct vsw_port *p = port_param(d, params, e);
+	if (p == NULL)
+		return NULL;
+	/* Workers own the counters; a baseline avoids writing under them. */
+	vsw_port_counters_sum(p, &d->stats_base[p->id]);
+	return json_true();
+}
+
+static json_t *m_port_add(void *ctx, json_t *params, struct vsw_rpc_error *e)
+{
+	struct vswd *d = ctx;
+	static struct vsw_config next;
+	if (!config_with(d, "ports", params, &next, e))
+		return NULL;
+	const struct vsw_cfg_port *pc = &next.ports[next.nports - 1];
+	char err[512];
+	d->cfg.ports[d->cfg.nports++] = *pc;
+	if (vswd_port_create(d, &d->cfg.ports[d->cfg.nports - 1], err, sizeof(err)) < 0) {
+		d->cfg.nports--;
+		return fail(e, VSW_RPC_FAILED, "%s", err);
+	}
+	VSW_LOG(INFO, control, "port %s: added (%s, network %s)", pc->name,
+		vsw_port_type_name(pc->type), pc->network);
+	return json_true();
+}
+
+static json_t *m_port_del(void *ctx, json_t *params, struct vsw_rpc_error *e)
+{
+	struct vswd *d = ctx;
+	if (!check_params(params, (const char *const[]){ "name", NULL }, e))
+		return NULL;
+	struct vsw_port *p = port_param(d, params, e);
+	if (p == NULL)
+		return NULL;
+	char name[VSW_NAME_MAX];
+	snprintf(name, sizeof(name), "%s", p->name);
+	memset(&d->stats_base[p->id], 0, sizeof(d->stats_base[0]));
+	vsw_switch_port_remove(&d->sw, p);
+	for (unsigned int i = 0; i < d->cfg.nports; i++) {
+		if (strcmp(d->cfg.ports[i].name, name) != 0)
+			continue;
+		memmove(&d->cfg.ports[i], &d->cfg.ports[i + 1],
+			(d->cfg.nports - i - 1) * sizeof(d->cfg.ports[0]));
+		d->cfg.nports--;
+		break;
+	}
+	VSW_LOG(INFO, control, "port %s: deleted", name);
+	return json_true();
+}
+
+struct fdb_walk {
+	struct vswd *d;
+	json_t *arr;
+	uint64_t now;
+};
+
+static void fdb_row(const struct rte_ether_addr *mac, uint16_t vlan,
+		    const struct vsw_fdb_entry *en, void *arg)
+{
+	struct fdb_walk *w = arg;
+	char buf[RTE_ETHER_ADDR_FMT_SIZE];
+	rte_ether_format_addr(buf, sizeof(buf), mac);
+	struct vsw_port *p = en->port < VSW_MAX_PORTS ? w->d->sw.ports[en->port] : NULL;
+	json_array_append_new(w->arr,
+			      json_pack("{s:s, s:i, s:s, s:s, s:I}", "mac", buf, "vlan", vlan,
+					"port", p ? p->name : "?", "type",
+					en->is_static ? "static" : "learned", "age",
+					(json_int_t)(en->is_static ? 0 : w->now - en->seen)));
+}
+
+static json_t *m_fdb_show(void *ctx, json_t *params, struct vsw_rpc_error *e)
+{
+	struct vswd *d = ctx;
+	if (!check_params(params, (const char *const[]){ "name", "network", NULL }, e))
+		return NULL;
+	struct vsw_network *n = network_param(d, params,
+					      json_object_get(params, "network") ? "network" : "name", e);
+	if (n == NULL)
+		return NULL;
+	struct fdb_walk w = { .d = d, .arr = json_array(), .now = vsw_switch_now() };
+	vsw_fdb_walk(n->fdb, fdb_row, &w);
+	return w.arr;
+}
+
+static bool mac_param(json_t *params, struct rte_ether_addr *mac, struct vsw_rpc_error *e)
+{
+	const char *s = str_param(params, "mac", true, e);
+	if (s == NULL)
+		return false;
+	if (rte_ether_unformat_addr(s, mac) != 0 || rte_is_multicast_ether_addr(mac)) {
+		fail(e, VSW_RPC_INVALID_PARAMS,
+		     "'%s' is not a unicast MAC address (e.g. 52:54:00:12:34:56)", s);
+		return false;
+	}
+	return true;
+}
+
+static bool vlan_param(json_t *params, uint16_t *vlan, struct vsw_rpc_error *e)
+{
+	json_t *v = json_object_get(params, "vlan");
+	*vlan = 0;
+	if (v == NULL)
+		return true;
+	if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 4094) {
+		fail(e, VSW_RPC_INVALID_PARAMS, "'vlan' must be 0-4094");
+		return false;
+	}
+	*vlan = (uint16_t)json_integer_value(v);
+	return true;
+}
+
+static json_t *m_fdb_flush(void *ctx, json_t *params, struct vsw_rpc_error *e)
+{
+	struct vswd *d = ctx;
+	if (!check_params(params, (const char *const[]){ "network", "port", NULL }, e))
+		return NULL;
+	struct vsw_network *n = network_param(d, params, "network", e);
+	if (n == NULL)
+		return NULL;
+	uint16_t port = VSW_FDB_NONE;
+	if (json_object_get(params, "port") != NULL) {
+		json_t *sub = json_pack("{s:O}", "name", json_object_get(params, "port"));
+		struct vsw_port *p = port_param(d, sub, e);
+		json_decref(sub);
+		if (p == NULL)
+			return NULL;
+		port = p->id;
+	}
+	return json_pack("{s:i}", "flushed", (int)vsw_fdb_flush(n->fdb, port, false));
+}
+
+static json_t *m_fdb_add(void *ctx, json_t *params, struct vsw_rpc_error *e)
+{
+	struct vswd *d = ctx;
+	if (!check_params(params, (const char *const[]){ "network", "mac", "port", "vlan", NULL }, e))
+		return NULL;
+	struct rte_ether_addr mac;
+	uint16_t vlan;
+	struct vsw_network *n = network_param(d, params, "network", e);
+	if (n == NULL || !mac_param(params, &mac, e) || !vlan_param(params, &vlan, e))
+		return NULL;
+	const char *pname = str_param(params, "port", true, e);
+	if (pname == NULL)
+		return NULL;
+	struct vsw_port *p = vsw_switch_find_port(&d->sw, pname);
+	if (p == NULL || p->net != n)
+		return fail(e, VSW_RPC_FAILED, "no port named %s in network %s", pname, n->cfg.name);
+	if (vsw_fdb_add_static(n->fdb, &mac, vlan, p->id) < 0)
+		return fail(e, VSW_RPC_FAILED, "the MAC table of network %s is full", n->cfg.name);
+	return json_true();
+}
+
+static json_t *m_fdb_del(void *ctx, json_t *params, struct vsw_rpc_error *e)
+{
+	struct vswd *d = ctx;
+	if (!check_params(params, (const char *const[]){ "network", "mac", "vlan", NULL }, e))
+		return NULL;
+	struct rte_ether_addr mac;
+	uint16_t vlan;
+	struct vsw_network *n = network_param(d, params, "network", e);
+	if (n == NULL || !mac_param(params, &mac, e) || !vlan_param(params, &vlan, e))
+		return NULL;
+	if (vsw_fdb_del(n->fdb, &mac, vlan) < 0)
+		return fail(e, VSW_RPC_FAILED, "no entry for %s on VLAN %u in network %s",
+			    json_string_value(json_object_get(params, "mac")), vlan, n->cfg.name);
+	return json_true();
+}
+
+static json_t *m_core_list(void *ctx, json_t *params, struct vsw_rpc_error *e)
+{
+	struct vswd *d = ctx;
+	if (!check_params(params, (const char *const[]){ NULL }, e))
+		return NULL;
+	json_t *r = json_array();
+	for (unsigned int i = 0; i < d->sw.nworkers; i++) {
+		const struct vsw_worker *w = &d->sw.workers[i];
+		json_t *queues = json_array();
+		const struct vsw_poll_list *pl = w->polls;
+		for (uint16_t j = 0; j < pl->n; j++) {
+			const struct vsw_port *p = d->sw.ports[pl->polls[j].port];
+			char q[64];
+			snprintf(q, sizeof(q), "%s:%u", p ? p->name : "?", pl->polls[j].queue);
+			json_array_append_new(queues, json_string(q));
+		}
+		uint64_t busy = w->stats.busy_cycles, idle = w->stats.idle_cycles;
+		uint64_t pk = w->stats.packets;
+		json_array_append_new(
+			r, json_pack("{s:i, s:o, s:f, s:I, s:f}", "core", (int)w->cpu, "queues",
+				     queues, "busy_pct",
+				     busy + idle ? 100.0 * (double)busy / (double)(busy + idle) : 0.0,
+				     "packets", (json_int_t)pk, "cycles_per_packet",
+				     pk ? (double)busy / (double)pk : 0.0));
+	}
+	return r;
+}
+
+static json_t *m_log_set_level(void *ctx, json_t *params, struct vsw_rpc_error *e)
+{
+	(void)ctx;
+	if (!check_params(params, (const char *const[]){ "level", "type", NULL }, e))
+		return NULL;
+	const char *level = str_param(params, "level", true, e);
+	const char *type = str_param(params, "type", false, e);
+	if (level == NULL || (type == NULL && json_object_get(params, "type")))
+		return NULL;
+	int l = vsw_log_level_from_name(level);
+	if (l < 0)
+		return fail(e, VSW_RPC_INVALID_PARAMS,
+			    "'%s' is not a log level (allowed: error, warning, notice, info, debug)",
+			    level);
+	if (rte_log_set_level_pattern(type ? type : "vsw.*", (uint32_t)l) < 0)
+		return fail(e, VSW_RPC_FAILED, "cannot set the level of '%s'", type);
+	return json_true();
+}
+
 const struct vsw_rpc_method vsw_rpc_methods[] = {
 	{ "version", m_version, "vsw and DPDK versions" },
 	{ "shutdown", m_shutdown, "stop the daemon cleanly" },
 	{ "help", m_help, "list the methods" },
+	{ "config.dump", m_config_dump, "the running configuration as YAML (vswd -c loads it)" },
+	{ "network.list", m_network_list, "networks with their port and MAC counts" },
+	{ "network.show", m_network_show, "one network: name" },
+	{ "network.add", m_network_add, "add a network: the keys of a networks: entry" },
+	{ "network.del", m_network_del, "delete a network without ports: name" },
+	{ "port.list", m_port_list, "ports with link state and packet counts" },
+	{ "port.show", m_port_show, "one port: name" },
+	{ "port.add", m_port_add, "add a port: the keys of a ports: entry" },
+	{ "port.del", m_port_del, "delete a port: name" },
+	{ "port.stats", m_port_stats, "a port's counters, drops by reason: name" },
+	{ "port.clear-stats", m_port_clear_stats, "zero a port's counters: name" },
+	{ "fdb.show", m_fdb_show, "a network's MAC table: network" },
+	{ "fdb.flush", m_fdb_flush, "forget learned MACs: network [port]" },
+	{ "fdb.add", m_fdb_add, "a static MAC entry: network mac port [vlan]" },
+	{ "fdb.del", m_fdb_del, "remove a MAC entry: network mac [vlan]" },
+	{ "core.list", m_core_list, "workers: their queues, busy %, packets, cycles per packet" },
+	{ "log.set-level", m_log_set_level, "level [type, e.g. vsw.vhost]" },
 	{ NULL, NULL, NULL },
 };

@@ -250,6 +250,9 @@ int main(int argc, char **argv)
 		char *s = json_dumps(result, JSON_ENCODE_ANY | JSON_INDENT(2));
 		puts(s);
 		free(s);
+	} else if (json_is_object(result) && json_object_size(result) == 1 &&
+		   json_is_string(json_object_get(result, "yaml"))) {
+		fputs(json_string_value(json_object_get(result, "yaml")), stdout);
 	} else {
 		print_human(stdout, result, 0);
 	}

@@ -611,25 +611,38 @@ static int parse_owner(struct pctx *p, yaml_node_t *n, const char *key, struct v
 	if (get_str(p, n, key, "owner", buf, sizeof(buf)) < 0)
 		return -1;
 	if (buf[0]) {
-		struct passwd *pw = getpwnam(buf);
+		/* "#1000" names a uid that has no name on this machine. */
+		struct passwd *pw = buf[0] == '#' ? getpwuid((uid_t)strtoul(buf + 1, NULL, 10))
+						  : getpwnam(buf);
 		sub_key(k, sizeof(k), key, "owner");
-		if (pw == NULL)
+		if (pw == NULL && buf[0] == '#' && buf[1] >= '0' && buf[1] <= '9') {
+			pt->owner = (uid_t)strtoul(buf + 1, NULL, 10);
+			pt->has_owner = true;
+		} else if (pw == NULL)
 			return fail(p, get(p, n, "owner"), k, "no user named '%s' on this machine",
 				    buf);
-		pt->owner = pw->pw_uid;
-		pt->has_owner = true;
+		else {
+			pt->owner = pw->pw_uid;
+			pt->has_owner = true;
+		}
 	}
 	buf[0] = '\0';
 	if (get_str(p, n, key, "group", buf, sizeof(buf)) < 0)
 		return -1;
 	if (buf[0]) {
-		struct group *gr = getgrnam(buf);
+		struct group *gr = buf[0] == '#' ? getgrgid((gid_t)strtoul(buf + 1, NULL, 10))
+						 : getgrnam(buf);
 		sub_key(k, sizeof(k), key, "group");
-		if (gr == NULL)
+		if (gr == NULL && buf[0] == '#' && buf[1] >= '0' && buf[1] <= '9') {
+			pt->group = (gid_t)strtoul(buf + 1, NULL, 10);
+			pt->has_group = true;
+		} else if (gr == NULL)
 			return fail(p, get(p, n, "group"), k, "no group named '%s' on this machine",
 				    buf);
-		pt->group = gr->gr_gid;
-		pt->has_group = true;
+		else {
+			pt->group = gr->gr_gid;
+			pt->has_group = true;
+		}
 	}
 	return 0;
 }

@@ -1,6 +1,7 @@
 /* Owns the switch's shared state and every change to it while workers run:
  * ports come and go, networks' member lists and workers' poll lists are
  * replaced by copy-publish-synchronize-free (RCU), never locked. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -54,23 +55,9 @@ int vsw_switch_init(struct vsw_switch *sw, const struct vsw_config *cfg, char *e
 		snprintf(err, errlen, "cannot set up RCU for %u workers", sw->nworkers);
 		return -1;
 	}
-	for (unsigned int i = 0; i < cfg->nnetworks; i++) {
-		struct vsw_network *net = rte_zmalloc("vsw_net", sizeof(*net), 0);
-		if (net == NULL) {
-			snprintf(err, errlen, "out of memory for network %s", cfg->networks[i].name);
+	for (unsigned int i = 0; i < cfg->nnetworks; i++)
+		if (vsw_switch_network_add(sw, &cfg->networks[i], err, errlen) == NULL)
 			return -1;
-		}
-		net->id = (uint16_t)i;
-		net->cfg = cfg->networks[i];
-		net->members = rte_zmalloc("vsw_members", sizeof(*net->members), 0);
-		net->fdb = vsw_fdb_create(net->cfg.name, net->cfg.mac_table_size, sw->qsbr);
-		sw->nets[i] = net;
-		if (net->members == NULL || net->fdb == NULL) {
-			snprintf(err, errlen, "cannot create the MAC table of network %s: %s",
-				 net->cfg.name, rte_strerror(rte_errno));
-			return -1;
-		}
-	}
 	for (unsigned int i = 0; i < sw->nworkers; i++) {
 		struct vsw_worker *w = &sw->workers[i];
 		w->index = i;
@@ -101,6 +88,54 @@ int vsw_switch_init(struct vsw_switch *sw, const struct vsw_config *cfg, char *e
 		}
 	}
 	sw->running = true;
+	return 0;
+}
+
+static void network_free(struct vsw_network *net)
+{
+	vsw_fdb_free(net->fdb);
+	rte_free(net->members);
+	rte_free(net);
+}
+
+struct vsw_network *vsw_switch_network_add(struct vsw_switch *sw,
+					   const struct vsw_cfg_network *cfg, char *err,
+					   size_t errlen)
+{
+	int slot = -1;
+	for (int i = 0; i < VSW_MAX_NETWORKS && slot < 0; i++)
+		if (sw->nets[i] == NULL)
+			slot = i;
+	if (slot < 0) {
+		snprintf(err, errlen, "network %s: the switch has %d networks already", cfg->name,
+			 VSW_MAX_NETWORKS);
+		return NULL;
+	}
+	struct vsw_network *net = rte_zmalloc("vsw_net", sizeof(*net), 0);
+	if (net == NULL) {
+		snprintf(err, errlen, "network %s: out of memory", cfg->name);
+		return NULL;
+	}
+	net->id = (uint16_t)slot;
+	net->cfg = *cfg;
+	net->members = rte_zmalloc("vsw_members", sizeof(*net->members), 0);
+	net->fdb = vsw_fdb_create(cfg->name, cfg->mac_table_size, sw->qsbr);
+	if (net->members == NULL || net->fdb == NULL) {
+		snprintf(err, errlen, "network %s: cannot create its MAC table: %s", cfg->name,
+			 rte_strerror(rte_errno));
+		network_free(net);
+		return NULL;
+	}
+	sw->nets[slot] = net;
+	return net;
+}
+
+int vsw_switch_network_del(struct vsw_switch *sw, struct vsw_network *net)
+{
+	if (net->members->n != 0)
+		return -EBUSY;
+	sw->nets[net->id] = NULL;
+	network_free(net);
 	return 0;
 }
 
@@ -297,9 +332,7 @@ void vsw_switch_fini(struct vsw_switch *sw)
 	for (unsigned int i = 0; i < VSW_MAX_NETWORKS; i++) {
 		if (sw->nets[i] == NULL)
 			continue;
-		vsw_fdb_free(sw->nets[i]->fdb);
-		rte_free(sw->nets[i]->members);
-		rte_free(sw->nets[i]);
+		network_free(sw->nets[i]);
 		sw->nets[i] = NULL;
 	}
 	for (unsigned int i = 0; i < sw->nworkers; i++) {

@@ -59,6 +59,11 @@ int vsw_switch_init(struct vsw_switch *sw, const struct vsw_config *cfg, char *e
 /* Stops the workers and frees everything, ports included. */
 void vsw_switch_fini(struct vsw_switch *sw);
 
+/* Networks at run time; del refuses (-EBUSY) while ports are attached. */
+struct vsw_network *vsw_switch_network_add(struct vsw_switch *sw,
+					   const struct vsw_cfg_network *cfg, char *err,
+					   size_t errlen);
+int vsw_switch_network_del(struct vsw_switch *sw, struct vsw_network *net);
 struct vsw_network *vsw_switch_find_network(struct vsw_switch *sw, const char *name);
 struct vsw_port *vsw_switch_find_port(struct vsw_switch *sw, const char *name);
 /* Allocates a port slot (not yet visible to workers) for the given config. */

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -205,6 +206,30 @@ static void test_unreadable_file(void **state)
 	assert_string_equal(err.msg, "/nonexistent/vsw.yaml:0:0: cannot open: No such file or directory");
 }
 
+/* config.dump's text loads back to the very same configuration. */
+static void test_dump_round_trip(void **state)
+{
+	(void)state;
+	static const char *const files[] = { "default.yaml", "host-only.yaml", "bridge.yaml",
+					     "nat.yaml" };
+	static struct vsw_config again;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char path[1024];
+		struct vsw_config_error err = { .msg = "" };
+		snprintf(path, sizeof(path), "%s/config/%s", VSW_SOURCE_DIR, files[i]);
+		assert_int_equal(vsw_config_load_file(&cfg, path, &env, &err), 0);
+		char *text = vsw_config_dump_yaml(&cfg);
+		assert_non_null(text);
+		if (vsw_config_parse(&again, text, strlen(text), "dump", &env, &err) != 0)
+			fail_msg("%s: dump does not load: %s\n%s", files[i], err.msg, text);
+		free(text);
+		memset(cfg.source, 0, sizeof(cfg.source));
+		memset(again.source, 0, sizeof(again.source));
+		if (memcmp(&cfg, &again, sizeof(cfg)) != 0)
+			fail_msg("%s: dump loads to a different configuration", files[i]);
+	}
+}
+
 int main(void)
 {
 	CPU_ZERO(&two_cpus);
@@ -217,6 +242,7 @@ int main(void)
 		cmocka_unit_test(test_values_and_defaults),
 		cmocka_unit_test(test_nat_values),
 		cmocka_unit_test(test_unreadable_file),
+		cmocka_unit_test(test_dump_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
