@@ -14,6 +14,10 @@
 #define VSW_RPC_MAX_CLIENTS 64
 #define VSW_RPC_IDLE_MS 10000
 
+/* How long a client may sit on a partial request or unread replies before
+ * it is dropped; a variable so tests need not wait the default. */
+extern unsigned int vsw_rpc_idle_ms;
+
 enum {
 	VSW_RPC_PARSE_ERROR = -32700,
 	VSW_RPC_INVALID_REQUEST = -32600,

@@ -16,6 +16,8 @@
 
 #define MAX_PENDING_OUT (8u << 20)
 
+unsigned int vsw_rpc_idle_ms = VSW_RPC_IDLE_MS;
+
 struct client {
 	int fd;
 	char *in;
@@ -196,13 +198,14 @@ static void on_idle_check(void *arg)
 	for (int i = 0; i < VSW_RPC_MAX_CLIENTS; i++) {
 		struct client *c = s->clients[i];
 		if (c != NULL && (c->in_len > 0 || c->out_len > 0) &&
-		    now - c->last_ms > VSW_RPC_IDLE_MS) {
-			VSW_LOG(WARNING, control, "control client stalled for %d ms; dropping it",
-				VSW_RPC_IDLE_MS);
+		    now - c->last_ms > vsw_rpc_idle_ms) {
+			VSW_LOG(WARNING, control, "control client stalled for %u ms; dropping it",
+				vsw_rpc_idle_ms);
 			client_close(s, c);
 		}
 	}
-	s->timer = vsw_ev_timer_add(s->loop, 1000, on_idle_check, s);
+	s->timer = vsw_ev_timer_add(s->loop, vsw_rpc_idle_ms < 1000 ? vsw_rpc_idle_ms : 1000,
+				    on_idle_check, s);
 }
 
 struct vsw_rpc_server *vsw_rpc_server_start(struct vsw_evloop *loop, const char *path, int mode,
@@ -242,7 +245,8 @@ struct vsw_rpc_server *vsw_rpc_server_start(struct vsw_evloop *loop, const char 
 		free(s);
 		return NULL;
 	}
-	s->timer = vsw_ev_timer_add(loop, 1000, on_idle_check, s);
+	s->timer = vsw_ev_timer_add(loop, vsw_rpc_idle_ms < 1000 ? vsw_rpc_idle_ms : 1000,
+				    on_idle_check, s);
 	return s;
 }
 
