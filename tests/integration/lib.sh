@@ -85,3 +85,53 @@ assert_contains() { grep -qF -- "$2" <<<"$1" || fail "${3:-output} does not cont
 
 # A worker core that exists here: the last CPU.
 LAST_CPU=$(($(nproc) - 1))
+
+# --- dpdk-testpmd as a guest: net_virtio_user is a real vhost-user frontend.
+# tp_start NAME VDEV [testpmd app args...]: testpmd pinned to CPU 0 (vswd's
+# worker has the last CPU), commands read from a fifo; its output in $T/NAME.log.
+tp_start() {
+	local name=$1 vdev=$2 fd
+	shift 2
+	mkfifo "$T/$name.in"
+	# Hold the fifo open so testpmd never reads EOF between our commands.
+	exec {fd}<>"$T/$name.in"
+	eval "_TP_FD_$name=$fd"
+	$TESTPMD --lcores=0@0,1@0 --no-pci --in-memory --single-file-segments \
+		--file-prefix="vsw-it-$name-$$" -m 512 --log-level='*:warning' \
+		--vdev="$vdev" -- -i --total-num-mbufs=16384 "$@" \
+		<"$T/$name.in" >"$T/$name.log" 2>&1 &
+	eval "_TP_PID_$name=$!"
+	track_pid $!
+	on_exit "tp_stop $name"
+	wait_for "testpmd $name prompt" 30 grep -q "testpmd>" "$T/$name.log"
+}
+
+tp_cmd() { echo "$2" >"$T/$1.in"; }
+
+# tp_stop NAME: quit cleanly (so virtio_user closes its socket), else kill.
+tp_stop() {
+	local pid
+	eval "pid=\${_TP_PID_$1:-}"
+	[[ -n "$pid" ]] || return 0
+	kill -0 "$pid" 2>/dev/null || return 0
+	tp_cmd "$1" "quit" 2>/dev/null || true
+	local i
+	for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	stop_pid "$pid" 5 || true
+	eval "_TP_PID_$1="
+}
+
+# tp_port_stat NAME FIELD: e.g. tp_port_stat g1 RX-packets (port 0, since start or clear).
+tp_port_stat() {
+	local name=$1 field=$2 before
+	before=$(grep -c "Throughput (since last show)" "$T/$name.log" || true)
+	tp_cmd "$name" "show port stats 0"
+	wait_for "stats from $name" 10 test "$(grep -c "Throughput (since last show)" "$T/$name.log")" -gt "$before"
+	sleep 0.2 # the block's last lines
+	awk -v f="$field:" '
+		/NIC statistics for port 0/ { v = "" }
+		{ for (i = 1; i <= NF; i++) if ($i == f) v = $(i + 1) }
+		END { print v }' "$T/$name.log"
+}
+
+vswctl() { "$VSWCTL" -s "$VSW_SOCK" "$@"; }
