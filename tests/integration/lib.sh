@@ -96,7 +96,7 @@ tp_start() {
 	# Hold the fifo open so testpmd never reads EOF between our commands.
 	exec {fd}<>"$T/$name.in"
 	eval "_TP_FD_$name=$fd"
-	$TESTPMD --lcores=0@0,1@0 --no-pci --in-memory --single-file-segments \
+	stdbuf -oL $TESTPMD --lcores=0@0,1@0 --no-pci --in-memory --single-file-segments \
 		--file-prefix="vsw-it-$name-$$" -m 512 --log-level='*:warning' \
 		--vdev="$vdev" -- -i --total-num-mbufs=16384 "$@" \
 		<"$T/$name.in" >"$T/$name.log" 2>&1 &
