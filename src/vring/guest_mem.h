@@ -28,6 +28,49 @@ struct vsw_guest_mem {
 	struct vsw_mem_region regions[VSW_MEM_MAX_REGIONS];
 };
 
-/* Implemented in guest_mem.c (vring helper fills in the rest of this API). */
+/* Guest-physical [gpa, gpa + len) to our pointer, if it lies entirely in one
+ * region; NULL otherwise. *hint is the caller's last-hit region (any value
+ * is safe; it is only a starting guess). len 0 is treated as 1. */
+static inline void *vsw_gpa_to_hva(const struct vsw_guest_mem *m, uint64_t gpa, uint64_t len,
+				   uint32_t *hint)
+{
+	if (len == 0)
+		len = 1;
+	uint32_t n = m->nregions, h = *hint < n ? *hint : 0;
+	for (uint32_t i = 0; i < n; i++, h = h + 1 == n ? 0 : h + 1) {
+		const struct vsw_mem_region *r = &m->regions[h];
+		uint64_t off = gpa - r->guest_phys_addr;
+		/* Unsigned: gpa below the region wraps to a huge off. The end
+		 * check is written so it cannot overflow. */
+		if (gpa >= r->guest_phys_addr && off < r->size && len <= r->size - off) {
+			*hint = h;
+			return r->host_addr + off;
+		}
+	}
+	return NULL;
+}
+
+/* Like vsw_gpa_to_hva but for a buffer that may cross into the next region:
+ * returns the pointer to gpa and sets *avail to how many of the len bytes are
+ * contiguous there (>= 1), or NULL if gpa is in no region. */
+static inline void *vsw_gpa_to_hva_part(const struct vsw_guest_mem *m, uint64_t gpa, uint64_t len,
+					uint64_t *avail, uint32_t *hint)
+{
+	uint32_t n = m->nregions, h = *hint < n ? *hint : 0;
+	for (uint32_t i = 0; i < n; i++, h = h + 1 == n ? 0 : h + 1) {
+		const struct vsw_mem_region *r = &m->regions[h];
+		uint64_t off = gpa - r->guest_phys_addr;
+		if (gpa >= r->guest_phys_addr && off < r->size) {
+			*hint = h;
+			*avail = len < r->size - off ? len : r->size - off;
+			return r->host_addr + off;
+		}
+	}
+	return NULL;
+}
+
+/* The frontend's virtual address [uva, uva + len) (ring addresses in
+ * SET_VRING_ADDR) to our pointer; NULL unless inside one region. */
+void *vsw_uva_to_hva(const struct vsw_guest_mem *m, uint64_t uva, uint64_t len);
 
 #endif

@@ -1,0 +1,380 @@
+/* Owns the packed virtqueue, device side (virtio 1.2 section 2.8): one ring
+ * of descriptors whose AVAIL/USED bits, read against wrap counters, say who
+ * owns each slot; chains by NEXT on consecutive slots, indirect tables, the
+ * buffer ID in the last descriptor, and used descriptors published with the
+ * first one's flags written last so the driver never sees half a batch. */
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+
+#include "vring/layout.h"
+
+struct pchain {
+	const struct vring_packed_desc *table; /* NULL: the ring itself */
+	uint32_t table_size;
+	uint32_t pos;   /* index in the table (indirect) or ring */
+	uint16_t ndesc; /* ring slots the chain takes */
+	bool wrap;      /* wrap counter at pos (ring only) */
+	uint32_t hops;
+	struct vring_packed_desc cur;
+	uint16_t id;
+};
+
+static inline bool desc_avail(uint16_t flags, bool wrap)
+{
+	return !!(flags & VRING_PACKED_DESC_F_AVAIL) == wrap &&
+	       !!(flags & VRING_PACKED_DESC_F_USED) != wrap;
+}
+
+static inline void read_pdesc(struct vring_packed_desc *dst, const struct vring_packed_desc *src)
+{
+	*dst = *src;
+	rte_compiler_barrier();
+}
+
+/* Starts the chain at the ring's next slot; 0 if nothing is available,
+ * 1 if c->cur is its first descriptor, -1 broken. */
+static int pchain_first(struct vsw_vq *vq, uint16_t idx, bool wrap, struct pchain *c)
+{
+	const struct vring_packed_desc *d = &vq->pdesc[idx];
+	uint16_t flags = __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE);
+	if (!desc_avail(flags, wrap))
+		return 0;
+	read_pdesc(&c->cur, d);
+	c->cur.flags = flags;
+	c->table = NULL;
+	c->table_size = vq->size;
+	c->pos = idx;
+	c->wrap = wrap;
+	c->ndesc = 1;
+	c->hops = 1;
+	c->id = c->cur.id;
+	/* The last ring descriptor of a chain carries the buffer ID. */
+	if (unlikely(!(c->cur.flags & VRING_DESC_F_NEXT) && c->id >= vq->size)) {
+		vsw_vq_break(vq, "buffer id %u is outside a ring of %u", c->id, vq->size);
+		return -1;
+	}
+	if (unlikely(c->cur.flags & VRING_DESC_F_INDIRECT)) {
+		uint32_t len = c->cur.len;
+		if (!(vq->features & (1ull << VSW_VIRTIO_RING_F_INDIRECT_DESC)) ||
+		    (c->cur.flags & VRING_DESC_F_NEXT)) {
+			vsw_vq_break(vq, "indirect descriptor not allowed here (not negotiated, or "
+					 "with NEXT)");
+			return -1;
+		}
+		if (len == 0 || len % sizeof(struct vring_packed_desc) != 0 ||
+		    len / sizeof(struct vring_packed_desc) > vq->size) {
+			vsw_vq_break(vq, "indirect table of %u bytes (not a multiple of 16, or more "
+					 "than the ring's %u entries)", len, vq->size);
+			return -1;
+		}
+		const struct vring_packed_desc *t =
+			vsw_gpa_to_hva(vq->mem, c->cur.addr, len, &vq->mem_hint);
+		if (t == NULL) {
+			vsw_vq_break(vq, "indirect table at 0x%" PRIx64 "+%u is outside guest memory",
+				     c->cur.addr, len);
+			return -1;
+		}
+		c->table = t;
+		c->table_size = len / sizeof(struct vring_packed_desc);
+		c->pos = 0;
+		read_pdesc(&c->cur, &t[0]);
+		/* In an indirect table only WRITE means anything; the chain is
+		 * the whole table. */
+		c->cur.flags = (uint16_t)((c->cur.flags & VRING_DESC_F_WRITE) |
+					  (c->table_size > 1 ? VRING_DESC_F_NEXT : 0));
+	}
+	if (unlikely(c->cur.len == 0)) {
+		vsw_vq_break(vq, "zero-length descriptor at the head of a chain");
+		return -1;
+	}
+	return 1;
+}
+
+/* 1: next descriptor in c->cur; 0: end; -1: broken. */
+static int pchain_next(struct vsw_vq *vq, struct pchain *c)
+{
+	if (!(c->cur.flags & VRING_DESC_F_NEXT))
+		return 0;
+	if (unlikely(++c->hops > c->table_size)) {
+		vsw_vq_break(vq, "descriptor chain longer than the ring (%u)", c->table_size);
+		return -1;
+	}
+	if (c->table != NULL) {
+		c->pos++;
+		read_pdesc(&c->cur, &c->table[c->pos]);
+		c->cur.flags = (uint16_t)((c->cur.flags & VRING_DESC_F_WRITE) |
+					  (c->pos + 1 < c->table_size ? VRING_DESC_F_NEXT : 0));
+		return 1;
+	}
+	if (++c->pos == vq->size) {
+		c->pos = 0;
+		c->wrap = !c->wrap;
+	}
+	c->ndesc++;
+	read_pdesc(&c->cur, &vq->pdesc[c->pos]);
+	if (unlikely(c->cur.flags & VRING_DESC_F_INDIRECT)) {
+		vsw_vq_break(vq, "indirect descriptor inside a chain");
+		return -1;
+	}
+	c->id = c->cur.id; /* the buffer ID sits in the last descriptor */
+	if (unlikely(!(c->cur.flags & VRING_DESC_F_NEXT) && c->id >= vq->size)) {
+		vsw_vq_break(vq, "buffer id %u is outside a ring of %u", c->id, vq->size);
+		return -1;
+	}
+	return 1;
+}
+
+struct used_rec {
+	uint16_t pos, id;
+	uint32_t len;
+	bool wrap;
+};
+
+/* Writes the burst's used descriptors; the first one's flags go last. */
+static void publish_used(struct vsw_vq *vq, const struct used_rec *u, uint16_t n,
+			 uint16_t old_idx, bool old_wrap)
+{
+	if (n == 0)
+		return;
+	for (uint16_t i = 0; i < n; i++) {
+		vq->pdesc[u[i].pos].id = u[i].id;
+		vq->pdesc[u[i].pos].len = u[i].len;
+	}
+	for (uint16_t i = n; i-- > 0;) {
+		uint16_t f = u[i].wrap ? (VRING_PACKED_DESC_F_AVAIL | VRING_PACKED_DESC_F_USED) : 0;
+		if (u[i].len)
+			f |= VRING_DESC_F_WRITE;
+		__atomic_store_n(&vq->pdesc[u[i].pos].flags, f, __ATOMIC_RELEASE);
+	}
+	vsw_vq_notify_packed(vq, old_idx, old_wrap, vq->last_used_idx, vq->used_wrap);
+}
+
+static inline void advance(uint16_t *idx, bool *wrap, uint16_t n, uint16_t size)
+{
+	uint32_t v = (uint32_t)*idx + n;
+	if (v >= size) {
+		v -= size;
+		*wrap = !*wrap;
+	}
+	*idx = (uint16_t)v;
+}
+
+enum { PKT_OK = 0, PKT_DROP = 1, PKT_BROKEN = -1, PKT_NONE = 2 };
+
+static int dequeue_one(struct vsw_vq *vq, struct rte_mempool *mp, struct rte_mbuf *m,
+		       struct pchain *c)
+{
+	int r = pchain_first(vq, vq->last_avail_idx, vq->avail_wrap, c);
+	if (r <= 0)
+		return r < 0 ? PKT_BROKEN : PKT_NONE;
+	struct virtio_net_hdr hdr;
+	uint32_t hdr_got = 0, hdr_len = vq->hdr_len;
+	struct rte_mbuf *last = m;
+	bool too_big = false, no_mbuf = false;
+	for (;;) {
+		if (unlikely(c->cur.flags & VRING_DESC_F_WRITE)) {
+			vsw_vq_break(vq, "device-writable descriptor in a TX chain");
+			return PKT_BROKEN;
+		}
+		uint64_t addr = c->cur.addr;
+		uint32_t len = c->cur.len;
+		while (len > 0) {
+			uint64_t avail;
+			const uint8_t *p = vsw_gpa_to_hva_part(vq->mem, addr, len, &avail, &vq->mem_hint);
+			if (unlikely(p == NULL)) {
+				vsw_vq_break(vq, "TX buffer 0x%" PRIx64 "+%u is outside guest memory",
+					     addr, len);
+				return PKT_BROKEN;
+			}
+			uint32_t chunk = (uint32_t)avail;
+			if (hdr_got < hdr_len) {
+				uint32_t h = RTE_MIN(chunk, hdr_len - hdr_got);
+				memcpy((uint8_t *)&hdr + hdr_got, p, h);
+				hdr_got += h;
+				p += h;
+				chunk -= h;
+			}
+			if (chunk > 0 && !too_big && !no_mbuf) {
+				if (m->pkt_len + chunk > vq->max_pkt_len)
+					too_big = true;
+				else if (vsw_mbuf_append(m, &last, mp, p, chunk) < 0)
+					no_mbuf = true;
+			}
+			addr += avail;
+			len -= (uint32_t)avail;
+		}
+		r = pchain_next(vq, c);
+		if (r < 0)
+			return PKT_BROKEN;
+		if (r == 0)
+			break;
+	}
+	if (unlikely(too_big)) {
+		vq->stats.drop_too_big++;
+		return PKT_DROP;
+	}
+	if (unlikely(no_mbuf)) {
+		vq->stats.drop_no_mbuf++;
+		return PKT_DROP;
+	}
+	if (unlikely(hdr_got < hdr_len || m->pkt_len == 0 ||
+		     ((hdr.flags | hdr.gso_type) && vsw_vq_apply_tx_hdr(&hdr, m) < 0))) {
+		vq->stats.drop_bad_pkt++;
+		return PKT_DROP;
+	}
+	return PKT_OK;
+}
+
+uint16_t vsw_packed_dequeue(struct vsw_vq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
+			    uint16_t n)
+{
+	uint16_t first = __atomic_load_n(&vq->pdesc[vq->last_avail_idx].flags, __ATOMIC_ACQUIRE);
+	if (!desc_avail(first, vq->avail_wrap))
+		return 0;
+	if (unlikely(rte_pktmbuf_alloc_bulk(mp, pkts, n) != 0)) {
+		vq->stats.drop_no_mbuf++;
+		return 0;
+	}
+	struct used_rec used[VSW_VQ_MAX_SIZE < 256 ? VSW_VQ_MAX_SIZE : 256];
+	uint16_t nused = 0, got = 0, old_used = vq->last_used_idx;
+	bool old_wrap = vq->used_wrap;
+	uint64_t bytes = 0;
+	if (n > 256)
+		n = 256;
+	while (got < n) {
+		struct pchain c;
+		struct rte_mbuf *m = pkts[got];
+		int rc = dequeue_one(vq, mp, m, &c);
+		if (rc == PKT_BROKEN || rc == PKT_NONE)
+			break;
+		used[nused++] = (struct used_rec){ .pos = vq->last_used_idx, .id = c.id, .len = 0,
+						   .wrap = vq->used_wrap };
+		advance(&vq->last_avail_idx, &vq->avail_wrap, c.ndesc, vq->size);
+		advance(&vq->last_used_idx, &vq->used_wrap, c.ndesc, vq->size);
+		if (rc == PKT_OK) {
+			bytes += m->pkt_len;
+			got++;
+		} else {
+			/* Reuse the mbuf; segments chained before the drop go back. */
+			if (m->next != NULL)
+				rte_pktmbuf_free(m->next);
+			rte_pktmbuf_reset(m);
+		}
+	}
+	if (got < n)
+		rte_pktmbuf_free_bulk(&pkts[got], n - got);
+	publish_used(vq, used, nused, old_used, old_wrap);
+	vq->stats.packets += got;
+	vq->stats.bytes += bytes;
+	return got;
+}
+
+/* Writes from cur into the chain c (already started). Returns bytes, -1 broken. */
+static int64_t fill(struct vsw_vq *vq, struct pchain *c, struct vsw_src_cursor *cur,
+		    uint32_t stream_pos, uint8_t **nb_lo, uint8_t **nb_hi)
+{
+	uint32_t written = 0;
+	for (;;) {
+		if (unlikely(!(c->cur.flags & VRING_DESC_F_WRITE))) {
+			vsw_vq_break(vq, "device-readable descriptor in an RX chain");
+			return -1;
+		}
+		uint64_t addr = c->cur.addr;
+		uint32_t len = c->cur.len;
+		while (len > 0 && cur->left > 0) {
+			uint64_t avail;
+			uint8_t *p = vsw_gpa_to_hva_part(vq->mem, addr, len, &avail, &vq->mem_hint);
+			if (unlikely(p == NULL)) {
+				vsw_vq_break(vq, "RX buffer 0x%" PRIx64 "+%u is outside guest memory",
+					     addr, len);
+				return -1;
+			}
+			uint32_t pos = stream_pos + written;
+			uint32_t k = vsw_cursor_copy(cur, p, (uint32_t)avail);
+			if (nb_lo != NULL && pos <= 10 && 10 < pos + k)
+				*nb_lo = p + (10 - pos);
+			if (nb_hi != NULL && pos <= 11 && 11 < pos + k)
+				*nb_hi = p + (11 - pos);
+			written += k;
+			addr += k;
+			len -= k;
+		}
+		/* The rest of the chain is walked (validated) but left empty. */
+		int r = pchain_next(vq, c);
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			return written;
+	}
+}
+
+uint16_t vsw_packed_enqueue(struct vsw_vq *vq, struct rte_mbuf *const *pkts, uint16_t n)
+{
+	struct used_rec used[256];
+	uint16_t nused = 0, sent = 0, too_big = 0, old_used = vq->last_used_idx;
+	bool old_wrap = vq->used_wrap;
+	uint64_t bytes = 0;
+	struct virtio_net_hdr hdr = { 0 };
+	for (; sent < n; sent++) {
+		struct rte_mbuf *m = pkts[sent];
+		struct vsw_src_cursor cur;
+		uint8_t *nb_lo = NULL, *nb_hi = NULL;
+		hdr.num_buffers = 1;
+		vsw_cursor_init(&cur, &hdr, vq->hdr_len, m);
+		uint16_t idx = vq->last_avail_idx, uidx = vq->last_used_idx, bufs = 0;
+		bool wrap = vq->avail_wrap, uwrap = vq->used_wrap, stop = false;
+		uint32_t stream_pos = 0;
+		uint16_t first_rec = nused;
+		while (cur.left > 0) {
+			struct pchain c;
+			if (nused + bufs >= 256) {
+				stop = true;
+				break;
+			}
+			int r = pchain_first(vq, idx, wrap, &c);
+			if (r <= 0) {
+				stop = true; /* out of buffers, or broken */
+				break;
+			}
+			int64_t w = fill(vq, &c, &cur, stream_pos, vq->hdr_len == 12 ? &nb_lo : NULL,
+					 vq->hdr_len == 12 ? &nb_hi : NULL);
+			if (w < 0) {
+				stop = true;
+				break;
+			}
+			used[nused + bufs] = (struct used_rec){ .pos = uidx, .id = c.id,
+								.len = (uint32_t)w, .wrap = uwrap };
+			bufs++;
+			stream_pos += (uint32_t)w;
+			advance(&idx, &wrap, c.ndesc, vq->size);
+			advance(&uidx, &uwrap, c.ndesc, vq->size);
+			if (!vq->mrg_rxbuf)
+				break;
+		}
+		if (stop)
+			break; /* those buffers stay the guest's */
+		nused += bufs;
+		vq->last_avail_idx = idx;
+		vq->avail_wrap = wrap;
+		vq->last_used_idx = uidx;
+		vq->used_wrap = uwrap;
+		if (cur.left > 0) {
+			used[first_rec].len = 0;
+			too_big++;
+			continue;
+		}
+		if (bufs > 1 && nb_lo != NULL && nb_hi != NULL) {
+			*nb_lo = (uint8_t)bufs;
+			*nb_hi = (uint8_t)(bufs >> 8);
+		}
+		bytes += m->pkt_len;
+	}
+	if (sent < n)
+		vq->stats.drop_no_buf += n - sent;
+	publish_used(vq, used, nused, old_used, old_wrap);
+	vq->stats.drop_too_big += too_big;
+	vq->stats.bytes += bytes;
+	vq->stats.packets += sent - too_big;
+	return sent;
+}

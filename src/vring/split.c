@@ -1,0 +1,358 @@
+/* Owns the split virtqueue, device side (virtio 1.2 section 2.7): walking
+ * descriptor chains (direct and indirect) with every rule checked, guest TX
+ * into mbufs, mbufs into guest RX buffers (one chain per packet, or several
+ * with MRG_RXBUF), and the used ring with one index store per burst. */
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_prefetch.h>
+
+#include "vring/layout.h"
+
+/* A chain being walked; cur is our one copy of the current descriptor. */
+struct chain {
+	const struct vring_desc *table;
+	uint32_t table_size;
+	uint32_t hops;
+	struct vring_desc cur;
+};
+
+static inline void read_desc(struct vring_desc *dst, const struct vring_desc *src)
+{
+	*dst = *src;
+	/* From here on only the copy is used: the guest may rewrite src. */
+	rte_compiler_barrier();
+}
+
+static int chain_first(struct vsw_vq *vq, uint16_t head, struct chain *c)
+{
+	if (unlikely(head >= vq->size)) {
+		vsw_vq_break(vq, "descriptor head %u is outside a ring of %u", head, vq->size);
+		return -1;
+	}
+	read_desc(&c->cur, &vq->desc[head]);
+	c->table = vq->desc;
+	c->table_size = vq->size;
+	c->hops = 1;
+	if (unlikely(c->cur.flags & VRING_DESC_F_INDIRECT)) {
+		uint32_t len = c->cur.len;
+		if (!(vq->features & (1ull << VSW_VIRTIO_RING_F_INDIRECT_DESC))) {
+			vsw_vq_break(vq, "indirect descriptor without INDIRECT_DESC negotiated");
+			return -1;
+		}
+		if (c->cur.flags & VRING_DESC_F_NEXT) {
+			vsw_vq_break(vq, "indirect descriptor %u also has NEXT set", head);
+			return -1;
+		}
+		if (len == 0 || len % sizeof(struct vring_desc) != 0 ||
+		    len / sizeof(struct vring_desc) > vq->size) {
+			vsw_vq_break(vq, "indirect table of %u bytes (not a multiple of 16, or more "
+					 "than the ring's %u entries)", len, vq->size);
+			return -1;
+		}
+		const struct vring_desc *t = vsw_gpa_to_hva(vq->mem, c->cur.addr, len, &vq->mem_hint);
+		if (t == NULL) {
+			vsw_vq_break(vq, "indirect table at 0x%" PRIx64 "+%u is outside guest memory",
+				     c->cur.addr, len);
+			return -1;
+		}
+		c->table = t;
+		c->table_size = len / sizeof(struct vring_desc);
+		read_desc(&c->cur, &t[0]);
+		if (c->cur.flags & VRING_DESC_F_INDIRECT) {
+			vsw_vq_break(vq, "nested indirect table");
+			return -1;
+		}
+	}
+	if (unlikely(c->cur.len == 0)) {
+		vsw_vq_break(vq, "zero-length descriptor at the head of a chain");
+		return -1;
+	}
+	return 0;
+}
+
+/* 1: c->cur is the next descriptor; 0: end of chain; -1: broken. */
+static int chain_next(struct vsw_vq *vq, struct chain *c)
+{
+	if (!(c->cur.flags & VRING_DESC_F_NEXT))
+		return 0;
+	uint16_t nx = c->cur.next;
+	if (unlikely(++c->hops > c->table_size)) {
+		vsw_vq_break(vq, "descriptor chain longer than its table (%u): a loop", c->table_size);
+		return -1;
+	}
+	if (unlikely(nx >= c->table_size)) {
+		vsw_vq_break(vq, "next descriptor %u is outside a table of %u", nx, c->table_size);
+		return -1;
+	}
+	read_desc(&c->cur, &c->table[nx]);
+	if (unlikely(c->cur.flags & VRING_DESC_F_INDIRECT)) {
+		vsw_vq_break(vq, "indirect descriptor inside a chain");
+		return -1;
+	}
+	return 1;
+}
+
+enum { PKT_OK = 0, PKT_DROP = 1, PKT_BROKEN = -1 };
+
+/* Reads one TX chain into m. */
+static int dequeue_one(struct vsw_vq *vq, struct rte_mempool *mp, uint16_t head,
+		       struct rte_mbuf *m)
+{
+	struct chain c;
+	if (chain_first(vq, head, &c) < 0)
+		return PKT_BROKEN;
+	struct virtio_net_hdr hdr;
+	uint32_t hdr_got = 0, hdr_len = vq->hdr_len;
+	struct rte_mbuf *last = m;
+	bool too_big = false, no_mbuf = false;
+	for (;;) {
+		if (unlikely(c.cur.flags & VRING_DESC_F_WRITE)) {
+			vsw_vq_break(vq, "device-writable descriptor in a TX chain");
+			return PKT_BROKEN;
+		}
+		uint64_t addr = c.cur.addr;
+		uint32_t len = c.cur.len;
+		while (len > 0) {
+			uint64_t avail;
+			const uint8_t *p = vsw_gpa_to_hva_part(vq->mem, addr, len, &avail, &vq->mem_hint);
+			if (unlikely(p == NULL)) {
+				vsw_vq_break(vq, "TX buffer 0x%" PRIx64 "+%u is outside guest memory",
+					     addr, len);
+				return PKT_BROKEN;
+			}
+			uint32_t chunk = (uint32_t)avail;
+			if (hdr_got < hdr_len) {
+				uint32_t h = RTE_MIN(chunk, hdr_len - hdr_got);
+				memcpy((uint8_t *)&hdr + hdr_got, p, h);
+				hdr_got += h;
+				p += h;
+				chunk -= h;
+			}
+			if (chunk > 0 && !too_big && !no_mbuf) {
+				if (m->pkt_len + chunk > vq->max_pkt_len)
+					too_big = true;
+				else if (vsw_mbuf_append(m, &last, mp, p, chunk) < 0)
+					no_mbuf = true;
+			}
+			addr += avail;
+			len -= (uint32_t)avail;
+		}
+		int r = chain_next(vq, &c);
+		if (r < 0)
+			return PKT_BROKEN;
+		if (r == 0)
+			break;
+	}
+	if (unlikely(too_big)) {
+		vq->stats.drop_too_big++;
+		return PKT_DROP;
+	}
+	if (unlikely(no_mbuf)) {
+		vq->stats.drop_no_mbuf++;
+		return PKT_DROP;
+	}
+	if (unlikely(hdr_got < hdr_len || m->pkt_len == 0 ||
+		     ((hdr.flags | hdr.gso_type) && vsw_vq_apply_tx_hdr(&hdr, m) < 0))) {
+		vq->stats.drop_bad_pkt++;
+		return PKT_DROP;
+	}
+	return PKT_OK;
+}
+
+static inline void publish_used(struct vsw_vq *vq, uint16_t old, uint16_t count)
+{
+	uint16_t new_idx = (uint16_t)(old + count);
+	__atomic_store_n(&vq->used->idx, new_idx, __ATOMIC_RELEASE);
+	vq->last_used_idx = new_idx;
+	if (vq->event_idx)
+		__atomic_store_n((uint16_t *)&vq->used->ring[vq->size],
+				 (uint16_t)(vq->last_avail_idx - 1), __ATOMIC_RELAXED);
+	vsw_vq_notify_split(vq, old, new_idx);
+}
+
+/* How many heads the guest has made available; -1 if it claims more than
+ * the ring holds. */
+static inline int avail_count(struct vsw_vq *vq)
+{
+	uint16_t idx = __atomic_load_n(&vq->avail->idx, __ATOMIC_ACQUIRE);
+	uint16_t count = (uint16_t)(idx - vq->last_avail_idx);
+	if (unlikely(count > vq->size)) {
+		vsw_vq_break(vq, "avail index %u is %u ahead of %u, more than the ring's %u", idx,
+			     count, vq->last_avail_idx, vq->size);
+		return -1;
+	}
+	return count;
+}
+
+uint16_t vsw_split_dequeue(struct vsw_vq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
+			   uint16_t n)
+{
+	int avail = avail_count(vq);
+	if (avail <= 0)
+		return 0;
+	uint16_t count = (uint16_t)RTE_MIN((int)n, avail);
+	if (unlikely(rte_pktmbuf_alloc_bulk(mp, pkts, count) != 0)) {
+		vq->stats.drop_no_mbuf++; /* not consumed: the guest's packets wait */
+		return 0;
+	}
+	uint16_t used_old = vq->last_used_idx, done = 0, got = 0;
+	uint64_t bytes = 0;
+	for (uint16_t i = 0; i < count; i++) {
+		uint16_t slot = (uint16_t)(vq->last_avail_idx + i) & vq->mask;
+		uint16_t head = __atomic_load_n(&vq->avail->ring[slot], __ATOMIC_RELAXED);
+		if (i + 1 < count)
+			rte_prefetch0(&vq->desc[__atomic_load_n(&vq->avail->ring[(slot + 1) & vq->mask],
+								 __ATOMIC_RELAXED) & vq->mask]);
+		struct rte_mbuf *m = pkts[got];
+		int rc = dequeue_one(vq, mp, head, m);
+		if (rc == PKT_BROKEN)
+			break;
+		struct vring_used_elem *u = &vq->used->ring[(uint16_t)(used_old + done) & vq->mask];
+		u->id = head;
+		u->len = 0;
+		done++;
+		if (rc == PKT_OK) {
+			bytes += m->pkt_len;
+			got++;
+		} else {
+			/* Reuse the mbuf for the next packet. */
+			rte_pktmbuf_free(m);
+			pkts[got] = rte_pktmbuf_alloc(mp);
+			if (pkts[got] == NULL) {
+				vq->last_avail_idx = (uint16_t)(vq->last_avail_idx + done);
+				publish_used(vq, used_old, done);
+				rte_pktmbuf_free_bulk(&pkts[got + 1], count - i - 1);
+				vq->stats.packets += got;
+				vq->stats.bytes += bytes;
+				return got;
+			}
+		}
+	}
+	if (got < count)
+		rte_pktmbuf_free_bulk(&pkts[got], count - got);
+	if (done > 0) {
+		vq->last_avail_idx = (uint16_t)(vq->last_avail_idx + done);
+		publish_used(vq, used_old, done);
+	}
+	vq->stats.packets += got;
+	vq->stats.bytes += bytes;
+	return got;
+}
+
+/* Writes from cur into one RX chain. Returns bytes written, or -1 broken.
+ * For the 12-byte header, *nb points at num_buffers in guest memory once it
+ * has been written (its two bytes may lie in different buffers). */
+static int64_t fill_chain(struct vsw_vq *vq, uint16_t head, struct vsw_src_cursor *cur,
+			  uint32_t stream_pos, uint8_t **nb_lo, uint8_t **nb_hi)
+{
+	struct chain c;
+	if (chain_first(vq, head, &c) < 0)
+		return -1;
+	uint32_t written = 0;
+	for (;;) {
+		if (unlikely(!(c.cur.flags & VRING_DESC_F_WRITE))) {
+			vsw_vq_break(vq, "device-readable descriptor in an RX chain");
+			return -1;
+		}
+		uint64_t addr = c.cur.addr;
+		uint32_t len = c.cur.len;
+		while (len > 0 && cur->left > 0) {
+			uint64_t avail;
+			uint8_t *p = vsw_gpa_to_hva_part(vq->mem, addr, len, &avail, &vq->mem_hint);
+			if (unlikely(p == NULL)) {
+				vsw_vq_break(vq, "RX buffer 0x%" PRIx64 "+%u is outside guest memory",
+					     addr, len);
+				return -1;
+			}
+			uint32_t pos = stream_pos + written;
+			uint32_t n = vsw_cursor_copy(cur, p, (uint32_t)avail);
+			if (nb_lo != NULL && pos <= 10 && 10 < pos + n)
+				*nb_lo = p + (10 - pos);
+			if (nb_hi != NULL && pos <= 11 && 11 < pos + n)
+				*nb_hi = p + (11 - pos);
+			written += n;
+			addr += n;
+			len -= n;
+		}
+		if (cur->left == 0)
+			return written;
+		int r = chain_next(vq, &c);
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			return written;
+	}
+}
+
+uint16_t vsw_split_enqueue(struct vsw_vq *vq, struct rte_mbuf *const *pkts, uint16_t n)
+{
+	int avail = avail_count(vq);
+	if (avail < 0) {
+		vq->stats.drop_no_buf += n;
+		return 0;
+	}
+	uint16_t used_old = vq->last_used_idx, done = 0, sent = 0, too_big = 0;
+	uint64_t bytes = 0;
+	struct virtio_net_hdr hdr = { 0 };
+	for (; sent < n; sent++) {
+		struct rte_mbuf *m = pkts[sent];
+		struct vsw_src_cursor cur;
+		uint16_t heads = 0;
+		uint8_t *nb_lo = NULL, *nb_hi = NULL;
+		hdr.num_buffers = 1;
+		vsw_cursor_init(&cur, &hdr, vq->hdr_len, m);
+		uint32_t stream_pos = 0;
+		uint16_t first_used = done;
+		bool broken = false, out_of_bufs = false;
+		while (cur.left > 0) {
+			if (done + heads >= avail) {
+				out_of_bufs = true;
+				break;
+			}
+			uint16_t slot = (uint16_t)(vq->last_avail_idx + done + heads) & vq->mask;
+			uint16_t head = __atomic_load_n(&vq->avail->ring[slot], __ATOMIC_RELAXED);
+			int64_t w = fill_chain(vq, head, &cur, stream_pos,
+					       vq->hdr_len == 12 ? &nb_lo : NULL,
+					       vq->hdr_len == 12 ? &nb_hi : NULL);
+			if (w < 0) {
+				broken = true;
+				break;
+			}
+			struct vring_used_elem *u =
+				&vq->used->ring[(uint16_t)(used_old + done + heads) & vq->mask];
+			u->id = head;
+			u->len = (uint32_t)w;
+			stream_pos += (uint32_t)w;
+			heads++;
+			if (!vq->mrg_rxbuf)
+				break; /* one chain per packet */
+		}
+		if (broken || out_of_bufs) {
+			/* Not consumed: these heads stay the guest's. */
+			break;
+		}
+		done += heads;
+		if (cur.left > 0) {
+			/* The chain was too small for the packet: consumed, empty. */
+			vq->used->ring[(uint16_t)(used_old + first_used) & vq->mask].len = 0;
+			too_big++;
+			continue;
+		}
+		if (heads > 1 && nb_lo != NULL && nb_hi != NULL) {
+			*nb_lo = (uint8_t)heads;
+			*nb_hi = (uint8_t)(heads >> 8);
+		}
+		bytes += m->pkt_len;
+	}
+	if (sent < n)
+		vq->stats.drop_no_buf += n - sent;
+	if (done > 0) {
+		vq->last_avail_idx = (uint16_t)(vq->last_avail_idx + done);
+		publish_used(vq, used_old, done);
+	}
+	vq->stats.drop_too_big += too_big;
+	vq->stats.bytes += bytes;
+	vq->stats.packets += sent - too_big;
+	return sent;
+}

@@ -1,0 +1,120 @@
+/* The virtqueue engine: moves packets between a guest's virtio rings (split
+ * or packed layout, in guest memory mapped by src/vhost_user) and DPDK mbufs,
+ * as the device side of a virtio-net queue pair. It knows nothing of sockets
+ * or of the switch. The guest is untrusted: every address is bounds-checked,
+ * every descriptor read once, and a ring that breaks the rules puts only its
+ * own queue into the broken state (with a counter and a log line). */
+#ifndef VSW_VRING_H
+#define VSW_VRING_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_mbuf.h>
+
+#include "vring/guest_mem.h"
+
+/* Virtio feature bits the engine understands (virtio 1.2). */
+#define VSW_VIRTIO_NET_F_MTU 3
+#define VSW_VIRTIO_NET_F_MRG_RXBUF 15
+#define VSW_VIRTIO_NET_F_STATUS 16
+#define VSW_VIRTIO_NET_F_MQ 22
+#define VSW_VIRTIO_F_NOTIFY_ON_EMPTY 24
+#define VSW_VIRTIO_F_ANY_LAYOUT 27
+#define VSW_VIRTIO_RING_F_INDIRECT_DESC 28
+#define VSW_VIRTIO_RING_F_EVENT_IDX 29
+#define VSW_VHOST_USER_F_PROTOCOL_FEATURES 30
+#define VSW_VIRTIO_F_VERSION_1 32
+#define VSW_VIRTIO_F_RING_PACKED 34
+#define VSW_VIRTIO_F_IN_ORDER 35
+
+#define VSW_VQ_MAX_SIZE 32768
+#define VSW_VQ_MAX_PKT (64 * 1024)
+
+struct vsw_vq_setup {
+	const struct vsw_guest_mem *mem; /* stable while the queue runs */
+	uint16_t size;                   /* split: power of two; both: 1-32768 */
+	bool packed;
+	/* Frontend-virtual addresses (SET_VRING_ADDR). Packed: avail is the
+	 * driver event suppression area, used the device's. */
+	uint64_t desc_uaddr, avail_uaddr, used_uaddr;
+	/* SET_VRING_BASE: split: next avail index; packed: bits 0-14 the index,
+	 * bit 15 the avail wrap counter. The used side starts there too. */
+	uint32_t base;
+	uint64_t features;    /* negotiated */
+	int call_fd;          /* eventfd to interrupt the guest, -1: none */
+	uint32_t max_pkt_len; /* frames above are dropped (0: VSW_VQ_MAX_PKT) */
+	const char *name;     /* for log lines, e.g. "vm1 rxq0" */
+};
+
+struct vsw_vq_stats {
+	uint64_t packets, bytes;
+	uint64_t drop_no_buf;  /* enqueue: the guest had no (or too few) buffers */
+	uint64_t drop_too_big; /* over max_pkt_len, or over the guest's buffer */
+	uint64_t drop_bad_pkt; /* bad virtio-net header (checksum offsets, GSO) */
+	uint64_t drop_no_mbuf; /* dequeue: the mbuf pool ran dry */
+	uint64_t broken;       /* times the queue was put in the broken state */
+	uint64_t notifications;
+};
+
+struct vring_desc;
+struct vring_avail;
+struct vring_used;
+struct vring_packed_desc;
+struct vring_packed_event;
+
+struct vsw_vq {
+	/* Read on every burst. */
+	bool packed, event_idx, mrg_rxbuf, broken;
+	uint16_t size, mask, hdr_len;
+	uint32_t max_pkt_len;
+	uint32_t mem_hint;
+	const struct vsw_guest_mem *mem;
+	int call_fd;
+	/* split */
+	struct vring_desc *desc;
+	struct vring_avail *avail;
+	struct vring_used *used;
+	uint16_t last_avail_idx, last_used_idx;
+	/* packed */
+	struct vring_packed_desc *pdesc;
+	struct vring_packed_event *driver_event, *device_event;
+	bool avail_wrap, used_wrap;
+	/* used_idx at the last notification decision (event idx) */
+	uint16_t signalled_used;
+	bool signalled_valid;
+	uint64_t features;
+	struct vsw_vq_stats stats;
+	char name[48];
+} __rte_cache_aligned;
+
+/* Sets the queue up on guest memory. Returns 0, or -EINVAL (bad size,
+ * features) / -EFAULT (ring addresses outside guest memory). */
+int vsw_vq_init(struct vsw_vq *vq, const struct vsw_vq_setup *s);
+
+/* Guest TX -> mbufs (from mp). Returns how many packets were received. */
+uint16_t vsw_vq_dequeue_burst(struct vsw_vq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
+			      uint16_t n);
+/* mbufs -> guest RX. Copies; never frees the mbufs. Returns how many were
+ * taken, always a prefix: pkts[ret..n-1] found no guest buffer (counted in
+ * drop_no_buf). A taken packet larger than the guest's buffer is dropped
+ * and counted in drop_too_big. */
+uint16_t vsw_vq_enqueue_burst(struct vsw_vq *vq, struct rte_mbuf *const *pkts, uint16_t n);
+
+/* GET_VRING_BASE: where the device is, in the encoding of setup.base. */
+uint32_t vsw_vq_get_base(const struct vsw_vq *vq);
+
+static inline bool vsw_vq_is_broken(const struct vsw_vq *vq)
+{
+	return vq->broken;
+}
+
+/* Header size for these features: 12 with VERSION_1 or MRG_RXBUF, else 10. */
+static inline uint16_t vsw_vq_hdr_len(uint64_t features)
+{
+	return (features & (1ull << VSW_VIRTIO_F_VERSION_1 | 1ull << VSW_VIRTIO_NET_F_MRG_RXBUF)) ? 12
+												  : 10;
+}
+
+#endif

@@ -1,0 +1,67 @@
+/* A test-side virtio driver: plays the guest on malloc'ed "guest memory" so
+ * the vring engine can be tested (and fuzzed and benchmarked) without QEMU.
+ * It lays out one queue (split or packed), posts TX packets and RX buffers,
+ * and reads back what the device used. Hostile tests poke its rings. */
+#ifndef VSW_VRING_DRIVER_H
+#define VSW_VRING_DRIVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vring/layout.h"
+#include "vring/vring.h"
+
+#define DRV_GPA_BASE 0x40000000ull
+#define DRV_UVA_BASE 0x7f0000000000ull
+#define DRV_MEM_SIZE (8u << 20)
+
+struct drv {
+	struct vsw_guest_mem mem;
+	uint8_t *host; /* DRV_MEM_SIZE bytes, guest-physical DRV_GPA_BASE */
+	uint16_t size;
+	bool packed;
+	uint64_t features;
+	/* split */
+	struct vring_desc *desc;
+	struct vring_avail *avail;
+	struct vring_used *used;
+	uint16_t avail_idx, used_seen;
+	/* packed */
+	struct vring_packed_desc *pdesc;
+	struct vring_packed_event *drv_event, *dev_event;
+	uint16_t next_avail, next_used;
+	bool avail_wrap, used_wrap;
+	uint16_t chain_len[32768]; /* descriptors per buffer id (packed) */
+	/* bookkeeping */
+	uint16_t next_desc;  /* split: next free descriptor (ring of size) */
+	uint64_t buf_next;   /* bump allocator for buffers and indirect tables */
+	struct vsw_vq_setup setup;
+	int call_fd;
+};
+
+/* Sets up memory and an empty queue; base = SET_VRING_BASE value. */
+void drv_init(struct drv *d, uint16_t size, bool packed, uint64_t features, uint32_t base);
+void drv_fini(struct drv *d);
+/* Makes d->setup and runs vsw_vq_init; returns its result. */
+int drv_start(struct drv *d, struct vsw_vq *vq);
+
+/* Guest memory helpers. */
+uint64_t drv_alloc(struct drv *d, uint32_t len); /* returns a gpa */
+void *drv_ptr(struct drv *d, uint64_t gpa);
+
+/* Posts a TX packet (a zeroed virtio-net header, then data) split over
+ * nsegs descriptors (the header alone in the first when nsegs > 1), or in an
+ * indirect table. Returns the head/buffer id. */
+uint16_t drv_tx(struct drv *d, const void *data, uint32_t len, int nsegs, bool indirect);
+/* The same with a header of the caller's. */
+uint16_t drv_tx_hdr(struct drv *d, const struct virtio_net_hdr *h, const void *data, uint32_t len);
+/* Posts one RX buffer of buflen bytes (in nsegs descriptors). Returns id. */
+uint16_t drv_rx(struct drv *d, uint32_t buflen, int nsegs);
+/* Posts a chain of raw descriptors (split: written at free slots and linked
+ * unless the caller sets next itself with raw). Low level for hostile tests. */
+void drv_publish_head(struct drv *d, uint16_t head);
+
+/* Pops a used element; false if none. For RX, *gpa is the buffer's address. */
+bool drv_used(struct drv *d, uint16_t *id, uint32_t *len);
+
+#endif
