@@ -1,16 +1,41 @@
 /* Owns the choice of port implementation for a configured port: each type
- * module builds a struct vsw_port with its ops, and the switch attaches it. */
+ * module fills a struct vsw_port with its ops, and the switch attaches it. */
 #include <stdio.h>
 
 #include "common/log.h"
 #include "daemon.h"
+#include "vhost_user/vhost_port.h"
+#include "vhost_user/vhost_user.h"
+
+static void switch_sync(void *ctx)
+{
+	vsw_switch_sync(ctx);
+}
 
 int vswd_port_create(struct vswd *d, const struct vsw_cfg_port *cfg, char *err, size_t errlen)
 {
-	(void)d;
-	snprintf(err, errlen, "port %s: %s ports are not implemented yet", cfg->name,
-		 vsw_port_type_name(cfg->type));
-	return -1;
+	if (vsw_switch_find_port(&d->sw, cfg->name) != NULL) {
+		snprintf(err, errlen, "port %s exists already", cfg->name);
+		return -1;
+	}
+	struct vsw_port *p = vsw_switch_port_alloc(&d->sw, cfg, err, errlen);
+	if (p == NULL)
+		return -1;
+	int rc = -1;
+	switch (cfg->type) {
+	case VSW_PORT_VHOST_USER:
+		rc = vsw_vhost_port_open(p, d->loop, d->sw.pool, switch_sync, &d->sw, err, errlen);
+		break;
+	case VSW_PORT_ETHDEV:
+		snprintf(err, errlen, "port %s: ethdev ports are not implemented yet", cfg->name);
+		break;
+	}
+	if (rc < 0) {
+		vsw_switch_port_free(&d->sw, p);
+		return -1;
+	}
+	vsw_switch_port_attach(&d->sw, p);
+	return 0;
 }
 
 void vswd_port_info(const struct vsw_port *p, json_t *out)

@@ -189,6 +189,13 @@ struct vsw_port *vsw_switch_port_alloc(struct vsw_switch *sw, const struct vsw_c
 	return p;
 }
 
+void vsw_switch_port_free(struct vsw_switch *sw, struct vsw_port *p)
+{
+	(void)sw;
+	slot_used[p->id] = false;
+	rte_free(p);
+}
+
 static uint16_t rx_queue_count(const struct vsw_port *p)
 {
 	return p->cfg.type == VSW_PORT_ETHDEV ? p->cfg.rx_queues : p->cfg.queues;

@@ -69,6 +69,8 @@ struct vsw_port *vsw_switch_find_port(struct vsw_switch *sw, const char *name);
 /* Allocates a port slot (not yet visible to workers) for the given config. */
 struct vsw_port *vsw_switch_port_alloc(struct vsw_switch *sw, const struct vsw_cfg_port *cfg,
 				       char *err, size_t errlen);
+/* Gives back a slot from vsw_switch_port_alloc that was never attached. */
+void vsw_switch_port_free(struct vsw_switch *sw, struct vsw_port *p);
 /* Makes a port whose ops/priv are set visible: member of its network,
  * its rx queues spread over the workers. */
 void vsw_switch_port_attach(struct vsw_switch *sw, struct vsw_port *p);

@@ -196,7 +196,7 @@ static int dequeue_one(struct vsw_vq *vq, struct rte_mempool *mp, struct rte_mbu
 				chunk -= h;
 			}
 			if (chunk > 0 && !too_big && !no_mbuf) {
-				if (m->pkt_len + chunk > vq->max_pkt_len)
+				if ((uint64_t)m->pkt_len + chunk > vq->max_pkt_len)
 					too_big = true;
 				else if (vsw_mbuf_append(m, &last, mp, p, chunk) < 0)
 					no_mbuf = true;
@@ -232,17 +232,18 @@ uint16_t vsw_packed_dequeue(struct vsw_vq *vq, struct rte_mempool *mp, struct rt
 	uint16_t first = __atomic_load_n(&vq->pdesc[vq->last_avail_idx].flags, __ATOMIC_ACQUIRE);
 	if (!desc_avail(first, vq->avail_wrap))
 		return 0;
+	if (n > 256)
+		n = 256;
 	if (unlikely(rte_pktmbuf_alloc_bulk(mp, pkts, n) != 0)) {
 		vq->stats.drop_no_mbuf++;
 		return 0;
 	}
-	struct used_rec used[VSW_VQ_MAX_SIZE < 256 ? VSW_VQ_MAX_SIZE : 256];
+	struct used_rec used[256];
 	uint16_t nused = 0, got = 0, old_used = vq->last_used_idx;
 	bool old_wrap = vq->used_wrap;
 	uint64_t bytes = 0;
-	if (n > 256)
-		n = 256;
-	while (got < n) {
+	/* Dropped chains take a used slot but no mbuf: bound both. */
+	while (got < n && nused < 256) {
 		struct pchain c;
 		struct rte_mbuf *m = pkts[got];
 		int rc = dequeue_one(vq, mp, m, &c);

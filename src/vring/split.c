@@ -130,7 +130,7 @@ static int dequeue_one(struct vsw_vq *vq, struct rte_mempool *mp, uint16_t head,
 				chunk -= h;
 			}
 			if (chunk > 0 && !too_big && !no_mbuf) {
-				if (m->pkt_len + chunk > vq->max_pkt_len)
+				if ((uint64_t)m->pkt_len + chunk > vq->max_pkt_len)
 					too_big = true;
 				else if (vsw_mbuf_append(m, &last, mp, p, chunk) < 0)
 					no_mbuf = true;
@@ -222,7 +222,7 @@ uint16_t vsw_split_dequeue(struct vsw_vq *vq, struct rte_mempool *mp, struct rte
 			if (pkts[got] == NULL) {
 				vq->last_avail_idx = (uint16_t)(vq->last_avail_idx + done);
 				publish_used(vq, used_old, done);
-				rte_pktmbuf_free_bulk(&pkts[got + 1], count - i - 1);
+				rte_pktmbuf_free_bulk(&pkts[got + 1], count - got - 1);
 				vq->stats.packets += got;
 				vq->stats.bytes += bytes;
 				return got;

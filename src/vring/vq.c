@@ -38,7 +38,18 @@ static inline bool has(uint64_t features, int bit)
 	return features & (1ull << bit);
 }
 
+static int init(struct vsw_vq *vq, const struct vsw_vq_setup *s);
+
 int vsw_vq_init(struct vsw_vq *vq, const struct vsw_vq_setup *s)
+{
+	int rc = init(vq, s);
+	/* A queue that failed to set up must never be touched by a poller. */
+	if (rc < 0)
+		vq->broken = true;
+	return rc;
+}
+
+static int init(struct vsw_vq *vq, const struct vsw_vq_setup *s)
 {
 	memset(vq, 0, sizeof(*vq));
 	snprintf(vq->name, sizeof(vq->name), "%s", s->name ? s->name : "vq");
@@ -58,6 +69,10 @@ int vsw_vq_init(struct vsw_vq *vq, const struct vsw_vq_setup *s)
 	vq->max_pkt_len = s->max_pkt_len ? RTE_MIN(s->max_pkt_len, (uint32_t)VSW_VQ_MAX_PKT) : VSW_VQ_MAX_PKT;
 	vq->call_fd = s->call_fd;
 	size_t n = s->size;
+	/* Alignment the spec requires (2.7.10.1, 2.8.10.1); misaligned rings
+	 * would make every access undefined behaviour. */
+	if ((s->desc_uaddr & 15) || (s->avail_uaddr & (s->packed ? 3 : 1)) || (s->used_uaddr & 3))
+		return -EINVAL;
 	if (s->packed) {
 		vq->pdesc = vsw_uva_to_hva(s->mem, s->desc_uaddr, n * sizeof(struct vring_packed_desc));
 		vq->driver_event = vsw_uva_to_hva(s->mem, s->avail_uaddr, sizeof(struct vring_packed_event));

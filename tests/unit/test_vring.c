@@ -490,13 +490,40 @@ static void test_ring_outside_memory(void **state)
 	const struct mode *m = mode_of(state);
 	drv_init(&D, 64, m->packed, m->features, 0);
 	struct vsw_vq_setup s = { .mem = &D.mem, .size = 64, .packed = m->packed,
-				  .desc_uaddr = DRV_UVA_BASE + DRV_MEM_SIZE - 100,
+				  .desc_uaddr = DRV_UVA_BASE + DRV_MEM_SIZE - 112,
 				  .avail_uaddr = DRV_UVA_BASE, .used_uaddr = DRV_UVA_BASE + 8192,
 				  .features = m->features, .call_fd = -1 };
 	assert_int_equal(vsw_vq_init(&Q, &s), -EFAULT);
+	/* A queue whose set-up failed is inert, not a crash. */
+	struct rte_mbuf *out[4];
+	assert_int_equal(vsw_vq_dequeue_burst(&Q, pool, out, 4), 0);
+	assert_int_equal(vsw_vq_enqueue_burst(&Q, out, 0), 0);
 	s.desc_uaddr = DRV_UVA_BASE;
 	s.size = m->packed ? 0 : 100; /* split sizes are powers of two */
 	assert_int_equal(vsw_vq_init(&Q, &s), -EINVAL);
+	s.size = 64;
+	s.desc_uaddr = DRV_UVA_BASE + 8; /* descriptor tables are 16-byte aligned */
+	assert_int_equal(vsw_vq_init(&Q, &s), -EINVAL);
+	s.desc_uaddr = DRV_UVA_BASE;
+	s.used_uaddr = DRV_UVA_BASE + 8192 + 2;
+	assert_int_equal(vsw_vq_init(&Q, &s), -EINVAL);
+}
+
+/* Hundreds of dropped chains in a row must not overrun per-burst state. */
+static void test_many_drops(void **state)
+{
+	start(state, 1024, 0);
+	Q.max_pkt_len = 100;
+	uint8_t pkt[200] = { 0 };
+	for (int i = 0; i < 600; i++)
+		drv_tx(&D, pkt, sizeof(pkt), 1, false);
+	unsigned int before = rte_mempool_avail_count(pool);
+	struct rte_mbuf *out[32];
+	for (int i = 0; i < 600 && Q.stats.drop_too_big < 600; i++)
+		assert_int_equal(vsw_vq_dequeue_burst(&Q, pool, out, 32), 0);
+	assert_int_equal(Q.stats.drop_too_big, 600);
+	assert_int_equal(rte_mempool_avail_count(pool), before);
+	assert_false(vsw_vq_is_broken(&Q));
 }
 
 static void test_buffer_across_regions(void **state)
@@ -564,6 +591,7 @@ int main(void)
 		BOTH(test_bad_headers_dropped),
 		BOTH(test_ring_outside_memory),
 		BOTH(test_buffer_across_regions),
+		BOTH(test_many_drops),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	rte_eal_cleanup();

@@ -1,0 +1,306 @@
+/* Owns a vhost-user device's socket: listening (server mode, one frontend
+ * at a time, stale socket files replaced, live ones refused), connecting
+ * with back-off (client mode), reading framed messages with their file
+ * descriptors without ever blocking the control thread, and tearing the
+ * connection down so the port waits for the next frontend. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/runlock.h"
+#include "vhost_user/device_priv.h"
+
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 5000
+
+static void on_conn(int fd, uint32_t events, void *arg);
+static void client_connect(void *arg);
+
+static void schedule_reconnect(struct vsw_vhost_dev *dev)
+{
+	dev->retry_timer = vsw_ev_timer_add(dev->loop, dev->backoff_ms, client_connect, dev);
+	dev->backoff_ms = dev->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : dev->backoff_ms * 2;
+}
+
+static void disconnect(struct vsw_vhost_dev *dev, const char *why)
+{
+	if (dev->conn_fd < 0)
+		return;
+	VSW_LOG(INFO, vhost, "port %s: frontend disconnected (%s)", dev->name, why);
+	vsw_vhost_reset(dev);
+	if (dev->loop)
+		vsw_ev_del(dev->loop, dev->conn_fd);
+	close(dev->conn_fd);
+	dev->conn_fd = -1;
+	if (dev->s.client && dev->loop) {
+		dev->backoff_ms = BACKOFF_MIN_MS;
+		dev->waiting_logged = false;
+		schedule_reconnect(dev);
+	}
+}
+
+static void attach(struct vsw_vhost_dev *dev, int fd)
+{
+	dev->conn_fd = fd;
+	dev->rx_got = 0;
+	dev->rx_nfds = 0;
+	if (dev->loop && vsw_ev_add(dev->loop, fd, EPOLLIN, on_conn, dev) < 0) {
+		close(fd);
+		dev->conn_fd = -1;
+	}
+}
+
+/* Reads what is there; 1 when a whole message is in dev->rx, 0 when more
+ * is needed, -1 on EOF or error. */
+static int read_some(struct vsw_vhost_dev *dev)
+{
+	size_t hdr = sizeof(struct vhost_user_hdr);
+	size_t want = hdr;
+	if (dev->rx_got >= hdr) {
+		const struct vhost_user_hdr *h = (const void *)dev->rx;
+		if (h->size > VHOST_USER_MAX_PAYLOAD) {
+			VSW_LOG(ERR, vhost, "port %s: %s: payload of %u bytes (at most %d); closing "
+					    "the connection",
+				dev->name, vsw_vhost_req_name(h->request), h->size,
+				VHOST_USER_MAX_PAYLOAD);
+			return -1;
+		}
+		want = hdr + h->size;
+	}
+	if (dev->rx_got == want)
+		return 1;
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * VHOST_USER_MAX_FDS)];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { .iov_base = dev->rx + dev->rx_got, .iov_len = want - dev->rx_got };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+			     .msg_controllen = sizeof(ctl.buf) };
+	ssize_t n = recvmsg(dev->conn_fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (n <= 0)
+		return -1;
+	bool too_many = false;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		int cnt = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+		for (int i = 0; i < cnt; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (dev->rx_nfds < VHOST_USER_MAX_FDS)
+				dev->rx_fds[dev->rx_nfds++] = fd;
+			else {
+				close(fd);
+				too_many = true;
+			}
+		}
+	}
+	if (mh.msg_flags & MSG_CTRUNC)
+		too_many = true;
+	if (too_many) {
+		VSW_LOG(ERR, vhost, "port %s: more than %d file descriptors with one message; "
+				    "closing the connection", dev->name, VHOST_USER_MAX_FDS);
+		return -1;
+	}
+	dev->rx_got += (size_t)n;
+	if (dev->rx_got == hdr) /* header complete: the payload size is known now */
+		return read_some(dev);
+	return dev->rx_got == want ? 1 : 0;
+}
+
+bool vsw_vhost_poll(struct vsw_vhost_dev *dev)
+{
+	for (int rounds = 0; rounds < 64 && dev->conn_fd >= 0; rounds++) {
+		int r = read_some(dev);
+		if (r == 0)
+			return true;
+		if (r < 0) {
+			disconnect(dev, "closed by the frontend or unreadable");
+			return false;
+		}
+		struct vhost_user_hdr h;
+		memcpy(&h, dev->rx, sizeof(h));
+		int rc = vsw_vhost_handle(dev, &h, dev->rx + sizeof(h), dev->rx_fds, dev->rx_nfds);
+		for (int i = 0; i < dev->rx_nfds; i++)
+			if (dev->rx_fds[i] >= 0)
+				close(dev->rx_fds[i]);
+		dev->rx_nfds = 0;
+		dev->rx_got = 0;
+		if (rc < 0) {
+			disconnect(dev, "protocol error");
+			return false;
+		}
+	}
+	return dev->conn_fd >= 0;
+}
+
+static void on_conn(int fd, uint32_t events, void *arg)
+{
+	struct vsw_vhost_dev *dev = arg;
+	(void)fd;
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+		vsw_vhost_poll(dev);
+}
+
+static void on_accept(int fd, uint32_t events, void *arg)
+{
+	struct vsw_vhost_dev *dev = arg;
+	(void)events;
+	int c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (c < 0)
+		return;
+	if (dev->conn_fd >= 0) {
+		VSW_LOG(WARNING, vhost, "port %s: a second frontend tried to connect; refused",
+			dev->name);
+		close(c);
+		return;
+	}
+	VSW_LOG(INFO, vhost, "port %s: frontend connected", dev->name);
+	attach(dev, c);
+}
+
+static void client_connect(void *arg)
+{
+	struct vsw_vhost_dev *dev = arg;
+	dev->retry_timer = 0;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	memcpy(sa.sun_path, dev->path, sizeof(sa.sun_path) - 1);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+		VSW_LOG(INFO, vhost, "port %s: connected to frontend at %s", dev->name, dev->path);
+		dev->backoff_ms = BACKOFF_MIN_MS;
+		attach(dev, fd);
+		return;
+	}
+	int e = errno;
+	if (fd >= 0)
+		close(fd);
+	if (!dev->waiting_logged) {
+		VSW_LOG(INFO, vhost, "port %s: waiting for a frontend to listen on %s (%s)", dev->name,
+			dev->path, strerror(e));
+		dev->waiting_logged = true;
+	}
+	schedule_reconnect(dev);
+}
+
+static int listen_on(struct vsw_vhost_dev *dev, char *err, size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(dev->path) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "port %s: socket path %s is too long", dev->name, dev->path);
+		return -1;
+	}
+	strcpy(sa.sun_path, dev->path);
+	struct stat st;
+	if (lstat(dev->path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			snprintf(err, errlen, "port %s: %s exists and is not a socket", dev->name,
+				 dev->path);
+			return -1;
+		}
+		if (vsw_unix_socket_alive(dev->path)) {
+			snprintf(err, errlen, "port %s: socket %s is in use by another process",
+				 dev->name, dev->path);
+			return -1;
+		}
+		unlink(dev->path); /* left behind by a process that is gone */
+	}
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		snprintf(err, errlen, "port %s: cannot create socket %s: %s", dev->name, dev->path,
+			 strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	dev->owns_path = true;
+	if ((dev->s.has_owner || dev->s.has_group) &&
+	    chown(dev->path, dev->s.has_owner ? dev->s.owner : (uid_t)-1,
+		  dev->s.has_group ? dev->s.group : (gid_t)-1) < 0) {
+		snprintf(err, errlen, "port %s: cannot set the owner of %s: %s", dev->name, dev->path,
+			 strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (dev->s.socket_mode >= 0 && chmod(dev->path, (mode_t)dev->s.socket_mode) < 0) {
+		snprintf(err, errlen, "port %s: cannot set the mode of %s: %s", dev->name, dev->path,
+			 strerror(errno));
+		close(fd);
+		return -1;
+	}
+	int rc = listen(fd, 4) < 0 ? -errno : vsw_ev_add(dev->loop, fd, EPOLLIN, on_accept, dev);
+	if (rc < 0) {
+		snprintf(err, errlen, "port %s: cannot listen on %s: %s", dev->name, dev->path,
+			 strerror(-rc));
+		close(fd);
+		return -1;
+	}
+	dev->listen_fd = fd;
+	return 0;
+}
+
+struct vsw_vhost_dev *vsw_vhost_create(const struct vsw_vhost_settings *s,
+				       struct vsw_evloop *loop, const struct vsw_vhost_ops *ops,
+				       void *ctx, char *err, size_t errlen)
+{
+	struct vsw_vhost_dev *dev = vsw_vhost_alloc(s, loop, ops, ctx);
+	if (dev == NULL) {
+		snprintf(err, errlen, "port %s: out of memory", s->name);
+		return NULL;
+	}
+	if (s->client) {
+		dev->backoff_ms = BACKOFF_MIN_MS;
+		client_connect(dev);
+		return dev;
+	}
+	if (listen_on(dev, err, errlen) < 0) {
+		if (dev->owns_path)
+			unlink(dev->path);
+		vsw_vhost_free(dev);
+		return NULL;
+	}
+	VSW_LOG(INFO, vhost, "port %s: listening on %s", dev->name, dev->path);
+	return dev;
+}
+
+struct vsw_vhost_dev *vsw_vhost_create_on_fd(const struct vsw_vhost_settings *s,
+					     struct vsw_evloop *loop,
+					     const struct vsw_vhost_ops *ops, void *ctx, int fd)
+{
+	struct vsw_vhost_dev *dev = vsw_vhost_alloc(s, loop, ops, ctx);
+	if (dev == NULL)
+		return NULL;
+	dev->s.client = false;
+	attach(dev, fd);
+	return dev;
+}
+
+bool vsw_vhost_connected(const struct vsw_vhost_dev *dev)
+{
+	return dev->conn_fd >= 0;
+}
+
+void vsw_vhost_destroy(struct vsw_vhost_dev *dev)
+{
+	if (dev == NULL)
+		return;
+	disconnect(dev, "port removed");
+	if (dev->retry_timer && dev->loop)
+		vsw_ev_timer_cancel(dev->loop, dev->retry_timer);
+	if (dev->listen_fd >= 0) {
+		if (dev->loop)
+			vsw_ev_del(dev->loop, dev->listen_fd);
+		close(dev->listen_fd);
+	}
+	if (dev->owns_path)
+		unlink(dev->path);
+	vsw_vhost_free(dev);
+}

@@ -1,0 +1,51 @@
+/* The vhost-user device's private state, shared by device.c (protocol) and
+ * conn.c (sockets and framing). Not for other modules. */
+#ifndef VSW_VHOST_DEVICE_PRIV_H
+#define VSW_VHOST_DEVICE_PRIV_H
+
+#include <stdarg.h>
+#include <sys/un.h>
+
+#include "vhost_user/proto.h"
+#include "vhost_user/vhost_user.h"
+
+struct vsw_vhost_dev {
+	struct vsw_vhost_settings s;
+	char name[32];
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct vsw_evloop *loop;
+	const struct vsw_vhost_ops *ops;
+	void *ctx;
+	/* connection */
+	int listen_fd, conn_fd;
+	bool owns_path;        /* server: we created the socket file */
+	uint64_t retry_timer;  /* client: reconnect timer id */
+	uint32_t backoff_ms;
+	bool waiting_logged;
+	/* the message being received */
+	uint8_t rx[sizeof(struct vhost_user_hdr) + VHOST_USER_MAX_PAYLOAD];
+	size_t rx_got;
+	int rx_fds[VHOST_USER_MAX_FDS];
+	int rx_nfds;
+	/* protocol state */
+	uint64_t features, protocol_features;
+	bool features_set, owner, link_up;
+	uint8_t status;
+	uint16_t mtu;
+	struct vsw_guest_mem mem;
+	struct vsw_vhost_vq *vqs[VSW_VHOST_MAX_VQS];
+};
+
+const char *vsw_vhost_req_name(uint32_t req);
+/* Handles one complete message; fds not consumed stay in fds for the
+ * caller to close. Returns -1 when the connection must close. */
+int vsw_vhost_handle(struct vsw_vhost_dev *dev, const struct vhost_user_hdr *hdr,
+		     const uint8_t *payload, int *fds, int nfds);
+struct vsw_vhost_dev *vsw_vhost_alloc(const struct vsw_vhost_settings *s,
+				      struct vsw_evloop *loop, const struct vsw_vhost_ops *ops,
+				      void *ctx);
+void vsw_vhost_reset(struct vsw_vhost_dev *dev);
+void vsw_vhost_free(struct vsw_vhost_dev *dev);
+void vsw_vhost_unmap_all(struct vsw_vhost_dev *dev);
+
+#endif

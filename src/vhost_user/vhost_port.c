@@ -1,0 +1,134 @@
+/* Owns the vhost-user port type: the switch's rx/tx bursts become
+ * dequeue/enqueue on the device's queues, each only while it is running. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_mbuf.h>
+
+#include "common/log.h"
+#include "vhost_user/vhost_port.h"
+#include "vhost_user/vhost_user.h"
+
+struct vhost_port {
+	struct vsw_vhost_dev *dev;
+	struct rte_mempool *pool;
+	struct vsw_port *port;
+	void (*sync)(void *);
+	void *sync_ctx;
+	struct vsw_vhost_ops ops;
+};
+
+static uint16_t vp_rx(struct vsw_port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct vhost_port *vp = p->priv;
+	struct vsw_vhost_vq *v = vsw_vhost_txq(vp->dev, q);
+	if (!__atomic_load_n(&v->running, __ATOMIC_ACQUIRE))
+		return 0;
+	return vsw_vq_dequeue_burst(&v->vq, vp->pool, pkts, n);
+}
+
+static uint16_t vp_tx(struct vsw_port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n,
+		      enum vsw_drop_reason *why)
+{
+	struct vhost_port *vp = p->priv;
+	struct vsw_vhost_vq *v = vsw_vhost_rxq(vp->dev, q);
+	uint16_t sent = 0;
+	if (__atomic_load_n(&v->running, __ATOMIC_ACQUIRE))
+		sent = vsw_vq_enqueue_burst(&v->vq, pkts, n);
+	/* The guest has its copy; ours go back to the pool either way. */
+	rte_pktmbuf_free_bulk(pkts, n);
+	*why = VSW_DROP_NO_BUF;
+	return sent;
+}
+
+static uint16_t vp_nb_rx(const struct vsw_port *p)
+{
+	return p->cfg.queues;
+}
+
+static uint16_t vp_nb_tx(const struct vsw_port *p)
+{
+	const struct vhost_port *vp = p->priv;
+	return vsw_vhost_running_rx_pairs(vp->dev);
+}
+
+static void vp_destroy(struct vsw_port *p)
+{
+	struct vhost_port *vp = p->priv;
+	vsw_vhost_destroy(vp->dev);
+	free(vp);
+	p->priv = NULL;
+}
+
+static const struct vsw_port_ops vhost_port_ops = {
+	.rx_burst = vp_rx,
+	.tx_burst = vp_tx,
+	.nb_rx_queues = vp_nb_rx,
+	.nb_tx_queues = vp_nb_tx,
+	.destroy = vp_destroy,
+};
+
+static void on_sync(void *ctx)
+{
+	struct vhost_port *vp = ctx;
+	vp->sync(vp->sync_ctx);
+}
+
+static void on_link(void *ctx, bool up)
+{
+	struct vhost_port *vp = ctx;
+	vp->port->link_up = up;
+}
+
+static uint64_t feature_mask(uint32_t disabled)
+{
+	static const int bits[] = { VSW_VIRTIO_NET_F_MRG_RXBUF, VSW_VIRTIO_RING_F_INDIRECT_DESC,
+				    VSW_VIRTIO_RING_F_EVENT_IDX, VSW_VIRTIO_F_RING_PACKED,
+				    VSW_VIRTIO_NET_F_MQ, VSW_VIRTIO_NET_F_MTU, VSW_VIRTIO_F_IN_ORDER };
+	uint64_t m = 0;
+	for (unsigned int i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
+		if (disabled & (1u << i))
+			m |= 1ull << bits[i];
+	return m;
+}
+
+int vsw_vhost_port_open(struct vsw_port *port, struct vsw_evloop *loop, struct rte_mempool *pool,
+			void (*sync)(void *), void *sync_ctx, char *err, size_t errlen)
+{
+	struct vhost_port *vp = calloc(1, sizeof(*vp));
+	if (vp == NULL) {
+		snprintf(err, errlen, "port %s: out of memory", port->name);
+		return -1;
+	}
+	vp->pool = pool;
+	vp->port = port;
+	vp->sync = sync;
+	vp->sync_ctx = sync_ctx;
+	vp->ops = (struct vsw_vhost_ops){ .sync = on_sync, .link = on_link };
+	const struct vsw_cfg_port *c = &port->cfg;
+	struct vsw_vhost_settings s = {
+		.name = port->name,
+		.path = c->path,
+		.client = c->client,
+		.queue_pairs = c->queues,
+		.disabled_features = feature_mask(c->disabled_features),
+		.mtu = c->mtu,
+		/* The frame the guest may send: its MTU plus Ethernet and VLAN headers. */
+		.max_pkt_len = (uint32_t)c->mtu + 18,
+		.has_owner = c->has_owner,
+		.has_group = c->has_group,
+		.owner = c->owner,
+		.group = c->group,
+		.socket_mode = c->socket_mode,
+	};
+	/* priv first: the device may call back (link) as soon as it exists. */
+	port->priv = vp;
+	vp->dev = vsw_vhost_create(&s, loop, &vp->ops, vp, err, errlen);
+	if (vp->dev == NULL) {
+		port->priv = NULL;
+		free(vp);
+		return -1;
+	}
+	port->ops = &vhost_port_ops;
+	return 0;
+}

@@ -1,0 +1,17 @@
+/* A vhost-user device as a switch port (the switch's ops table over
+ * src/vhost_user and src/vring). */
+#ifndef VSW_VHOST_PORT_H
+#define VSW_VHOST_PORT_H
+
+#include <rte_mempool.h>
+
+#include "common/evloop.h"
+#include "switch/port.h"
+
+/* Fills port->ops/priv for the configured vhost-user port and creates its
+ * socket. sync must wait until no worker uses what it saw before the call
+ * (the switch's RCU). Returns 0, or -1 with a message in err. */
+int vsw_vhost_port_open(struct vsw_port *port, struct vsw_evloop *loop, struct rte_mempool *pool,
+			void (*sync)(void *), void *sync_ctx, char *err, size_t errlen);
+
+#endif
