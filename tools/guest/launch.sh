@@ -113,6 +113,7 @@ cleanup() {
 		for _ in $(seq 30); do kill -0 "$QPID" 2>/dev/null || break; sleep 0.1; done
 		kill -KILL "$QPID" 2>/dev/null || true
 	fi
+	[[ -n "${TPID:-}" ]] && kill "$TPID" 2>/dev/null
 	[[ ${#TMPS[@]} -gt 0 ]] && rm -rf "${TMPS[@]}"
 	return 0
 }
@@ -131,12 +132,12 @@ run_qemu() {
 	"$QEMU" "$@" </dev/null >>"$qlog.qemu" 2>&1 &
 	QPID=$!
 	[[ -n "$pidfile" && $stop_ready -eq 0 ]] && echo "$QPID" >"$pidfile"
-	t0=$SECONDS
+	t0=${EPOCHREALTIME/[.,]/}
 	while kill -0 "$QPID" 2>/dev/null; do
 		if [[ $stop_ready -eq 1 ]] && grep -q '^VSW-GUEST-READY' "$qlog" 2>/dev/null; then
 			cleanup_qemu; return 0
 		fi
-		if [[ $tmo -gt 0 && $((SECONDS - t0)) -ge $tmo ]]; then
+		if [[ $tmo -gt 0 && $((${EPOCHREALTIME/[.,]/} - t0)) -ge $((tmo * 1000000)) ]]; then
 			cleanup_qemu; return 124
 		fi
 		sleep 0.1
