@@ -17,8 +17,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
-#include "control/config.h"
-#include "vhost_user/device.h"
+#include "vhost_user/device_priv.h"
 #include "vhost_user/msg.h"
 
 /* The engine may announce optional features it implements (IN_ORDER). */
@@ -28,45 +27,20 @@
 #define ENGINE_OPTIONAL 0ull
 #endif
 
-#define OFFERED_PROTOCOL                                                             \
-	((1ull << VSW_VHOST_PROTO_F_MQ) | (1ull << VSW_VHOST_PROTO_F_RARP) |         \
-	 (1ull << VSW_VHOST_PROTO_F_REPLY_ACK) | (1ull << VSW_VHOST_PROTO_F_MTU) |   \
-	 (1ull << VSW_VHOST_PROTO_F_CONFIGURE_MEM_SLOTS) |                           \
-	 (1ull << VSW_VHOST_PROTO_F_STATUS))
-
 #define F_PROTOCOL (1ull << VSW_VHOST_USER_F_PROTOCOL_FEATURES)
 
-struct vq_state {
-	struct vsw_vq vq; /* what the workers poll */
-	struct vsw_vq_stats stats; /* carried over when the queue is set up again */
-	struct vsw_vhost_vring_addr addr;
-	uint32_t num;
-	uint32_t base; /* SET_VRING_BASE, or where the queue was when it stopped */
-	int kick_fd, call_fd, err_fd;
-	bool num_set, addr_set, kick_set, call_set;
-	bool enabled; /* SET_VRING_ENABLE (only counts with protocol features) */
-	bool started; /* between queue_start and queue_stop */
-	char name[48];
-} __rte_cache_aligned;
+#define OFFERED_FEATURES                                                              \
+	((1ull << VSW_VIRTIO_F_VERSION_1) | (1ull << VSW_VIRTIO_NET_F_MRG_RXBUF) |    \
+	 (1ull << VSW_VIRTIO_RING_F_INDIRECT_DESC) | (1ull << VSW_VIRTIO_RING_F_EVENT_IDX) | \
+	 (1ull << VSW_VIRTIO_F_RING_PACKED) | (1ull << VSW_VIRTIO_NET_F_MQ) |          \
+	 (1ull << VSW_VIRTIO_NET_F_MTU) | ENGINE_OPTIONAL | F_PROTOCOL)
 
-struct vsw_vhost_dev {
-	struct vq_state *q; /* 2 * nqp, cache aligned */
-	struct vsw_vhost_ops ops;
-	void *ctx;
-	char name[VSW_NAME_MAX + 16];
-	uint16_t nqp;
-	uint32_t max_pkt_len;
-	uint64_t offered;
-	int fd;
-	/* Negotiated on the current connection. */
-	uint64_t features, proto;
-	bool owner, owner_reset;
-	uint8_t status;
-	uint16_t mtu;
-	unsigned int running;
-	struct vsw_vhost_rx rx;
-	struct vsw_guest_mem mem;
-};
+/* Not LOG_SHMFD: live-migration logging is not implemented. */
+#define OFFERED_PROTOCOL                                                             \
+	((1ull << VHOST_USER_PROTOCOL_F_MQ) | (1ull << VHOST_USER_PROTOCOL_F_RARP) |         \
+	 (1ull << VHOST_USER_PROTOCOL_F_REPLY_ACK) | (1ull << VHOST_USER_PROTOCOL_F_MTU) |   \
+	 (1ull << VHOST_USER_PROTOCOL_F_CONFIGURE_MEM_SLOTS) |                           \
+	 (1ull << VHOST_USER_PROTOCOL_F_STATUS))
 
 /* ---- memory ---- */
 
@@ -89,7 +63,7 @@ static void unmap_all(struct vsw_guest_mem *m)
 
 /* Maps one region of fd. The fd stays the caller's: the mapping keeps
  * the file alive, so no fd is held per region. */
-static int map_region(const struct vsw_vhost_region *r, int fd, struct vsw_mem_region *out,
+static int map_region(const struct vhost_user_region *r, int fd, struct vsw_mem_region *out,
 		      char *why, size_t len)
 {
 	struct stat st;
@@ -104,10 +78,10 @@ static int map_region(const struct vsw_vhost_region *r, int fd, struct vsw_mem_r
 		snprintf(why, len, "region fd is not a regular file (memfd, hugetlbfs or shm)");
 		return -1;
 	}
-	if ((uint64_t)st.st_size < r->mmap_offset + r->size) {
+	if ((uint64_t)st.st_size < r->mmap_offset + r->memory_size) {
 		snprintf(why, len,
 			 "region (offset 0x%llx, size 0x%llx) extends past the end of its file (0x%llx)",
-			 (unsigned long long)r->mmap_offset, (unsigned long long)r->size,
+			 (unsigned long long)r->mmap_offset, (unsigned long long)r->memory_size,
 			 (unsigned long long)st.st_size);
 		return -1;
 	}
@@ -117,7 +91,7 @@ static int map_region(const struct vsw_vhost_region *r, int fd, struct vsw_mem_r
 	if (fstatfs(fd, &sfs) == 0 && sfs.f_type == HUGETLBFS_MAGIC && sfs.f_bsize > 0)
 		align = (uint64_t)sfs.f_bsize;
 	uint64_t off = r->mmap_offset & ~(align - 1);
-	uint64_t span = r->mmap_offset - off + r->size;
+	uint64_t span = r->mmap_offset - off + r->memory_size;
 	uint64_t maplen = (span + align - 1) & ~(align - 1);
 	if (maplen < span || maplen > SIZE_MAX) {
 		snprintf(why, len, "region too large to map");
@@ -133,8 +107,8 @@ static int map_region(const struct vsw_vhost_region *r, int fd, struct vsw_mem_r
 	madvise(p, (size_t)maplen, MADV_DONTDUMP);
 	*out = (struct vsw_mem_region){
 		.guest_phys_addr = r->guest_phys_addr,
-		.size = r->size,
-		.user_addr = r->user_addr,
+		.size = r->memory_size,
+		.user_addr = r->userspace_addr,
 		.host_addr = (uint8_t *)p + (r->mmap_offset - off),
 		.mmap_addr = p,
 		.mmap_size = (size_t)maplen,
@@ -146,68 +120,109 @@ static int map_region(const struct vsw_vhost_region *r, int fd, struct vsw_mem_r
 
 /* ---- queues ---- */
 
-static bool has_proto(const struct vsw_vhost_dev *d, int bit)
+static uint16_t nq(const struct vsw_vhost_dev *d)
 {
-	return (d->proto & (1ull << bit)) != 0;
+	return (uint16_t)(2 * d->s.queue_pairs);
 }
 
-static bool q_enabled(const struct vsw_vhost_dev *d, const struct vq_state *q)
+static bool has_proto(const struct vsw_vhost_dev *d, int bit)
+{
+	return (d->protocol_features & (1ull << bit)) != 0;
+}
+
+static bool q_enabled(const struct vsw_vhost_dev *d, const struct vsw_vhost_vq *q)
 {
 	/* Without protocol features rings are enabled from the start. */
 	return !(d->features & F_PROTOCOL) || q->enabled;
 }
 
-static bool q_ready(const struct vsw_vhost_dev *d, const struct vq_state *q)
+static bool q_ready(const struct vsw_vhost_dev *d, const struct vsw_vhost_vq *q)
 {
-	return d->mem.nregions > 0 && q->num_set && q->addr_set && q->kick_set && q->call_set &&
+	return d->mem.nregions > 0 && q->has_num && q->has_addr && q->kicked && q->has_call &&
 	       q_enabled(d, q);
+}
+
+static void set_link(struct vsw_vhost_dev *d)
+{
+	bool up = d->nrunning > 0;
+	if (up == d->link_up)
+		return;
+	d->link_up = up;
+	if (d->ops->link != NULL)
+		d->ops->link(d->ctx, up);
+}
+
+/* Stops the queues in mask (bit per qid) that run: clears their flags,
+ * waits once for the workers to leave them all (RCU), then records where
+ * each one stopped. */
+static void q_stop_mask(struct vsw_vhost_dev *d, uint64_t mask)
+{
+	uint64_t stopping = 0;
+	for (uint16_t i = 0; i < nq(d); i++) {
+		if ((mask >> i & 1) && d->vqs[i]->running) {
+			__atomic_store_n(&d->vqs[i]->running, false, __ATOMIC_RELEASE);
+			stopping |= 1ull << i;
+		}
+	}
+	if (stopping == 0)
+		return;
+	if (d->ops->sync != NULL)
+		d->ops->sync(d->ctx);
+	for (uint16_t i = 0; i < nq(d); i++) {
+		if (!(stopping >> i & 1))
+			continue;
+		struct vsw_vhost_vq *q = d->vqs[i];
+		q->base = vsw_vq_get_base(&q->vq);
+		q->saved = q->vq.stats;
+		d->nrunning--;
+	}
+	set_link(d);
 }
 
 static void q_stop(struct vsw_vhost_dev *d, uint16_t qid)
 {
-	struct vq_state *q = &d->q[qid];
-	if (!q->started)
-		return;
-	d->ops.queue_stop(d->ctx, qid);
-	q->started = false;
-	q->base = vsw_vq_get_base(&q->vq);
-	q->stats = q->vq.stats;
-	if (--d->running == 0 && d->ops.link != NULL)
-		d->ops.link(d->ctx, false);
+	q_stop_mask(d, 1ull << qid);
+}
+
+static uint64_t all_queues(const struct vsw_vhost_dev *d)
+{
+	return nq(d) >= 64 ? ~0ull : (1ull << nq(d)) - 1;
 }
 
 /* Starts qid if it is ready and not running. -1 (why filled) when the
  * engine refuses the setup. */
 static int q_start(struct vsw_vhost_dev *d, uint16_t qid, char *why, size_t len)
 {
-	struct vq_state *q = &d->q[qid];
-	if (q->started || !q_ready(d, q))
+	struct vsw_vhost_vq *q = d->vqs[qid];
+	if (q->running || !q_ready(d, q))
 		return 0;
+	char name[48];
+	snprintf(name, sizeof(name), "%.30s %s%u", d->name, qid % 2 ? "txq" : "rxq", qid / 2);
 	struct vsw_vq_setup s = {
 		.mem = &d->mem,
-		.size = (uint16_t)q->num, /* 32768 fits; 65536 was refused */
+		.size = q->num,
 		.packed = (d->features & (1ull << VSW_VIRTIO_F_RING_PACKED)) != 0,
-		.desc_uaddr = q->addr.desc_uaddr,
-		.avail_uaddr = q->addr.avail_uaddr,
-		.used_uaddr = q->addr.used_uaddr,
+		.desc_uaddr = q->desc,
+		.avail_uaddr = q->avail,
+		.used_uaddr = q->used,
 		.base = q->base,
 		.features = d->features,
 		.call_fd = q->call_fd,
-		.max_pkt_len = d->max_pkt_len,
-		.name = q->name,
+		.max_pkt_len = d->s.max_pkt_len,
+		.name = name,
 	};
 	int rc = vsw_vq_init(&q->vq, &s);
 	if (rc < 0) {
 		snprintf(why, len, "vring %u: %s", qid,
 			 rc == -EFAULT ? "ring addresses outside guest memory"
-				       : "ring size or base refused by the virtqueue engine");
+				       : "ring size, base or alignment refused by the virtqueue engine");
 		return -1;
 	}
-	q->vq.stats = q->stats;
-	q->started = true;
-	if (d->running++ == 0 && d->ops.link != NULL)
-		d->ops.link(d->ctx, true);
-	d->ops.queue_start(d->ctx, qid);
+	q->vq.stats = q->saved;
+	d->nrunning++;
+	/* The worker that sees the flag must see the initialised queue. */
+	__atomic_store_n(&q->running, true, __ATOMIC_RELEASE);
+	set_link(d);
 	return 0;
 }
 
@@ -218,21 +233,16 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
-static void q_reset(struct vq_state *q)
+static void q_reset(struct vsw_vhost_vq *q)
 {
 	close_fd(&q->kick_fd);
 	close_fd(&q->call_fd);
 	close_fd(&q->err_fd);
-	q->num_set = q->addr_set = q->kick_set = q->call_set = false;
-	q->enabled = q->started = false;
-	q->num = q->base = 0;
-	memset(&q->addr, 0, sizeof(q->addr));
-	memset(&q->stats, 0, sizeof(q->stats));
-}
-
-static uint16_t nq(const struct vsw_vhost_dev *d)
-{
-	return (uint16_t)(2 * d->nqp);
+	q->has_num = q->has_addr = q->kicked = q->has_call = q->enabled = false;
+	q->num = 0;
+	q->base = 0;
+	q->desc = q->avail = q->used = 0;
+	memset(&q->saved, 0, sizeof(q->saved));
 }
 
 /* Replaces the memory table under stopped queues: the workers have left
@@ -243,17 +253,17 @@ static uint16_t nq(const struct vsw_vhost_dev *d)
 static int mem_commit(struct vsw_vhost_dev *d, const struct vsw_guest_mem *next,
 		      struct vsw_guest_mem *drop, bool strict, char *why, size_t len)
 {
-	bool was[2 * VSW_VHOST_MAX_QUEUE_PAIRS] = { false };
-	for (uint16_t i = 0; i < nq(d); i++) {
-		was[i] = d->q[i].started;
-		q_stop(d, i);
-	}
+	uint64_t was = 0;
+	for (uint16_t i = 0; i < nq(d); i++)
+		if (d->vqs[i]->running)
+			was |= 1ull << i;
+	q_stop_mask(d, was);
 	d->mem = *next;
 	unmap_all(drop);
 	int rc = 0;
 	for (uint16_t i = 0; i < nq(d); i++) {
 		if (q_start(d, i, why, len) < 0) {
-			if (strict && was[i])
+			if (strict && (was >> i & 1))
 				rc = -1;
 			else
 				VSW_LOG(INFO, vhost, "port %s: %s, waiting for more memory", d->name, why);
@@ -272,7 +282,7 @@ typedef int (*handler_fn)(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, char
 static int reply(struct vsw_vhost_dev *d, const struct vsw_vhost_msg *m, const void *p,
 		 uint32_t size, char *why, size_t len)
 {
-	int rc = vsw_vhost_msg_reply(d->fd, m, p, size);
+	int rc = vsw_vhost_msg_reply(d->conn_fd, m, p, size);
 	if (rc < 0) {
 		snprintf(why, len, "sending the reply: %s", strerror(-rc));
 		return H_ERR;
@@ -286,14 +296,22 @@ static int reply_u64(struct vsw_vhost_dev *d, const struct vsw_vhost_msg *m, uin
 	return reply(d, m, &v, sizeof(v), why, len);
 }
 
-static struct vq_state *vring(struct vsw_vhost_dev *d, uint64_t idx, char *why, size_t len)
+static struct vsw_vhost_vq *vring(struct vsw_vhost_dev *d, uint64_t idx, char *why, size_t len)
 {
 	if (idx >= nq(d)) {
 		snprintf(why, len, "vring index %llu out of range (this port has %u)",
 			 (unsigned long long)idx, nq(d));
 		return NULL;
 	}
-	return &d->q[idx];
+	return d->vqs[idx];
+}
+
+static int refuse_running(const struct vsw_vhost_vq *q, uint32_t idx, char *why, size_t len)
+{
+	if (!q->running)
+		return 0;
+	snprintf(why, len, "vring %u is running (GET_VRING_BASE stops it first)", idx);
+	return -1;
 }
 
 static int h_get_features(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, char *why, size_t len)
@@ -309,11 +327,12 @@ static int h_set_features(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, char
 			 (unsigned long long)(f & ~d->offered), (unsigned long long)d->offered);
 		return H_ERR;
 	}
-	if (d->running && f != d->features) {
+	if (d->nrunning && f != d->features) {
 		snprintf(why, len, "features changed while queues run");
 		return H_ERR;
 	}
 	d->features = f;
+	d->features_set = true;
 	for (uint16_t i = 0; i < nq(d); i++)
 		if (q_start(d, i, why, len) < 0)
 			return H_ERR;
@@ -339,10 +358,10 @@ static int h_reset_owner(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, char 
 	(void)len;
 	/* Deprecated; the spec's advice is to disable the rings and keep the
 	 * rest of the session. Each queue needs a new kick to start again. */
+	q_stop_mask(d, all_queues(d));
 	for (uint16_t i = 0; i < nq(d); i++) {
-		q_stop(d, i);
-		close_fd(&d->q[i].kick_fd);
-		d->q[i].kick_set = false;
+		close_fd(&d->vqs[i]->kick_fd);
+		d->vqs[i]->kicked = false;
 	}
 	d->owner_reset = true;
 	return H_OK;
@@ -350,8 +369,9 @@ static int h_reset_owner(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, char 
 
 static int h_set_mem_table(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, char *why, size_t len)
 {
-	const struct vsw_vhost_mem_table *t = &m->payload.mem;
-	if (vsw_vhost_regions_check(t->regions, t->nregions, NULL, why, len) < 0)
+	const struct vhost_user_memory *t = &m->payload.mem;
+	if (vsw_vhost_regions_check(t->regions, t->nregions, NULL, VSW_VHOST_MAX_MEM_SLOTS, why,
+				    len) < 0)
 		return H_ERR;
 	struct vsw_guest_mem next = { 0 };
 	for (uint32_t i = 0; i < t->nregions; i++) {
@@ -367,8 +387,8 @@ static int h_set_mem_table(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, cha
 
 static int h_add_mem_reg(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, char *why, size_t len)
 {
-	const struct vsw_vhost_region *r = &m->payload.reg.region;
-	if (vsw_vhost_regions_check(r, 1, &d->mem, why, len) < 0)
+	const struct vhost_user_region *r = &m->payload.reg.region;
+	if (vsw_vhost_regions_check(r, 1, &d->mem, VSW_VHOST_MAX_MEM_SLOTS, why, len) < 0)
 		return H_ERR;
 	struct vsw_guest_mem next = d->mem, none = { 0 };
 	if (map_region(r, m->fds[0], &next.regions[next.nregions], why, len) < 0)
@@ -379,11 +399,11 @@ static int h_add_mem_reg(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, char 
 
 static int h_rem_mem_reg(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, char *why, size_t len)
 {
-	const struct vsw_vhost_region *r = &m->payload.reg.region;
+	const struct vhost_user_region *r = &m->payload.reg.region;
 	for (uint32_t i = 0; i < d->mem.nregions; i++) {
 		const struct vsw_mem_region *o = &d->mem.regions[i];
-		if (o->guest_phys_addr != r->guest_phys_addr || o->user_addr != r->user_addr ||
-		    o->size != r->size)
+		if (o->guest_phys_addr != r->guest_phys_addr || o->user_addr != r->userspace_addr ||
+		    o->size != r->memory_size)
 			continue;
 		struct vsw_guest_mem next = d->mem, drop = { .nregions = 1 };
 		drop.regions[0] = *o;
@@ -393,29 +413,21 @@ static int h_rem_mem_reg(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, char 
 		return mem_commit(d, &next, &drop, false, why, len) < 0 ? H_ERR : H_OK;
 	}
 	snprintf(why, len, "no region at gpa 0x%llx uaddr 0x%llx size 0x%llx",
-		 (unsigned long long)r->guest_phys_addr, (unsigned long long)r->user_addr,
-		 (unsigned long long)r->size);
+		 (unsigned long long)r->guest_phys_addr, (unsigned long long)r->userspace_addr,
+		 (unsigned long long)r->memory_size);
 	return H_ERR;
 }
 
 static int h_get_max_mem_slots(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, char *why,
 			       size_t len)
 {
-	return reply_u64(d, m, VSW_MEM_MAX_REGIONS, why, len);
-}
-
-static int refuse_running(const struct vq_state *q, uint32_t idx, char *why, size_t len)
-{
-	if (!q->started)
-		return 0;
-	snprintf(why, len, "vring %u is running (GET_VRING_BASE stops it first)", idx);
-	return -1;
+	return reply_u64(d, m, VSW_VHOST_MAX_MEM_SLOTS, why, len);
 }
 
 static int h_set_vring_num(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, char *why, size_t len)
 {
-	const struct vsw_vhost_vring_state *s = &m->payload.state;
-	struct vq_state *q = vring(d, s->index, why, len);
+	const struct vhost_user_vring_state *s = &m->payload.state;
+	struct vsw_vhost_vq *q = vring(d, s->index, why, len);
 	if (q == NULL || refuse_running(q, s->index, why, len) < 0)
 		return H_ERR;
 	if (s->num == 0 || s->num > VSW_VQ_MAX_SIZE || (s->num & (s->num - 1))) {
@@ -423,28 +435,15 @@ static int h_set_vring_num(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, cha
 			 s->num, VSW_VQ_MAX_SIZE);
 		return H_ERR;
 	}
-	q->num = s->num;
-	q->num_set = true;
+	q->num = (uint16_t)s->num;
+	q->has_num = true;
 	return H_OK;
-}
-
-/* Bytes of each ring part, for the translation check. */
-static void ring_sizes(bool packed, uint64_t n, uint64_t *desc, uint64_t *avail, uint64_t *used)
-{
-	if (packed) {
-		*desc = 16 * n;
-		*avail = *used = 4;
-	} else {
-		*desc = 16 * n;
-		*avail = 6 + 2 * n;
-		*used = 6 + 8 * n;
-	}
 }
 
 static int h_set_vring_addr(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, char *why, size_t len)
 {
-	const struct vsw_vhost_vring_addr *a = &m->payload.addr;
-	struct vq_state *q = vring(d, a->index, why, len);
+	const struct vhost_user_vring_addr *a = &m->payload.addr;
+	struct vsw_vhost_vq *q = vring(d, a->index, why, len);
 	if (q == NULL || refuse_running(q, a->index, why, len) < 0)
 		return H_ERR;
 	if (d->mem.nregions == 0) {
@@ -452,34 +451,36 @@ static int h_set_vring_addr(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, ch
 		return H_ERR;
 	}
 	bool packed = (d->features & (1ull << VSW_VIRTIO_F_RING_PACKED)) != 0;
-	/* Alignment from the virtio spec; the engine relies on it for its
-	 * atomic accesses to the index fields. */
-	uint64_t da = 16, aa = packed ? 4 : 2, ua = 4;
-	if (a->desc_uaddr % da || a->avail_uaddr % aa || a->used_uaddr % ua) {
+	/* Alignment from the virtio spec; the engine's atomic accesses to
+	 * the index fields rely on it. */
+	if ((a->desc_user_addr & 15) || (a->avail_user_addr & (packed ? 3 : 1)) ||
+	    (a->used_user_addr & 3)) {
 		snprintf(why, len, "vring %u: misaligned ring address", a->index);
 		return H_ERR;
 	}
-	uint64_t ds, as, us;
-	ring_sizes(packed, q->num_set ? q->num : 1, &ds, &as, &us);
-	if (vsw_uva_to_hva(&d->mem, a->desc_uaddr, ds) == NULL ||
-	    vsw_uva_to_hva(&d->mem, a->avail_uaddr, as) == NULL ||
-	    vsw_uva_to_hva(&d->mem, a->used_uaddr, us) == NULL) {
+	uint64_t n = q->has_num ? q->num : 1;
+	uint64_t ds = 16 * n, as = packed ? 4 : 6 + 2 * n, us = packed ? 4 : 6 + 8 * n;
+	if (vsw_uva_to_hva(&d->mem, a->desc_user_addr, ds) == NULL ||
+	    vsw_uva_to_hva(&d->mem, a->avail_user_addr, as) == NULL ||
+	    vsw_uva_to_hva(&d->mem, a->used_user_addr, us) == NULL) {
 		snprintf(why, len,
 			 "vring %u: ring addresses (desc 0x%llx avail 0x%llx used 0x%llx) do not "
 			 "translate",
-			 a->index, (unsigned long long)a->desc_uaddr,
-			 (unsigned long long)a->avail_uaddr, (unsigned long long)a->used_uaddr);
+			 a->index, (unsigned long long)a->desc_user_addr,
+			 (unsigned long long)a->avail_user_addr, (unsigned long long)a->used_user_addr);
 		return H_ERR;
 	}
-	q->addr = *a;
-	q->addr_set = true;
+	q->desc = a->desc_user_addr;
+	q->avail = a->avail_user_addr;
+	q->used = a->used_user_addr;
+	q->has_addr = true;
 	return q_start(d, (uint16_t)a->index, why, len) < 0 ? H_ERR : H_OK;
 }
 
 static int h_set_vring_base(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, char *why, size_t len)
 {
-	const struct vsw_vhost_vring_state *s = &m->payload.state;
-	struct vq_state *q = vring(d, s->index, why, len);
+	const struct vhost_user_vring_state *s = &m->payload.state;
+	struct vsw_vhost_vq *q = vring(d, s->index, why, len);
 	if (q == NULL || refuse_running(q, s->index, why, len) < 0)
 		return H_ERR;
 	if (s->num > 0xffff) {
@@ -492,21 +493,21 @@ static int h_set_vring_base(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, ch
 
 static int h_get_vring_base(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, char *why, size_t len)
 {
-	const struct vsw_vhost_vring_state *s = &m->payload.state;
-	struct vq_state *q = vring(d, s->index, why, len);
+	const struct vhost_user_vring_state *s = &m->payload.state;
+	struct vsw_vhost_vq *q = vring(d, s->index, why, len);
 	if (q == NULL)
 		return H_ERR;
 	q_stop(d, (uint16_t)s->index);
 	/* Stopped until the frontend sets it up and kicks it again. */
 	close_fd(&q->kick_fd);
-	q->kick_set = false;
-	struct vsw_vhost_vring_state r = { .index = s->index, .num = q->base };
+	q->kicked = false;
+	struct vhost_user_vring_state r = { .index = s->index, .num = q->base };
 	return reply(d, m, &r, sizeof(r), why, len);
 }
 
 static int take_vring_fd(struct vsw_vhost_msg *m)
 {
-	if (m->payload.u64 & VSW_VHOST_VRING_NOFD)
+	if (m->payload.u64 & VHOST_USER_VRING_NOFD)
 		return -1;
 	int fd = m->fds[0];
 	m->fds[0] = -1;
@@ -515,35 +516,35 @@ static int take_vring_fd(struct vsw_vhost_msg *m)
 
 static int h_set_vring_kick(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, char *why, size_t len)
 {
-	uint64_t idx = m->payload.u64 & VSW_VHOST_VRING_IDX_MASK;
-	struct vq_state *q = vring(d, idx, why, len);
+	uint16_t idx = (uint16_t)(m->payload.u64 & VHOST_USER_VRING_IDX_MASK);
+	struct vsw_vhost_vq *q = vring(d, idx, why, len);
 	if (q == NULL)
 		return H_ERR;
-	/* Workers poll and never read the kick fd, so it can change under a
+	/* Workers poll and never read the kick fd, so it may change under a
 	 * running queue. */
 	close_fd(&q->kick_fd);
 	q->kick_fd = take_vring_fd(m);
-	q->kick_set = true;
-	return q_start(d, (uint16_t)idx, why, len) < 0 ? H_ERR : H_OK;
+	q->kicked = true;
+	return q_start(d, idx, why, len) < 0 ? H_ERR : H_OK;
 }
 
 static int h_set_vring_call(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, char *why, size_t len)
 {
-	uint16_t idx = (uint16_t)(m->payload.u64 & VSW_VHOST_VRING_IDX_MASK);
-	struct vq_state *q = vring(d, idx, why, len);
+	uint16_t idx = (uint16_t)(m->payload.u64 & VHOST_USER_VRING_IDX_MASK);
+	struct vsw_vhost_vq *q = vring(d, idx, why, len);
 	if (q == NULL)
 		return H_ERR;
 	/* Workers write to the call fd: it may only be closed (and its number
 	 * reused) once they have left the queue. QEMU swaps it whenever the
 	 * guest masks or unmasks the queue's interrupt. */
-	bool was = q->started;
+	bool was = q->running;
 	q_stop(d, idx);
 	close_fd(&q->call_fd);
 	q->call_fd = take_vring_fd(m);
-	q->call_set = true;
+	q->has_call = true;
 	if (q_start(d, idx, why, len) < 0)
 		return H_ERR;
-	if (was && !q->started) {
+	if (was && !q->running) {
 		snprintf(why, len, "vring %u did not restart", idx);
 		return H_ERR;
 	}
@@ -552,7 +553,7 @@ static int h_set_vring_call(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, ch
 
 static int h_set_vring_err(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, char *why, size_t len)
 {
-	struct vq_state *q = vring(d, m->payload.u64 & VSW_VHOST_VRING_IDX_MASK, why, len);
+	struct vsw_vhost_vq *q = vring(d, m->payload.u64 & VHOST_USER_VRING_IDX_MASK, why, len);
 	if (q == NULL)
 		return H_ERR;
 	close_fd(&q->err_fd);
@@ -563,6 +564,7 @@ static int h_set_vring_err(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, cha
 static int h_get_protocol_features(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, char *why,
 				   size_t len)
 {
+	(void)d;
 	return reply_u64(d, m, OFFERED_PROTOCOL, why, len);
 }
 
@@ -576,20 +578,20 @@ static int h_set_protocol_features(struct vsw_vhost_dev *d, struct vsw_vhost_msg
 			 (unsigned long long)OFFERED_PROTOCOL);
 		return H_ERR;
 	}
-	d->proto = f;
+	d->protocol_features = f;
 	return H_OK;
 }
 
 static int h_get_queue_num(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, char *why, size_t len)
 {
-	return reply_u64(d, m, d->nqp, why, len);
+	return reply_u64(d, m, d->s.queue_pairs, why, len);
 }
 
 static int h_set_vring_enable(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, char *why,
 			      size_t len)
 {
-	const struct vsw_vhost_vring_state *s = &m->payload.state;
-	struct vq_state *q = vring(d, s->index, why, len);
+	const struct vhost_user_vring_state *s = &m->payload.state;
+	struct vsw_vhost_vq *q = vring(d, s->index, why, len);
 	if (q == NULL)
 		return H_ERR;
 	if (s->num > 1) {
@@ -597,7 +599,7 @@ static int h_set_vring_enable(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, 
 		return H_ERR;
 	}
 	q->enabled = s->num == 1;
-	if (!q->enabled && (d->features & F_PROTOCOL))
+	if (!q_enabled(d, q))
 		q_stop(d, (uint16_t)s->index);
 	return q_start(d, (uint16_t)s->index, why, len) < 0 ? H_ERR : H_OK;
 }
@@ -606,12 +608,11 @@ static int h_send_rarp(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, char *w
 {
 	(void)why;
 	(void)len;
-	uint8_t mac[6];
-	memcpy(mac, m->payload.raw, sizeof(mac));
-	VSW_LOG(INFO, vhost, "port %s: SEND_RARP for %02x:%02x:%02x:%02x:%02x:%02x", d->name, mac[0],
-		mac[1], mac[2], mac[3], mac[4], mac[5]);
-	if (d->ops.send_rarp != NULL)
-		d->ops.send_rarp(d->ctx, mac);
+	const uint8_t *mac = m->payload.raw;
+	/* Guests announce themselves after migration unless they are old;
+	 * the switch has no RARP sender yet, so this is only noted. */
+	VSW_LOG(INFO, vhost, "port %s: SEND_RARP for %02x:%02x:%02x:%02x:%02x:%02x (ignored)",
+		d->name, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
 	return H_OK;
 }
 
@@ -622,6 +623,11 @@ static int h_net_set_mtu(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, char 
 		snprintf(why, len, "MTU %llu (allowed: 68-65535)", (unsigned long long)mtu);
 		return H_ERR;
 	}
+	if (d->s.mtu && mtu > d->s.mtu)
+		VSW_LOG(WARNING, vhost,
+			"port %s: the frontend gives the guest MTU %llu, the port's is %u: larger "
+			"frames will be dropped",
+			d->name, (unsigned long long)mtu, d->s.mtu);
 	d->mtu = (uint16_t)mtu;
 	return H_OK;
 }
@@ -647,75 +653,81 @@ struct handler {
 	int need_proto; /* protocol feature bit that must be negotiated, -1: none */
 };
 
-static const struct handler handlers[VSW_VHOST_REQ_MAX] = {
-	[VSW_VHOST_GET_FEATURES] = { h_get_features, false, -1 },
-	[VSW_VHOST_SET_FEATURES] = { h_set_features, false, -1 },
-	[VSW_VHOST_SET_OWNER] = { h_set_owner, false, -1 },
-	[VSW_VHOST_RESET_OWNER] = { h_reset_owner, true, -1 },
-	[VSW_VHOST_SET_MEM_TABLE] = { h_set_mem_table, true, -1 },
-	[VSW_VHOST_SET_VRING_NUM] = { h_set_vring_num, true, -1 },
-	[VSW_VHOST_SET_VRING_ADDR] = { h_set_vring_addr, true, -1 },
-	[VSW_VHOST_SET_VRING_BASE] = { h_set_vring_base, true, -1 },
-	[VSW_VHOST_GET_VRING_BASE] = { h_get_vring_base, true, -1 },
-	[VSW_VHOST_SET_VRING_KICK] = { h_set_vring_kick, true, -1 },
-	[VSW_VHOST_SET_VRING_CALL] = { h_set_vring_call, true, -1 },
-	[VSW_VHOST_SET_VRING_ERR] = { h_set_vring_err, true, -1 },
-	[VSW_VHOST_GET_PROTOCOL_FEATURES] = { h_get_protocol_features, false, -1 },
-	[VSW_VHOST_SET_PROTOCOL_FEATURES] = { h_set_protocol_features, false, -1 },
-	[VSW_VHOST_GET_QUEUE_NUM] = { h_get_queue_num, false, -1 },
-	[VSW_VHOST_SET_VRING_ENABLE] = { h_set_vring_enable, true, -1 },
-	[VSW_VHOST_SEND_RARP] = { h_send_rarp, true, VSW_VHOST_PROTO_F_RARP },
-	[VSW_VHOST_NET_SET_MTU] = { h_net_set_mtu, true, VSW_VHOST_PROTO_F_MTU },
-	[VSW_VHOST_GET_MAX_MEM_SLOTS] = { h_get_max_mem_slots, false,
-					  VSW_VHOST_PROTO_F_CONFIGURE_MEM_SLOTS },
-	[VSW_VHOST_ADD_MEM_REG] = { h_add_mem_reg, true, VSW_VHOST_PROTO_F_CONFIGURE_MEM_SLOTS },
-	[VSW_VHOST_REM_MEM_REG] = { h_rem_mem_reg, true, VSW_VHOST_PROTO_F_CONFIGURE_MEM_SLOTS },
-	[VSW_VHOST_SET_STATUS] = { h_set_status, true, VSW_VHOST_PROTO_F_STATUS },
-	[VSW_VHOST_GET_STATUS] = { h_get_status, false, VSW_VHOST_PROTO_F_STATUS },
+static const struct handler handlers[VHOST_USER_MAX_REQUEST] = {
+	[VHOST_USER_GET_FEATURES] = { h_get_features, false, -1 },
+	[VHOST_USER_SET_FEATURES] = { h_set_features, false, -1 },
+	[VHOST_USER_SET_OWNER] = { h_set_owner, false, -1 },
+	[VHOST_USER_RESET_OWNER] = { h_reset_owner, true, -1 },
+	[VHOST_USER_SET_MEM_TABLE] = { h_set_mem_table, true, -1 },
+	[VHOST_USER_SET_VRING_NUM] = { h_set_vring_num, true, -1 },
+	[VHOST_USER_SET_VRING_ADDR] = { h_set_vring_addr, true, -1 },
+	[VHOST_USER_SET_VRING_BASE] = { h_set_vring_base, true, -1 },
+	[VHOST_USER_GET_VRING_BASE] = { h_get_vring_base, true, -1 },
+	[VHOST_USER_SET_VRING_KICK] = { h_set_vring_kick, true, -1 },
+	[VHOST_USER_SET_VRING_CALL] = { h_set_vring_call, true, -1 },
+	[VHOST_USER_SET_VRING_ERR] = { h_set_vring_err, true, -1 },
+	[VHOST_USER_GET_PROTOCOL_FEATURES] = { h_get_protocol_features, false, -1 },
+	[VHOST_USER_SET_PROTOCOL_FEATURES] = { h_set_protocol_features, false, -1 },
+	[VHOST_USER_GET_QUEUE_NUM] = { h_get_queue_num, false, -1 },
+	[VHOST_USER_SET_VRING_ENABLE] = { h_set_vring_enable, true, -1 },
+	[VHOST_USER_SEND_RARP] = { h_send_rarp, true, VHOST_USER_PROTOCOL_F_RARP },
+	[VHOST_USER_NET_SET_MTU] = { h_net_set_mtu, true, VHOST_USER_PROTOCOL_F_MTU },
+	[VHOST_USER_GET_MAX_MEM_SLOTS] = { h_get_max_mem_slots, false,
+					   VHOST_USER_PROTOCOL_F_CONFIGURE_MEM_SLOTS },
+	[VHOST_USER_ADD_MEM_REG] = { h_add_mem_reg, true, VHOST_USER_PROTOCOL_F_CONFIGURE_MEM_SLOTS },
+	[VHOST_USER_REM_MEM_REG] = { h_rem_mem_reg, true, VHOST_USER_PROTOCOL_F_CONFIGURE_MEM_SLOTS },
+	[VHOST_USER_SET_STATUS] = { h_set_status, true, VHOST_USER_PROTOCOL_F_STATUS },
+	[VHOST_USER_GET_STATUS] = { h_get_status, false, VHOST_USER_PROTOCOL_F_STATUS },
 };
 
 static const char *const proto_names[] = {
-	[VSW_VHOST_PROTO_F_RARP] = "RARP",
-	[VSW_VHOST_PROTO_F_MTU] = "MTU",
-	[VSW_VHOST_PROTO_F_CONFIGURE_MEM_SLOTS] = "CONFIGURE_MEM_SLOTS",
-	[VSW_VHOST_PROTO_F_STATUS] = "STATUS",
+	[VHOST_USER_PROTOCOL_F_RARP] = "RARP",
+	[VHOST_USER_PROTOCOL_F_MTU] = "MTU",
+	[VHOST_USER_PROTOCOL_F_CONFIGURE_MEM_SLOTS] = "CONFIGURE_MEM_SLOTS",
+	[VHOST_USER_PROTOCOL_F_STATUS] = "STATUS",
 };
 
-static int fail(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, const char *why)
+static int fail(struct vsw_vhost_dev *d, const struct vsw_vhost_msg *m, const char *why)
 {
 	VSW_LOG(ERR, vhost, "port %s: %s: %s; closing the connection", d->name,
 		vsw_vhost_req_name(m->hdr.request), why);
 	if (vsw_vhost_msg_need_reply(m))
-		(void)vsw_vhost_msg_ack(d->fd, m, 1);
-	vsw_vhost_msg_close_fds(m);
+		(void)vsw_vhost_msg_ack(d->conn_fd, m, 1);
 	return -1;
 }
 
-static int handle(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m)
+int vsw_vhost_handle(struct vsw_vhost_dev *d, const struct vhost_user_hdr *hdr,
+		     const uint8_t *payload, int *fds, int nfds)
 {
 	char why[256] = "";
-	if (vsw_vhost_msg_check(m, why, sizeof(why)) < 0)
-		return fail(d, m, why);
-	const struct handler *h = &handlers[m->hdr.request];
+	struct vsw_vhost_msg m = { .hdr = *hdr, .fds = fds, .nfds = nfds };
+	if (hdr->size > sizeof(m.payload)) {
+		snprintf(why, sizeof(why), "payload of %u bytes, longer than any request's",
+			 hdr->size);
+		return fail(d, &m, why);
+	}
+	memcpy(m.payload.raw, payload, hdr->size);
+	if (vsw_vhost_msg_check(&m, why, sizeof(why)) < 0)
+		return fail(d, &m, why);
+	const struct handler *h = &handlers[hdr->request];
 	if (h->fn == NULL)
-		return fail(d, m, "unsupported request");
+		return fail(d, &m, "unsupported request");
 	if (h->need_owner && !d->owner)
-		return fail(d, m, "before SET_OWNER");
+		return fail(d, &m, "before SET_OWNER");
 	if (h->need_proto >= 0 && !has_proto(d, h->need_proto)) {
 		snprintf(why, sizeof(why), "protocol feature %s not negotiated",
 			 proto_names[h->need_proto]);
-		return fail(d, m, why);
+		return fail(d, &m, why);
 	}
-	VSW_LOG(DEBUG, vhost, "port %s: %s", d->name, vsw_vhost_req_name(m->hdr.request));
-	int rc = h->fn(d, m, why, sizeof(why));
+	VSW_LOG(DEBUG, vhost, "port %s: %s", d->name, vsw_vhost_req_name(hdr->request));
+	int rc = h->fn(d, &m, why, sizeof(why));
 	if (rc == H_ERR)
-		return fail(d, m, why);
-	vsw_vhost_msg_close_fds(m);
-	if (rc == H_OK && vsw_vhost_msg_need_reply(m)) {
-		int e = vsw_vhost_msg_ack(d->fd, m, 0);
+		return fail(d, &m, why);
+	if (rc == H_OK && vsw_vhost_msg_need_reply(&m)) {
+		int e = vsw_vhost_msg_ack(d->conn_fd, &m, 0);
 		if (e < 0) {
 			snprintf(why, sizeof(why), "sending the ack: %s", strerror(-e));
-			return fail(d, m, why);
+			return fail(d, &m, why);
 		}
 	}
 	return 0;
@@ -723,166 +735,101 @@ static int handle(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m)
 
 /* ---- device ---- */
 
-uint64_t vsw_vhost_features_from_cfg(uint32_t bits)
+uint64_t vsw_vhost_supported_features(void)
 {
-	static const struct {
-		uint32_t cfg;
-		int bit;
-	} map[] = {
-		{ VSW_FEAT_MRG_RXBUF, VSW_VIRTIO_NET_F_MRG_RXBUF },
-		{ VSW_FEAT_INDIRECT_DESC, VSW_VIRTIO_RING_F_INDIRECT_DESC },
-		{ VSW_FEAT_EVENT_IDX, VSW_VIRTIO_RING_F_EVENT_IDX },
-		{ VSW_FEAT_RING_PACKED, VSW_VIRTIO_F_RING_PACKED },
-		{ VSW_FEAT_MQ, VSW_VIRTIO_NET_F_MQ },
-		{ VSW_FEAT_MTU, VSW_VIRTIO_NET_F_MTU },
-		{ VSW_FEAT_IN_ORDER, VSW_VIRTIO_F_IN_ORDER },
-	};
-	uint64_t f = 0;
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (bits & map[i].cfg)
-			f |= 1ull << map[i].bit;
-	return f;
+	return OFFERED_FEATURES;
 }
 
-struct vsw_vhost_dev *vsw_vhost_dev_create(const struct vsw_vhost_settings *s,
-					   const struct vsw_vhost_ops *ops, void *ctx)
+struct vsw_vhost_dev *vsw_vhost_alloc(const struct vsw_vhost_settings *s,
+				      struct vsw_evloop *loop, const struct vsw_vhost_ops *ops,
+				      void *ctx)
 {
-	uint16_t nqp = s->queue_pairs ? s->queue_pairs : 1;
-	if (nqp > VSW_VHOST_MAX_QUEUE_PAIRS || ops == NULL || ops->queue_start == NULL ||
-	    ops->queue_stop == NULL)
-		return NULL;
 	struct vsw_vhost_dev *d = calloc(1, sizeof(*d));
 	if (d == NULL)
 		return NULL;
-	size_t qsz = sizeof(struct vq_state) * 2u * nqp;
-	if (posix_memalign((void **)&d->q, RTE_CACHE_LINE_SIZE, qsz) != 0) {
-		free(d);
-		return NULL;
-	}
-	memset(d->q, 0, qsz);
+	d->s = *s;
+	if (d->s.queue_pairs == 0)
+		d->s.queue_pairs = 1;
+	if (d->s.queue_pairs > VSW_VHOST_MAX_QUEUE_PAIRS)
+		d->s.queue_pairs = VSW_VHOST_MAX_QUEUE_PAIRS;
 	snprintf(d->name, sizeof(d->name), "%s", s->name ? s->name : "?");
-	d->ops = *ops;
+	snprintf(d->path, sizeof(d->path), "%s", s->path ? s->path : "");
+	d->s.name = d->name;
+	d->s.path = d->path;
+	d->loop = loop;
+	d->ops = ops;
 	d->ctx = ctx;
-	d->nqp = nqp;
-	d->max_pkt_len = s->max_pkt_len;
-	d->offered = (VSW_VHOST_OFFERED_FEATURES | ENGINE_OPTIONAL) & ~s->disabled_features;
-	d->offered |= F_PROTOCOL;
-	if (nqp == 1)
+	d->listen_fd = d->conn_fd = -1;
+	d->offered = OFFERED_FEATURES & ~s->disabled_features;
+	if (d->s.queue_pairs == 1)
 		d->offered &= ~(1ull << VSW_VIRTIO_NET_F_MQ);
-	d->fd = -1;
 	for (uint16_t i = 0; i < nq(d); i++) {
-		struct vq_state *q = &d->q[i];
-		q->kick_fd = q->call_fd = q->err_fd = -1;
-		snprintf(q->name, sizeof(q->name), "%s %cxq%u", d->name, i % 2 ? 't' : 'r', i / 2);
+		if (posix_memalign((void **)&d->vqs[i], RTE_CACHE_LINE_SIZE, sizeof(*d->vqs[i])) != 0) {
+			vsw_vhost_free(d);
+			return NULL;
+		}
+		memset(d->vqs[i], 0, sizeof(*d->vqs[i]));
+		d->vqs[i]->kick_fd = d->vqs[i]->call_fd = d->vqs[i]->err_fd = -1;
+		/* Never set up: pollers that look anyway find a dead queue. */
+		d->vqs[i]->vq.broken = true;
 	}
-	vsw_vhost_rx_init(&d->rx);
 	return d;
 }
 
-void vsw_vhost_dev_destroy(struct vsw_vhost_dev *d)
+void vsw_vhost_unmap_all(struct vsw_vhost_dev *d)
 {
-	if (d == NULL)
-		return;
-	vsw_vhost_dev_detach(d);
-	free(d->q);
-	free(d);
-}
-
-int vsw_vhost_dev_attach(struct vsw_vhost_dev *d, int fd)
-{
-	if (d->fd >= 0)
-		return -EBUSY;
-	int fl = fcntl(fd, F_GETFL);
-	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
-		return -errno;
-	d->fd = fd;
-	return 0;
-}
-
-void vsw_vhost_dev_detach(struct vsw_vhost_dev *d)
-{
-	for (uint16_t i = 0; i < nq(d); i++)
-		q_stop(d, i);
-	for (uint16_t i = 0; i < nq(d); i++)
-		q_reset(&d->q[i]);
 	unmap_all(&d->mem);
-	vsw_vhost_rx_reset(&d->rx);
-	close_fd(&d->fd);
-	d->features = d->proto = 0;
-	d->owner = d->owner_reset = false;
+}
+
+void vsw_vhost_reset(struct vsw_vhost_dev *d)
+{
+	q_stop_mask(d, all_queues(d));
+	for (uint16_t i = 0; i < nq(d); i++)
+		if (d->vqs[i] != NULL)
+			q_reset(d->vqs[i]);
+	vsw_vhost_unmap_all(d);
+	d->features = d->protocol_features = 0;
+	d->features_set = d->owner = d->owner_reset = false;
 	d->status = 0;
 	d->mtu = 0;
 }
 
-int vsw_vhost_dev_process(struct vsw_vhost_dev *d)
+void vsw_vhost_free(struct vsw_vhost_dev *d)
 {
-	if (d->fd < 0)
-		return -1;
-	/* A bounded batch: the loop comes back while more is waiting (level
-	 * triggered), and other devices get their turn in between. */
-	for (int n = 0; n < 64; n++) {
-		struct vsw_vhost_msg m;
-		const char *why;
-		int rc = vsw_vhost_msg_recv(d->fd, &d->rx, &m, &why);
-		if (rc == VSW_VHOST_RX_AGAIN)
-			return 0;
-		if (rc == VSW_VHOST_RX_EOF) {
-			VSW_LOG(INFO, vhost, "port %s: frontend disconnected%s%s", d->name,
-				why ? ": " : "", why ? why : "");
-			return -1;
-		}
-		if (rc == VSW_VHOST_RX_ERR) {
-			m.nfds = 0;
-			m.hdr.flags &= ~VSW_VHOST_FLAG_NEED_REPLY; /* cannot answer a broken frame */
-			return fail(d, &m, why);
-		}
-		if (handle(d, &m) < 0)
-			return -1;
+	if (d == NULL)
+		return;
+	for (uint16_t i = 0; i < VSW_VHOST_MAX_VQS; i++) {
+		if (d->vqs[i] == NULL)
+			continue;
+		if (d->vqs[i]->running)
+			q_stop(d, i);
+		q_reset(d->vqs[i]);
+		free(d->vqs[i]);
+		d->vqs[i] = NULL;
 	}
-	return 0;
+	vsw_vhost_unmap_all(d);
+	free(d);
 }
 
-int vsw_vhost_dev_fd(const struct vsw_vhost_dev *d)
+struct vsw_vhost_vq *vsw_vhost_rxq(struct vsw_vhost_dev *d, uint16_t pair)
 {
-	return d->fd;
+	return pair < d->s.queue_pairs ? d->vqs[2 * pair] : NULL;
 }
 
-const char *vsw_vhost_dev_name(const struct vsw_vhost_dev *d)
+struct vsw_vhost_vq *vsw_vhost_txq(struct vsw_vhost_dev *d, uint16_t pair)
 {
-	return d->name;
+	return pair < d->s.queue_pairs ? d->vqs[2 * pair + 1] : NULL;
 }
 
-uint16_t vsw_vhost_dev_num_queues(const struct vsw_vhost_dev *d)
+uint16_t vsw_vhost_running_rx_pairs(const struct vsw_vhost_dev *d)
 {
-	return nq(d);
+	uint16_t n = 0;
+	while (n < d->s.queue_pairs && __atomic_load_n(&d->vqs[2 * n]->running, __ATOMIC_ACQUIRE))
+		n++;
+	return n;
 }
 
-struct vsw_vq *vsw_vhost_dev_vq(struct vsw_vhost_dev *d, uint16_t qid)
-{
-	return qid < nq(d) ? &d->q[qid].vq : NULL;
-}
-
-bool vsw_vhost_dev_queue_running(const struct vsw_vhost_dev *d, uint16_t qid)
-{
-	return qid < nq(d) && d->q[qid].started;
-}
-
-uint64_t vsw_vhost_dev_offered_features(const struct vsw_vhost_dev *d)
-{
-	return d->offered;
-}
-
-uint64_t vsw_vhost_dev_features(const struct vsw_vhost_dev *d)
+uint64_t vsw_vhost_features(const struct vsw_vhost_dev *d)
 {
 	return d->features;
-}
-
-uint64_t vsw_vhost_dev_protocol_features(const struct vsw_vhost_dev *d)
-{
-	return d->proto;
-}
-
-uint16_t vsw_vhost_dev_mtu(const struct vsw_vhost_dev *d)
-{
-	return d->mtu;
 }

@@ -28,8 +28,11 @@ struct vsw_vhost_dev {
 	int rx_fds[VHOST_USER_MAX_FDS];
 	int rx_nfds;
 	/* protocol state */
+	uint64_t offered; /* virtio features offered: supported minus the port's disabled ones */
 	uint64_t features, protocol_features;
 	bool features_set, owner, link_up;
+	bool owner_reset;      /* RESET_OWNER seen: SET_OWNER may come again */
+	unsigned int nrunning; /* queues with running set */
 	uint8_t status;
 	uint16_t mtu;
 	struct vsw_guest_mem mem;

@@ -25,8 +25,10 @@ struct vsw_vhost_vq {
 	uint16_t num;
 	uint64_t desc, avail, used;
 	bool has_num, has_addr, kicked, enabled;
-	uint32_t base;
+	bool has_call;      /* SET_VRING_CALL seen (an fd, or "no fd": the driver polls) */
+	uint32_t base;      /* SET_VRING_BASE, or where the queue was when it stopped */
 	int kick_fd, call_fd, err_fd;
+	struct vsw_vq_stats saved; /* carried over when the queue is set up again */
 } __rte_cache_aligned;
 
 struct vsw_vhost_ops {
