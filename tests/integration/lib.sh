@@ -97,8 +97,8 @@ tp_start() {
 	exec {fd}<>"$T/$name.in"
 	eval "_TP_FD_$name=$fd"
 	stdbuf -oL $TESTPMD --lcores=0@0,1@0 --no-pci --in-memory --single-file-segments \
-		--file-prefix="vsw-it-$name-$$" -m 512 --log-level='*:warning' \
-		--vdev="$vdev" -- -i --total-num-mbufs=16384 "$@" \
+		--file-prefix="vsw-it-$name-$$" -m 256 --log-level='*:warning' \
+		--vdev="$vdev" -- -i --total-num-mbufs=8192 "$@" \
 		<"$T/$name.in" >"$T/$name.log" 2>&1 &
 	eval "_TP_PID_$name=$!"
 	track_pid $!
@@ -126,12 +126,24 @@ tp_port_stat() {
 	local name=$1 field=$2 before
 	before=$(grep -c "Throughput (since last show)" "$T/$name.log" || true)
 	tp_cmd "$name" "show port stats 0"
-	wait_for "stats from $name" 10 test "$(grep -c "Throughput (since last show)" "$T/$name.log")" -gt "$before"
+	wait_for "stats from $name" 10 bash -c \
+		"[ \$(grep -c 'Throughput (since last show)' '$T/$name.log') -gt $before ]"
 	sleep 0.2 # the block's last lines
 	awk -v f="$field:" '
 		/NIC statistics for port 0/ { v = "" }
 		{ for (i = 1; i <= NF; i++) if ($i == f) v = $(i + 1) }
 		END { print v }' "$T/$name.log"
+}
+
+# wait_stat NAME FIELD VALUE SECONDS: until testpmd NAME's port 0 FIELD equals VALUE.
+wait_stat() {
+	local name=$1 field=$2 want=$3 secs=$4 got="" end=$((SECONDS + $4))
+	while ((SECONDS < end)); do
+		got=$(tp_port_stat "$name" "$field")
+		[[ "$got" == "$want" ]] && return 0
+		sleep 0.3
+	done
+	fail "$name $field: expected $want within ${secs}s, got '$got'"
 }
 
 vswctl() { "$VSWCTL" -s "$VSW_SOCK" "$@"; }

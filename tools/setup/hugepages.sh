@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Reserves 2 MiB hugepages (VSW_HUGEPAGES, default 1024 = 2 GiB: the daemon's
+# Reserves 2 MiB hugepages (VSW_HUGEPAGES, default 2048 = 4 GiB: the daemon's
 # pools plus a few test guests) and mounts hugetlbfs if nothing is mounted.
 set -euo pipefail
-want=${VSW_HUGEPAGES:-1024}
+want=${VSW_HUGEPAGES:-2048}
 nr=/proc/sys/vm/nr_hugepages
 have=$(cat "$nr")
 if (( have < want )); then
