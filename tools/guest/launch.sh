@@ -113,8 +113,8 @@ cleanup() {
 		for _ in $(seq 30); do kill -0 "$QPID" 2>/dev/null || break; sleep 0.1; done
 		kill -KILL "$QPID" 2>/dev/null || true
 	fi
-	[[ -n "${TPID:-}" ]] && kill "$TPID" 2>/dev/null
-	[[ ${#TMPS[@]} -gt 0 ]] && rm -rf "${TMPS[@]}"
+	if [[ -n "${TPID:-}" ]]; then kill "$TPID" 2>/dev/null || true; fi
+	if [[ ${#TMPS[@]} -gt 0 ]]; then rm -rf "${TMPS[@]}"; fi
 	return 0
 }
 trap cleanup EXIT
