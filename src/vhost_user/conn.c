@@ -20,6 +20,7 @@
 #define BACKOFF_MAX_MS 5000
 
 static void on_conn(int fd, uint32_t events, void *arg);
+static void on_accept(int fd, uint32_t events, void *arg);
 static void client_connect(void *arg);
 
 static void schedule_reconnect(struct vsw_vhost_dev *dev)
@@ -38,6 +39,16 @@ static void disconnect(struct vsw_vhost_dev *dev, const char *why)
 		vsw_ev_del(dev->loop, dev->conn_fd);
 	close(dev->conn_fd);
 	dev->conn_fd = -1;
+	/* The fds of a message cut short by the disconnect or a framing error. */
+	for (int i = 0; i < dev->rx_nfds; i++)
+		if (dev->rx_fds[i] >= 0)
+			close(dev->rx_fds[i]);
+	dev->rx_nfds = 0;
+	dev->rx_got = 0;
+	/* Server: the next frontend may come in now. */
+	if (dev->listen_fd >= 0 && dev->loop &&
+	    vsw_ev_add(dev->loop, dev->listen_fd, EPOLLIN, on_accept, dev) < 0)
+		VSW_LOG(ERR, vhost, "port %s: cannot wait for frontends any more", dev->name);
 	if (dev->s.client && dev->loop) {
 		dev->backoff_ms = BACKOFF_MIN_MS;
 		dev->waiting_logged = false;
@@ -53,7 +64,13 @@ static void attach(struct vsw_vhost_dev *dev, int fd)
 	if (dev->loop && vsw_ev_add(dev->loop, fd, EPOLLIN, on_conn, dev) < 0) {
 		close(fd);
 		dev->conn_fd = -1;
+		return;
 	}
+	/* One frontend at a time: the next one waits in the listen backlog
+	 * until this one is gone, rather than being refused. A frontend that
+	 * reconnects before we noticed the old connection die gets in. */
+	if (dev->listen_fd >= 0 && dev->loop)
+		vsw_ev_del(dev->loop, dev->listen_fd);
 }
 
 /* Reads what is there; 1 when a whole message is in dev->rx, 0 when more

@@ -1,0 +1,1021 @@
+/* Unit tests of the vhost-user backend over a socketpair, with real memfd
+ * regions: the handshake as QEMU 7.2 does it up to running queues,
+ * GET_VRING_BASE, SET_VRING_CALL under a running queue, ADD/REM_MEM_REG,
+ * every malformed case (each must answer a REPLY_ACK with an error and close
+ * the connection), fd and mapping leaks over repeated SET_MEM_TABLE, KICK
+ * and CALL, disconnects, and the server/client sockets on a real evloop. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <dirent.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "vhost_user/proto.h"
+#include "vhost_user/vhost_user.h"
+
+#define MB (1024 * 1024)
+#define UADDR0 0x7f0000000000ull
+#define UADDR1 0x7f0000400000ull
+#define GPA1 0x100000000ull
+#define RING_NUM 256
+#define NEED VHOST_USER_NEED_REPLY
+#define F(b) (1ull << (b))
+
+struct env {
+	int peer;
+	struct vsw_vhost_dev *dev;
+	int memfd[2];
+	uint8_t *local[2]; /* our view of each memfd */
+	int syncs, link_ups, link_downs;
+	bool link;
+};
+
+static void on_sync(void *ctx)
+{
+	((struct env *)ctx)->syncs++;
+}
+
+static void on_link(void *ctx, bool up)
+{
+	struct env *e = ctx;
+	e->link = up;
+	if (up)
+		e->link_ups++;
+	else
+		e->link_downs++;
+}
+
+static const struct vsw_vhost_ops ops = { .sync = on_sync, .link = on_link };
+
+static int count_fds(void)
+{
+	int n = 0;
+	DIR *d = opendir("/proc/self/fd");
+	for (struct dirent *de; (de = readdir(d)) != NULL;)
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+static int count_maps(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	int n = 0, c;
+	while ((c = fgetc(f)) != EOF)
+		n += c == '\n';
+	fclose(f);
+	return n;
+}
+
+static int make_memfd(size_t size)
+{
+	int fd = memfd_create("guest", MFD_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)size), 0);
+	return fd;
+}
+
+static struct env *env_new(uint16_t qp)
+{
+	struct env *e = calloc(1, sizeof(*e));
+	int sv[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	struct timeval tv = { .tv_sec = 2 };
+	setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	e->peer = sv[0];
+	struct vsw_vhost_settings s = { .name = "vm1", .queue_pairs = qp, .mtu = 1500 };
+	e->dev = vsw_vhost_create_on_fd(&s, NULL, &ops, e, sv[1]);
+	assert_non_null(e->dev);
+	/* Region 0: 1 MiB at offset 0 of a 1 MiB memfd. Region 1: 1 MiB at
+	 * offset 1 MiB of a 2 MiB memfd (a non-zero mmap offset). */
+	e->memfd[0] = make_memfd(MB);
+	e->memfd[1] = make_memfd(2 * MB);
+	e->local[0] = mmap(NULL, MB, PROT_READ | PROT_WRITE, MAP_SHARED, e->memfd[0], 0);
+	e->local[1] = mmap(NULL, MB, PROT_READ | PROT_WRITE, MAP_SHARED, e->memfd[1], MB);
+	assert_true(e->local[0] != MAP_FAILED && e->local[1] != MAP_FAILED);
+	return e;
+}
+
+static void env_free(struct env *e)
+{
+	vsw_vhost_destroy(e->dev);
+	close(e->peer);
+	munmap(e->local[0], MB);
+	munmap(e->local[1], MB);
+	close(e->memfd[0]);
+	close(e->memfd[1]);
+	free(e);
+}
+
+static void send_msg(struct env *e, uint32_t req, uint32_t flags, const void *p, uint32_t size,
+		     const int *fds, int nfds)
+{
+	uint8_t buf[sizeof(struct vhost_user_hdr) + 512];
+	struct vhost_user_hdr h = { .request = req, .flags = VHOST_USER_VERSION | flags,
+				    .size = size };
+	memcpy(buf, &h, sizeof(h));
+	if (size)
+		memcpy(buf + sizeof(h), p, size);
+	union {
+		char c[CMSG_SPACE(sizeof(int) * 16)];
+		struct cmsghdr a;
+	} ctl;
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(h) + size };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	if (nfds > 0) {
+		mh.msg_control = ctl.c;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
+	}
+	assert_int_equal(sendmsg(e->peer, &mh, MSG_NOSIGNAL), (ssize_t)iov.iov_len);
+}
+
+static void send_u64(struct env *e, uint32_t req, uint32_t flags, uint64_t v)
+{
+	send_msg(e, req, flags, &v, sizeof(v), NULL, 0);
+}
+
+static void send_state(struct env *e, uint32_t req, uint32_t flags, uint32_t idx, uint32_t num)
+{
+	struct vhost_user_vring_state s = { idx, num };
+	send_msg(e, req, flags, &s, sizeof(s), NULL, 0);
+}
+
+/* Reads one reply to req; returns its first 8 bytes as a u64. */
+static uint64_t recv_reply(struct env *e, uint32_t req, uint32_t size)
+{
+	struct vhost_user_hdr h;
+	assert_int_equal(recv(e->peer, &h, sizeof(h), MSG_WAITALL), (ssize_t)sizeof(h));
+	assert_int_equal(h.request, req);
+	assert_int_equal(h.flags, VHOST_USER_VERSION | VHOST_USER_REPLY);
+	assert_int_equal(h.size, size);
+	uint8_t p[64] = { 0 };
+	assert_true(size <= sizeof(p));
+	assert_int_equal(recv(e->peer, p, size, MSG_WAITALL), (ssize_t)size);
+	uint64_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* The device handles what was sent; it must keep the connection. */
+static void pump(struct env *e)
+{
+	assert_true(vsw_vhost_poll(e->dev));
+}
+
+/* GET_VRING_BASE's reply: the state's num. */
+static uint32_t recv_base(struct env *e, uint32_t idx)
+{
+	uint64_t v = recv_reply(e, VHOST_USER_GET_VRING_BASE, 8);
+	struct vhost_user_vring_state s;
+	memcpy(&s, &v, sizeof(s));
+	assert_int_equal(s.index, idx);
+	return s.num;
+}
+
+static uint64_t ask_u64(struct env *e, uint32_t req)
+{
+	send_msg(e, req, 0, NULL, 0, NULL, 0);
+	pump(e);
+	return recv_reply(e, req, 8);
+}
+
+static void expect_ack(struct env *e, uint32_t req)
+{
+	pump(e);
+	assert_int_equal(recv_reply(e, req, 8), 0);
+}
+
+/* The device must refuse what was sent: an error ack (when asked), the
+ * connection closed, everything of it freed. */
+static void expect_refused(struct env *e, uint32_t req, bool acked)
+{
+	assert_false(vsw_vhost_poll(e->dev));
+	assert_false(vsw_vhost_connected(e->dev));
+	if (acked)
+		assert_int_not_equal(recv_reply(e, req, 8), 0);
+	char c;
+	assert_int_equal(recv(e->peer, &c, 1, 0), 0); /* EOF */
+	assert_false(vsw_vhost_rxq(e->dev, 0)->running);
+	assert_false(e->link);
+}
+
+static void region(struct vhost_user_region *r, int i)
+{
+	*r = (struct vhost_user_region){
+		.guest_phys_addr = i ? GPA1 : 0,
+		.memory_size = MB,
+		.userspace_addr = i ? UADDR1 : UADDR0,
+		.mmap_offset = i ? MB : 0,
+	};
+}
+
+static void send_mem_table(struct env *e, uint32_t flags)
+{
+	struct vhost_user_memory m = { .nregions = 2 };
+	region(&m.regions[0], 0);
+	region(&m.regions[1], 1);
+	send_msg(e, VHOST_USER_SET_MEM_TABLE, flags, &m, 8 + 2 * sizeof(m.regions[0]), e->memfd,
+		 2);
+}
+
+static void send_vring_fd(struct env *e, uint32_t req, uint32_t idx)
+{
+	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	send_msg(e, req, 0, &(uint64_t){ idx }, 8, &fd, 1);
+	close(fd); /* the device has its own copy now */
+}
+
+/* Rings of queue i in region 1 (split layout). */
+static uint64_t ring_uaddr(uint32_t i, int part)
+{
+	return UADDR1 + i * 0x4000ull + (uint64_t)part * 0x1000;
+}
+
+static void send_vring_addr(struct env *e, uint32_t i, uint64_t desc)
+{
+	struct vhost_user_vring_addr a = { .index = i,
+					   .desc_user_addr = desc,
+					   .avail_user_addr = ring_uaddr(i, 1),
+					   .used_user_addr = ring_uaddr(i, 2) };
+	send_msg(e, VHOST_USER_SET_VRING_ADDR, 0, &a, sizeof(a), NULL, 0);
+}
+
+static const uint64_t proto_wanted = F(VHOST_USER_PROTOCOL_F_MQ) |
+				     F(VHOST_USER_PROTOCOL_F_REPLY_ACK) |
+				     F(VHOST_USER_PROTOCOL_F_MTU) | F(VHOST_USER_PROTOCOL_F_RARP) |
+				     F(VHOST_USER_PROTOCOL_F_STATUS);
+
+/* Negotiation as QEMU 7.2's vhost_user_backend_init and vhost_dev_init do
+ * it, then vhost_dev_start's features and memory table. */
+static void negotiate(struct env *e, uint64_t proto)
+{
+	uint64_t f = ask_u64(e, VHOST_USER_GET_FEATURES);
+	assert_true(f & F(VSW_VHOST_USER_F_PROTOCOL_FEATURES));
+	assert_true(f & F(VSW_VIRTIO_F_VERSION_1));
+	assert_true(f & F(VSW_VIRTIO_F_RING_PACKED));
+	assert_false(f & F(26)); /* no LOG_ALL */
+	uint64_t p = ask_u64(e, VHOST_USER_GET_PROTOCOL_FEATURES);
+	assert_false(p & F(VHOST_USER_PROTOCOL_F_LOG_SHMFD));
+	assert_int_equal(p & proto, proto);
+	send_u64(e, VHOST_USER_SET_PROTOCOL_FEATURES, 0, proto);
+	pump(e);
+	assert_int_equal(ask_u64(e, VHOST_USER_GET_QUEUE_NUM), 2);
+	send_msg(e, VHOST_USER_SET_OWNER, 0, NULL, 0, NULL, 0);
+	pump(e);
+	assert_int_equal(ask_u64(e, VHOST_USER_GET_FEATURES), f);
+	for (uint32_t i = 0; i < 4; i++) /* vhost_virtqueue_init: masked notifiers */
+		send_vring_fd(e, VHOST_USER_SET_VRING_CALL, i);
+	pump(e);
+	uint64_t want = F(VSW_VIRTIO_F_VERSION_1) | F(VSW_VIRTIO_NET_F_MRG_RXBUF) |
+			F(VSW_VIRTIO_RING_F_EVENT_IDX) | F(VSW_VIRTIO_NET_F_MQ) |
+			F(VSW_VHOST_USER_F_PROTOCOL_FEATURES);
+	send_u64(e, VHOST_USER_SET_FEATURES, NEED, want);
+	expect_ack(e, VHOST_USER_SET_FEATURES);
+}
+
+static void setup_queue(struct env *e, uint32_t i)
+{
+	send_state(e, VHOST_USER_SET_VRING_NUM, 0, i, RING_NUM);
+	send_state(e, VHOST_USER_SET_VRING_BASE, 0, i, 0);
+	send_vring_addr(e, i, ring_uaddr(i, 0));
+	send_vring_fd(e, VHOST_USER_SET_VRING_KICK, i);
+	send_vring_fd(e, VHOST_USER_SET_VRING_CALL, i);
+	pump(e);
+}
+
+/* Up to both queues of pair 0 running. */
+static void handshake(struct env *e)
+{
+	negotiate(e, proto_wanted);
+	send_mem_table(e, NEED);
+	expect_ack(e, VHOST_USER_SET_MEM_TABLE);
+	setup_queue(e, 0);
+	setup_queue(e, 1);
+	/* Protocol features negotiated: rings wait for SET_VRING_ENABLE. */
+	assert_false(vsw_vhost_rxq(e->dev, 0)->running);
+	send_state(e, VHOST_USER_SET_VRING_ENABLE, NEED, 0, 1);
+	expect_ack(e, VHOST_USER_SET_VRING_ENABLE);
+	send_state(e, VHOST_USER_SET_VRING_ENABLE, NEED, 1, 1);
+	expect_ack(e, VHOST_USER_SET_VRING_ENABLE);
+	assert_true(vsw_vhost_rxq(e->dev, 0)->running);
+	assert_true(vsw_vhost_txq(e->dev, 0)->running);
+	assert_false(vsw_vhost_rxq(e->dev, 1)->running);
+}
+
+static void test_handshake(void **state)
+{
+	(void)state;
+	struct env *e = env_new(2);
+	handshake(e);
+	assert_true(e->link);
+	assert_int_equal(e->link_ups, 1);
+	assert_int_equal(vsw_vhost_running_rx_pairs(e->dev), 1);
+	assert_true(vsw_vhost_features(e->dev) & F(VSW_VIRTIO_NET_F_MRG_RXBUF));
+	/* The engine's rings are the guest's memory, offset included. */
+	struct vsw_vhost_vq *q = vsw_vhost_rxq(e->dev, 0);
+	uint8_t *mine = e->local[1] + (ring_uaddr(0, 0) - UADDR1);
+	mine[0] = 0xab;
+	mine[15] = 0xcd;
+	assert_memory_equal(q->vq.desc, mine, 16);
+	assert_int_equal(q->vq.size, RING_NUM);
+	/* Status, MTU and RARP are accepted. */
+	send_u64(e, VHOST_USER_SET_STATUS, NEED, 0xf);
+	expect_ack(e, VHOST_USER_SET_STATUS);
+	assert_int_equal(ask_u64(e, VHOST_USER_GET_STATUS), 0xf);
+	send_u64(e, VHOST_USER_NET_SET_MTU, NEED, 1500);
+	expect_ack(e, VHOST_USER_NET_SET_MTU);
+	send_u64(e, VHOST_USER_SEND_RARP, NEED, 0x0000563412005452ull);
+	expect_ack(e, VHOST_USER_SEND_RARP);
+	env_free(e);
+}
+
+static void test_no_protocol_features(void **state)
+{
+	(void)state;
+	/* An old frontend: no protocol features, rings enabled from the start. */
+	struct env *e = env_new(1);
+	send_msg(e, VHOST_USER_SET_OWNER, 0, NULL, 0, NULL, 0);
+	send_u64(e, VHOST_USER_SET_FEATURES, 0, F(VSW_VIRTIO_F_VERSION_1));
+	send_mem_table(e, 0);
+	pump(e);
+	setup_queue(e, 0);
+	assert_true(vsw_vhost_rxq(e->dev, 0)->running);
+	env_free(e);
+}
+
+static void test_get_vring_base(void **state)
+{
+	(void)state;
+	struct env *e = env_new(2);
+	handshake(e);
+	int syncs = e->syncs;
+	vsw_vhost_txq(e->dev, 0)->vq.last_avail_idx = 77; /* as if 77 buffers were taken */
+	send_state(e, VHOST_USER_GET_VRING_BASE, 0, 1, 0);
+	pump(e);
+	assert_int_equal(recv_base(e, 1), 77);
+	assert_false(vsw_vhost_txq(e->dev, 0)->running);
+	assert_true(vsw_vhost_rxq(e->dev, 0)->running);
+	assert_int_equal(e->syncs, syncs + 1); /* the workers were waited for */
+	/* Restart from where it stopped, as QEMU does after a stop. */
+	send_state(e, VHOST_USER_SET_VRING_BASE, 0, 1, 77);
+	send_vring_fd(e, VHOST_USER_SET_VRING_KICK, 1);
+	pump(e);
+	assert_true(vsw_vhost_txq(e->dev, 0)->running);
+	assert_int_equal(vsw_vhost_txq(e->dev, 0)->vq.last_avail_idx, 77);
+	/* A queue never started answers its base too. */
+	send_state(e, VHOST_USER_GET_VRING_BASE, 0, 3, 0);
+	pump(e);
+	assert_int_equal(recv_base(e, 3), 0);
+	/* Disable stops, enable restarts. */
+	send_state(e, VHOST_USER_SET_VRING_ENABLE, 0, 0, 0);
+	pump(e);
+	assert_false(vsw_vhost_rxq(e->dev, 0)->running);
+	send_state(e, VHOST_USER_SET_VRING_ENABLE, 0, 0, 1);
+	pump(e);
+	assert_true(vsw_vhost_rxq(e->dev, 0)->running);
+	env_free(e);
+}
+
+static void test_call_swap_and_mem_table_while_running(void **state)
+{
+	(void)state;
+	struct env *e = env_new(2);
+	handshake(e);
+	int syncs = e->syncs;
+	send_vring_fd(e, VHOST_USER_SET_VRING_CALL, 0);
+	pump(e);
+	assert_true(vsw_vhost_rxq(e->dev, 0)->running);
+	assert_int_equal(e->syncs, syncs + 1);
+	/* Memory hot-plug: a new table while queues run stops them (one
+	 * wait for the workers), remaps, restarts. */
+	vsw_vhost_rxq(e->dev, 0)->vq.last_avail_idx = 5;
+	send_mem_table(e, NEED);
+	expect_ack(e, VHOST_USER_SET_MEM_TABLE);
+	assert_int_equal(e->syncs, syncs + 2);
+	assert_true(vsw_vhost_rxq(e->dev, 0)->running);
+	assert_true(vsw_vhost_txq(e->dev, 0)->running);
+	assert_int_equal(vsw_vhost_rxq(e->dev, 0)->vq.last_avail_idx, 5);
+	assert_true(e->link);
+	env_free(e);
+}
+
+static void test_mem_slots(void **state)
+{
+	(void)state;
+	struct env *e = env_new(2);
+	negotiate(e, proto_wanted | F(VHOST_USER_PROTOCOL_F_CONFIGURE_MEM_SLOTS));
+	assert_int_equal(ask_u64(e, VHOST_USER_GET_MAX_MEM_SLOTS), VSW_VHOST_MAX_MEM_SLOTS);
+	for (int i = 0; i < 2; i++) {
+		struct vhost_user_single_region r = { 0 };
+		region(&r.region, i);
+		send_msg(e, VHOST_USER_ADD_MEM_REG, NEED, &r, sizeof(r), &e->memfd[i], 1);
+		expect_ack(e, VHOST_USER_ADD_MEM_REG);
+	}
+	setup_queue(e, 0);
+	send_state(e, VHOST_USER_SET_VRING_ENABLE, 0, 0, 1);
+	pump(e);
+	assert_true(vsw_vhost_rxq(e->dev, 0)->running);
+	/* Removing the region of the rings parks the queue; adding it back
+	 * resumes it. */
+	struct vhost_user_single_region r = { 0 };
+	region(&r.region, 1);
+	send_msg(e, VHOST_USER_REM_MEM_REG, NEED, &r, sizeof(r), NULL, 0);
+	expect_ack(e, VHOST_USER_REM_MEM_REG);
+	assert_false(vsw_vhost_rxq(e->dev, 0)->running);
+	send_msg(e, VHOST_USER_ADD_MEM_REG, NEED, &r, sizeof(r), &e->memfd[1], 1);
+	expect_ack(e, VHOST_USER_ADD_MEM_REG);
+	assert_true(vsw_vhost_rxq(e->dev, 0)->running);
+	/* Overlapping an existing region is refused. */
+	r.region.userspace_addr += 0x10000000;
+	send_msg(e, VHOST_USER_ADD_MEM_REG, NEED, &r, sizeof(r), &e->memfd[1], 1);
+	expect_refused(e, VHOST_USER_ADD_MEM_REG, true);
+	env_free(e);
+}
+
+/* ---- malformed messages: each one ends the connection ---- */
+
+typedef void (*bad_fn)(struct env *e);
+
+static void run_bad(bad_fn prepare, bad_fn send_bad, uint32_t req, bool acked)
+{
+	int fds0 = count_fds();
+	struct env *e = env_new(2);
+	int fds1 = count_fds();
+	if (prepare)
+		prepare(e);
+	send_bad(e);
+	expect_refused(e, req, acked);
+	/* Nothing of the connection is left: only its socket (closed by
+	 * the device) is gone. */
+	assert_int_equal(count_fds(), fds1 - 1);
+	env_free(e);
+	assert_int_equal(count_fds(), fds0);
+}
+
+static void prep_owner(struct env *e)
+{
+	negotiate(e, proto_wanted);
+}
+
+static void prep_mem(struct env *e)
+{
+	negotiate(e, proto_wanted);
+	send_mem_table(e, 0);
+	pump(e);
+}
+
+static void prep_running(struct env *e)
+{
+	handshake(e);
+}
+
+static void bad_size(struct env *e)
+{
+	uint32_t v = 1;
+	send_msg(e, VHOST_USER_SET_FEATURES, NEED, &v, sizeof(v), NULL, 0);
+}
+
+static void bad_missing_fd(struct env *e)
+{
+	send_msg(e, VHOST_USER_SET_VRING_KICK, NEED, &(uint64_t){ 0 }, 8, NULL, 0);
+}
+
+static void bad_extra_fd(struct env *e)
+{
+	int fd = eventfd(0, EFD_CLOEXEC);
+	send_msg(e, VHOST_USER_SET_OWNER, NEED, NULL, 0, &fd, 1);
+	close(fd);
+}
+
+static void bad_nofd_with_fd(struct env *e)
+{
+	int fd = eventfd(0, EFD_CLOEXEC);
+	send_msg(e, VHOST_USER_SET_VRING_CALL, NEED, &(uint64_t){ VHOST_USER_VRING_NOFD }, 8, &fd,
+		 1);
+	close(fd);
+}
+
+static void bad_too_many_regions(struct env *e)
+{
+	struct vhost_user_memory m = { .nregions = 9 };
+	send_msg(e, VHOST_USER_SET_MEM_TABLE, NEED, &m, sizeof(m), NULL, 0);
+}
+
+static void bad_fd_count_regions(struct env *e)
+{
+	struct vhost_user_memory m = { .nregions = 2 };
+	region(&m.regions[0], 0);
+	region(&m.regions[1], 1);
+	send_msg(e, VHOST_USER_SET_MEM_TABLE, NEED, &m, 8 + 2 * 32, e->memfd, 1);
+}
+
+static void send_table2(struct env *e, const struct vhost_user_region *r0,
+			const struct vhost_user_region *r1)
+{
+	struct vhost_user_memory m = { .nregions = 2 };
+	m.regions[0] = *r0;
+	m.regions[1] = *r1;
+	send_msg(e, VHOST_USER_SET_MEM_TABLE, NEED, &m, 8 + 2 * 32, e->memfd, 2);
+}
+
+static void bad_overlap_gpa(struct env *e)
+{
+	struct vhost_user_region a, b;
+	region(&a, 0);
+	region(&b, 1);
+	b.guest_phys_addr = a.guest_phys_addr + MB - 4096;
+	send_table2(e, &a, &b);
+}
+
+static void bad_overlap_uaddr(struct env *e)
+{
+	struct vhost_user_region a, b;
+	region(&a, 0);
+	region(&b, 1);
+	b.userspace_addr = a.userspace_addr + 4096;
+	send_table2(e, &a, &b);
+}
+
+static void bad_overflow_gpa(struct env *e)
+{
+	struct vhost_user_region a, b;
+	region(&a, 0);
+	region(&b, 1);
+	b.guest_phys_addr = ~0ull - 4095;
+	send_table2(e, &a, &b);
+}
+
+static void bad_overflow_uaddr(struct env *e)
+{
+	struct vhost_user_region a, b;
+	region(&a, 0);
+	region(&b, 1);
+	b.userspace_addr = ~0ull - 100;
+	send_table2(e, &a, &b);
+}
+
+static void bad_zero_size(struct env *e)
+{
+	struct vhost_user_region a, b;
+	region(&a, 0);
+	region(&b, 1);
+	b.memory_size = 0;
+	send_table2(e, &a, &b);
+}
+
+static void bad_past_file_end(struct env *e)
+{
+	struct vhost_user_region a, b;
+	region(&a, 0);
+	region(&b, 1);
+	b.memory_size = 4 * MB; /* the memfd has 2 MiB */
+	send_table2(e, &a, &b);
+}
+
+static void bad_index(struct env *e)
+{
+	send_state(e, VHOST_USER_SET_VRING_NUM, NEED, 4, RING_NUM);
+}
+
+static void bad_kick_index(struct env *e)
+{
+	int fd = eventfd(0, EFD_CLOEXEC);
+	send_msg(e, VHOST_USER_SET_VRING_KICK, NEED, &(uint64_t){ 200 }, 8, &fd, 1);
+	close(fd);
+}
+
+static void bad_num_not_pow2(struct env *e)
+{
+	send_state(e, VHOST_USER_SET_VRING_NUM, NEED, 0, 300);
+}
+
+static void bad_num_huge(struct env *e)
+{
+	send_state(e, VHOST_USER_SET_VRING_NUM, NEED, 0, 65536);
+}
+
+static void bad_num_zero(struct env *e)
+{
+	send_state(e, VHOST_USER_SET_VRING_NUM, NEED, 0, 0);
+}
+
+static void bad_addr_untranslatable(struct env *e)
+{
+	send_state(e, VHOST_USER_SET_VRING_NUM, 0, 0, RING_NUM);
+	send_vring_addr(e, 0, 0x1000); /* no region holds uaddr 0x1000 */
+}
+
+static void bad_addr_crosses_end(struct env *e)
+{
+	send_state(e, VHOST_USER_SET_VRING_NUM, 0, 0, RING_NUM);
+	send_vring_addr(e, 0, UADDR1 + MB - 16); /* desc table runs off the region */
+}
+
+static void bad_addr_misaligned(struct env *e)
+{
+	send_vring_addr(e, 0, ring_uaddr(0, 0) + 8);
+}
+
+static void bad_mem_before_owner(struct env *e)
+{
+	send_mem_table(e, NEED);
+}
+
+static void bad_addr_before_mem(struct env *e)
+{
+	send_vring_addr(e, 0, ring_uaddr(0, 0));
+}
+
+static void bad_num_while_running(struct env *e)
+{
+	send_state(e, VHOST_USER_SET_VRING_NUM, NEED, 0, 128);
+}
+
+static void bad_owner_twice(struct env *e)
+{
+	send_msg(e, VHOST_USER_SET_OWNER, NEED, NULL, 0, NULL, 0);
+}
+
+static void bad_unknown(struct env *e)
+{
+	send_msg(e, 99, NEED, NULL, 0, NULL, 0);
+}
+
+static void bad_log_base(struct env *e)
+{
+	send_u64(e, VHOST_USER_SET_LOG_BASE, NEED, 0);
+}
+
+static void bad_features(struct env *e)
+{
+	send_u64(e, VHOST_USER_SET_FEATURES, NEED, F(26)); /* LOG_ALL: never offered */
+}
+
+static void bad_protocol_features(struct env *e)
+{
+	send_u64(e, VHOST_USER_SET_PROTOCOL_FEATURES, NEED, F(VHOST_USER_PROTOCOL_F_LOG_SHMFD));
+}
+
+static void bad_mem_slots_not_negotiated(struct env *e)
+{
+	struct vhost_user_single_region r = { 0 };
+	region(&r.region, 0);
+	send_msg(e, VHOST_USER_ADD_MEM_REG, NEED, &r, sizeof(r), &e->memfd[0], 1);
+}
+
+static void bad_rem_unknown_region(struct env *e)
+{
+	send_u64(e, VHOST_USER_SET_PROTOCOL_FEATURES, 0,
+		 proto_wanted | F(VHOST_USER_PROTOCOL_F_CONFIGURE_MEM_SLOTS));
+	struct vhost_user_single_region r = { 0 };
+	region(&r.region, 0);
+	r.region.guest_phys_addr = 0x40000000;
+	send_msg(e, VHOST_USER_REM_MEM_REG, NEED, &r, sizeof(r), NULL, 0);
+}
+
+static void bad_enable_value(struct env *e)
+{
+	send_state(e, VHOST_USER_SET_VRING_ENABLE, NEED, 0, 2);
+}
+
+static void bad_mtu(struct env *e)
+{
+	send_u64(e, VHOST_USER_NET_SET_MTU, NEED, 20);
+}
+
+static void bad_version(struct env *e)
+{
+	struct vhost_user_hdr h = { .request = VHOST_USER_GET_FEATURES, .flags = 2 | NEED };
+	assert_int_equal(send(e->peer, &h, sizeof(h), 0), (ssize_t)sizeof(h));
+}
+
+static void bad_reply_flag(struct env *e)
+{
+	send_msg(e, VHOST_USER_SET_OWNER, VHOST_USER_REPLY | NEED, NULL, 0, NULL, 0);
+}
+
+static void bad_huge_payload(struct env *e)
+{
+	/* Refused on the header alone: nothing to answer. */
+	struct vhost_user_hdr h = { .request = VHOST_USER_SET_FEATURES, .flags = 1, .size = 1u << 20 };
+	assert_int_equal(send(e->peer, &h, sizeof(h), 0), (ssize_t)sizeof(h));
+}
+
+static void bad_too_many_fds(struct env *e)
+{
+	int fds[12];
+	for (int i = 0; i < 12; i++)
+		fds[i] = eventfd(0, EFD_CLOEXEC);
+	send_msg(e, VHOST_USER_SET_OWNER, NEED, NULL, 0, fds, 12);
+	for (int i = 0; i < 12; i++)
+		close(fds[i]);
+}
+
+#define BAD(name, prep, fn, req, acked)                                      \
+	static void test_##name(void **state)                                \
+	{                                                                    \
+		(void)state;                                                 \
+		run_bad(prep, fn, req, acked);                               \
+	}
+
+BAD(bad_size, NULL, bad_size, VHOST_USER_SET_FEATURES, true)
+BAD(bad_missing_fd, prep_owner, bad_missing_fd, VHOST_USER_SET_VRING_KICK, true)
+BAD(bad_extra_fd, NULL, bad_extra_fd, VHOST_USER_SET_OWNER, true)
+BAD(bad_nofd_with_fd, prep_owner, bad_nofd_with_fd, VHOST_USER_SET_VRING_CALL, true)
+BAD(bad_too_many_regions, prep_owner, bad_too_many_regions, VHOST_USER_SET_MEM_TABLE, true)
+BAD(bad_fd_count_regions, prep_owner, bad_fd_count_regions, VHOST_USER_SET_MEM_TABLE, true)
+BAD(bad_overlap_gpa, prep_owner, bad_overlap_gpa, VHOST_USER_SET_MEM_TABLE, true)
+BAD(bad_overlap_uaddr, prep_owner, bad_overlap_uaddr, VHOST_USER_SET_MEM_TABLE, true)
+BAD(bad_overflow_gpa, prep_owner, bad_overflow_gpa, VHOST_USER_SET_MEM_TABLE, true)
+BAD(bad_overflow_uaddr, prep_owner, bad_overflow_uaddr, VHOST_USER_SET_MEM_TABLE, true)
+BAD(bad_zero_size, prep_owner, bad_zero_size, VHOST_USER_SET_MEM_TABLE, true)
+BAD(bad_past_file_end, prep_owner, bad_past_file_end, VHOST_USER_SET_MEM_TABLE, true)
+BAD(bad_index, prep_owner, bad_index, VHOST_USER_SET_VRING_NUM, true)
+BAD(bad_kick_index, prep_owner, bad_kick_index, VHOST_USER_SET_VRING_KICK, true)
+BAD(bad_num_not_pow2, prep_owner, bad_num_not_pow2, VHOST_USER_SET_VRING_NUM, true)
+BAD(bad_num_huge, prep_owner, bad_num_huge, VHOST_USER_SET_VRING_NUM, true)
+BAD(bad_num_zero, prep_owner, bad_num_zero, VHOST_USER_SET_VRING_NUM, true)
+BAD(bad_addr_untranslatable, prep_mem, bad_addr_untranslatable, VHOST_USER_SET_VRING_ADDR, false)
+BAD(bad_addr_crosses_end, prep_mem, bad_addr_crosses_end, VHOST_USER_SET_VRING_ADDR, false)
+BAD(bad_addr_misaligned, prep_mem, bad_addr_misaligned, VHOST_USER_SET_VRING_ADDR, false)
+BAD(bad_mem_before_owner, NULL, bad_mem_before_owner, VHOST_USER_SET_MEM_TABLE, true)
+BAD(bad_addr_before_mem, prep_owner, bad_addr_before_mem, VHOST_USER_SET_VRING_ADDR, false)
+BAD(bad_num_while_running, prep_running, bad_num_while_running, VHOST_USER_SET_VRING_NUM, true)
+BAD(bad_owner_twice, prep_owner, bad_owner_twice, VHOST_USER_SET_OWNER, true)
+BAD(bad_unknown, NULL, bad_unknown, 99, true)
+BAD(bad_log_base, prep_owner, bad_log_base, VHOST_USER_SET_LOG_BASE, true)
+BAD(bad_features, NULL, bad_features, VHOST_USER_SET_FEATURES, true)
+BAD(bad_protocol_features, NULL, bad_protocol_features, VHOST_USER_SET_PROTOCOL_FEATURES, true)
+BAD(bad_mem_slots_not_negotiated, prep_owner, bad_mem_slots_not_negotiated,
+    VHOST_USER_ADD_MEM_REG, true)
+BAD(bad_rem_unknown_region, prep_mem, bad_rem_unknown_region, VHOST_USER_REM_MEM_REG, true)
+BAD(bad_enable_value, prep_owner, bad_enable_value, VHOST_USER_SET_VRING_ENABLE, true)
+BAD(bad_mtu, prep_owner, bad_mtu, VHOST_USER_NET_SET_MTU, true)
+BAD(bad_version, NULL, bad_version, VHOST_USER_GET_FEATURES, true)
+BAD(bad_reply_flag, NULL, bad_reply_flag, VHOST_USER_SET_OWNER, true)
+BAD(bad_huge_payload, NULL, bad_huge_payload, VHOST_USER_SET_FEATURES, false)
+BAD(bad_too_many_fds, NULL, bad_too_many_fds, VHOST_USER_SET_OWNER, false)
+
+/* ---- leaks ---- */
+
+static void test_no_leaks_on_repeats(void **state)
+{
+	(void)state;
+	int fds0 = count_fds(), maps0 = count_maps();
+	struct env *e = env_new(2);
+	handshake(e);
+	int fds1 = count_fds(), maps1 = count_maps();
+	for (int i = 0; i < 50; i++) {
+		send_mem_table(e, NEED);
+		expect_ack(e, VHOST_USER_SET_MEM_TABLE);
+		send_vring_fd(e, VHOST_USER_SET_VRING_KICK, 0);
+		send_vring_fd(e, VHOST_USER_SET_VRING_CALL, 0);
+		send_vring_fd(e, VHOST_USER_SET_VRING_CALL, 3);
+		send_vring_fd(e, VHOST_USER_SET_VRING_ERR, 1);
+		pump(e);
+	}
+	assert_true(vsw_vhost_rxq(e->dev, 0)->running);
+	/* One SET_VRING_ERR fd is new; nothing else. */
+	assert_int_equal(count_fds(), fds1 + 1);
+	assert_int_equal(count_maps(), maps1);
+	env_free(e);
+	assert_int_equal(count_fds(), fds0);
+	assert_int_equal(count_maps(), maps0);
+}
+
+static void test_disconnect_mid_handshake(void **state)
+{
+	(void)state;
+	int fds0 = count_fds(), maps0 = count_maps();
+	struct env *e = env_new(2);
+	handshake(e);
+	close(e->peer);
+	e->peer = -1;
+	assert_false(vsw_vhost_poll(e->dev));
+	assert_false(vsw_vhost_connected(e->dev));
+	assert_false(e->link);
+	assert_false(vsw_vhost_rxq(e->dev, 0)->running);
+	vsw_vhost_destroy(e->dev);
+	e->dev = NULL;
+	munmap(e->local[0], MB);
+	munmap(e->local[1], MB);
+	close(e->memfd[0]);
+	close(e->memfd[1]);
+	free(e);
+	assert_int_equal(count_fds(), fds0);
+	assert_int_equal(count_maps(), maps0);
+}
+
+static void test_split_message(void **state)
+{
+	(void)state;
+	/* A message arriving in pieces is assembled, not misread. */
+	struct env *e = env_new(1);
+	struct vhost_user_hdr h = { .request = VHOST_USER_GET_FEATURES, .flags = 1 };
+	assert_int_equal(send(e->peer, &h, 5, 0), 5);
+	pump(e);
+	assert_int_equal(send(e->peer, (char *)&h + 5, sizeof(h) - 5, 0), (ssize_t)sizeof(h) - 5);
+	pump(e);
+	assert_true(recv_reply(e, VHOST_USER_GET_FEATURES, 8) & F(VSW_VIRTIO_F_VERSION_1));
+	/* Single queue pair: MQ is not offered. */
+	assert_false(ask_u64(e, VHOST_USER_GET_FEATURES) & F(VSW_VIRTIO_NET_F_MQ));
+	env_free(e);
+}
+
+static void test_disabled_features(void **state)
+{
+	(void)state;
+	struct env *e = env_new(2);
+	vsw_vhost_destroy(e->dev);
+	int sv[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	close(e->peer);
+	e->peer = sv[0];
+	struct vsw_vhost_settings s = { .name = "vm2", .queue_pairs = 2,
+					.disabled_features = F(VSW_VIRTIO_F_RING_PACKED) |
+							     F(VSW_VIRTIO_NET_F_MRG_RXBUF) };
+	e->dev = vsw_vhost_create_on_fd(&s, NULL, &ops, e, sv[1]);
+	uint64_t f = ask_u64(e, VHOST_USER_GET_FEATURES);
+	assert_false(f & F(VSW_VIRTIO_F_RING_PACKED));
+	assert_false(f & F(VSW_VIRTIO_NET_F_MRG_RXBUF));
+	assert_true(f & F(VSW_VIRTIO_RING_F_EVENT_IDX));
+	send_u64(e, VHOST_USER_SET_FEATURES, NEED, F(VSW_VIRTIO_F_RING_PACKED));
+	expect_refused(e, VHOST_USER_SET_FEATURES, true);
+	env_free(e);
+}
+
+/* ---- sockets on a real event loop ---- */
+
+static char sock_path[108];
+
+static void pump_loop(struct vsw_evloop *loop, int ms)
+{
+	uint64_t end = vsw_monotonic_ms() + (uint64_t)ms;
+	while (vsw_monotonic_ms() < end)
+		vsw_evloop_run_once(loop, 10);
+}
+
+static int connect_to(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int listen_at(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 4), 0);
+	return fd;
+}
+
+static void test_server_socket(void **state)
+{
+	(void)state;
+	struct vsw_evloop *loop = vsw_evloop_create();
+	snprintf(sock_path, sizeof(sock_path), "/tmp/vsw-test-vhost-%d.sock", getpid());
+	unlink(sock_path);
+	/* A stale socket file (its listener is gone) is replaced. */
+	int stale = listen_at(sock_path);
+	close(stale);
+	struct env e = { 0 };
+	char err[256];
+	struct vsw_vhost_settings s = { .name = "srv", .path = sock_path, .queue_pairs = 1,
+					.socket_mode = 0600 };
+	struct vsw_vhost_dev *dev = vsw_vhost_create(&s, loop, &ops, &e, err, sizeof(err));
+	assert_non_null(dev);
+	struct stat st;
+	assert_int_equal(stat(sock_path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	/* One that someone listens on is refused. */
+	s.name = "srv2";
+	assert_null(vsw_vhost_create(&s, loop, &ops, &e, err, sizeof(err)));
+	assert_non_null(strstr(err, "in use"));
+	/* A frontend connects, talks, leaves; the port waits for the next. */
+	for (int round = 0; round < 2; round++) {
+		int c = connect_to(sock_path);
+		assert_true(c >= 0);
+		pump_loop(loop, 30);
+		assert_true(vsw_vhost_connected(dev));
+		struct vhost_user_hdr h = { .request = VHOST_USER_GET_QUEUE_NUM, .flags = 1 };
+		assert_int_equal(send(c, &h, sizeof(h), 0), (ssize_t)sizeof(h));
+		pump_loop(loop, 30);
+		uint8_t buf[20];
+		assert_int_equal(recv(c, buf, sizeof(buf), MSG_DONTWAIT), 20);
+		close(c);
+		pump_loop(loop, 30);
+		assert_false(vsw_vhost_connected(dev));
+	}
+	vsw_vhost_destroy(dev);
+	assert_int_not_equal(access(sock_path, F_OK), 0); /* the file is removed */
+	vsw_evloop_destroy(loop);
+}
+
+static void test_client_socket(void **state)
+{
+	(void)state;
+	struct vsw_evloop *loop = vsw_evloop_create();
+	snprintf(sock_path, sizeof(sock_path), "/tmp/vsw-test-vhost-c%d.sock", getpid());
+	unlink(sock_path);
+	struct env e = { 0 };
+	char err[256];
+	struct vsw_vhost_settings s = { .name = "cli", .path = sock_path, .client = true,
+					.queue_pairs = 1, .socket_mode = -1 };
+	struct vsw_vhost_dev *dev = vsw_vhost_create(&s, loop, &ops, &e, err, sizeof(err));
+	assert_non_null(dev);
+	pump_loop(loop, 250); /* retries while nobody listens */
+	assert_false(vsw_vhost_connected(dev));
+	int l = listen_at(sock_path);
+	pump_loop(loop, 1000); /* back-off is at most 800 ms by now */
+	assert_true(vsw_vhost_connected(dev));
+	int c = accept(l, NULL, NULL);
+	assert_true(c >= 0);
+	close(c); /* the frontend goes away... */
+	pump_loop(loop, 50);
+	assert_false(vsw_vhost_connected(dev));
+	pump_loop(loop, 300); /* ...and is back: reconnected */
+	assert_true(vsw_vhost_connected(dev));
+	vsw_vhost_destroy(dev);
+	close(l);
+	unlink(sock_path);
+	vsw_evloop_destroy(loop);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_handshake),
+		cmocka_unit_test(test_no_protocol_features),
+		cmocka_unit_test(test_get_vring_base),
+		cmocka_unit_test(test_call_swap_and_mem_table_while_running),
+		cmocka_unit_test(test_mem_slots),
+		cmocka_unit_test(test_bad_size),
+		cmocka_unit_test(test_bad_missing_fd),
+		cmocka_unit_test(test_bad_extra_fd),
+		cmocka_unit_test(test_bad_nofd_with_fd),
+		cmocka_unit_test(test_bad_too_many_regions),
+		cmocka_unit_test(test_bad_fd_count_regions),
+		cmocka_unit_test(test_bad_overlap_gpa),
+		cmocka_unit_test(test_bad_overlap_uaddr),
+		cmocka_unit_test(test_bad_overflow_gpa),
+		cmocka_unit_test(test_bad_overflow_uaddr),
+		cmocka_unit_test(test_bad_zero_size),
+		cmocka_unit_test(test_bad_past_file_end),
+		cmocka_unit_test(test_bad_index),
+		cmocka_unit_test(test_bad_kick_index),
+		cmocka_unit_test(test_bad_num_not_pow2),
+		cmocka_unit_test(test_bad_num_huge),
+		cmocka_unit_test(test_bad_num_zero),
+		cmocka_unit_test(test_bad_addr_untranslatable),
+		cmocka_unit_test(test_bad_addr_crosses_end),
+		cmocka_unit_test(test_bad_addr_misaligned),
+		cmocka_unit_test(test_bad_mem_before_owner),
+		cmocka_unit_test(test_bad_addr_before_mem),
+		cmocka_unit_test(test_bad_num_while_running),
+		cmocka_unit_test(test_bad_owner_twice),
+		cmocka_unit_test(test_bad_unknown),
+		cmocka_unit_test(test_bad_log_base),
+		cmocka_unit_test(test_bad_features),
+		cmocka_unit_test(test_bad_protocol_features),
+		cmocka_unit_test(test_bad_mem_slots_not_negotiated),
+		cmocka_unit_test(test_bad_rem_unknown_region),
+		cmocka_unit_test(test_bad_enable_value),
+		cmocka_unit_test(test_bad_mtu),
+		cmocka_unit_test(test_bad_version),
+		cmocka_unit_test(test_bad_reply_flag),
+		cmocka_unit_test(test_bad_huge_payload),
+		cmocka_unit_test(test_bad_too_many_fds),
+		cmocka_unit_test(test_no_leaks_on_repeats),
+		cmocka_unit_test(test_disconnect_mid_handshake),
+		cmocka_unit_test(test_split_message),
+		cmocka_unit_test(test_disabled_features),
+		cmocka_unit_test(test_server_socket),
+		cmocka_unit_test(test_client_socket),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
