@@ -99,7 +99,7 @@ void vsw_bridge_input(struct vsw_fwd_ctx *c, struct vsw_port *in, struct rte_mbu
 	struct vsw_fdb_key src[VSW_BURST], dst[VSW_BURST];
 	uint16_t vlan[VSW_BURST], out[VSW_BURST];
 	struct rte_mbuf *ok[VSW_BURST];
-	uint64_t learn_mask = 0, bytes = 0;
+	uint64_t bytes = 0;
 	uint16_t k = 0;
 	struct vsw_port_counters *rc = &in->counters[c->cidx];
 
@@ -122,17 +122,31 @@ void vsw_bridge_input(struct vsw_fwd_ctx *c, struct vsw_port *in, struct rte_mbu
 		}
 		vsw_fdb_key_set(&src[k], &eth->src_addr, vlan[k]);
 		vsw_fdb_key_set(&dst[k], &eth->dst_addr, vlan[k]);
-		learn_mask |= 1ull << k;
 		ok[k++] = m;
 	}
 	rc->rx_bytes += bytes;
 	if (k == 0)
 		return;
+	/* Bursts usually carry few distinct addresses (often one flow): learn
+	 * and look up each distinct key once, not once per packet. */
 	struct vsw_fdb *fdb = in->net->fdb;
-	uint32_t full = vsw_fdb_learn_bulk(fdb, src, k, learn_mask, in->id, c->now);
+	struct vsw_fdb_key usrc[VSW_BURST], udst[VSW_BURST];
+	uint16_t dst_of[VSW_BURST], uout[VSW_BURST];
+	uint16_t ns = 0, nd = 0;
+	for (uint16_t i = 0; i < k; i++) {
+		if (ns == 0 || memcmp(&usrc[ns - 1], &src[i], sizeof(src[i])) != 0)
+			usrc[ns++] = src[i];
+		if (nd == 0 || memcmp(&udst[nd - 1], &dst[i], sizeof(dst[i])) != 0)
+			udst[nd++] = dst[i];
+		dst_of[i] = (uint16_t)(nd - 1);
+	}
+	uint32_t full = vsw_fdb_learn_bulk(fdb, usrc, ns, (ns == 64 ? ~0ull : (1ull << ns) - 1),
+					   in->id, c->now);
 	if (full)
 		rc->drops[VSW_DROP_TABLE_FULL] += full; /* counted, still forwarded */
-	vsw_fdb_lookup_bulk(fdb, dst, k, out);
+	vsw_fdb_lookup_bulk(fdb, udst, nd, uout);
+	for (uint16_t i = 0; i < k; i++)
+		out[i] = uout[dst_of[i]];
 	for (uint16_t i = 0; i < k; i++) {
 		struct rte_mbuf *m = ok[i];
 		if (out[i] == VSW_FDB_NONE || rte_is_multicast_ether_addr(&dst[i].mac)) {

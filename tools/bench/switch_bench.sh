@@ -95,7 +95,7 @@ gen_rx() {
 	local before
 	before=$(grep -c "Throughput (since last show)" "$W/gen.log" || true)
 	tpc gen "show port stats all"
-	wait_for 10 test "$(grep -c "Throughput (since last show)" "$W/gen.log")" -ge $((before + 2))
+	wait_for 10 bash -c "[ \$(grep -c 'Throughput (since last show)' '$W/gen.log') -ge $((before + 2)) ]"
 	sleep 0.2
 	tac "$W/gen.log" | awk '/RX-packets:/ { s += $2; if (++n == 2) { print s; exit } }'
 }
@@ -139,7 +139,7 @@ testpmd_cycles_mark() {
 	local before
 	before=$(grep -c "CPU cycles/packet" "$W/sw.log" || true)
 	tpc sw "show fwd stats all"
-	wait_for 10 test "$(grep -c "CPU cycles/packet" "$W/sw.log")" -gt "$before"
+	wait_for 10 bash -c "[ \$(grep -c 'CPU cycles/packet' '$W/sw.log') -gt $before ]"
 }
 testpmd_cycles() {
 	# "CPU cycles/packet=273.41 (busy cycles=... / total Rx=...) at 2.4 GHz"
