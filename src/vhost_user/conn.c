@@ -80,15 +80,16 @@ static int read_some(struct vsw_vhost_dev *dev)
 	size_t hdr = sizeof(struct vhost_user_hdr);
 	size_t want = hdr;
 	if (dev->rx_got >= hdr) {
-		const struct vhost_user_hdr *h = (const void *)dev->rx;
-		if (h->size > VHOST_USER_MAX_PAYLOAD) {
+		struct vhost_user_hdr h; /* rx has no alignment: copy, do not cast */
+		memcpy(&h, dev->rx, sizeof(h));
+		if (h.size > VHOST_USER_MAX_PAYLOAD) {
 			VSW_LOG(ERR, vhost, "port %s: %s: payload of %u bytes (at most %d); closing "
 					    "the connection",
-				dev->name, vsw_vhost_req_name(h->request), h->size,
+				dev->name, vsw_vhost_req_name(h.request), h.size,
 				VHOST_USER_MAX_PAYLOAD);
 			return -1;
 		}
-		want = hdr + h->size;
+		want = hdr + h.size;
 	}
 	if (dev->rx_got == want)
 		return 1;
