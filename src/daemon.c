@@ -13,6 +13,7 @@ static void on_tick(void *arg)
 {
 	struct vswd *d = arg;
 	vsw_switch_tick(&d->sw);
+	vswd_poll_links(d);
 	d->tick_timer = vsw_ev_timer_add(d->loop, 1000, on_tick, d);
 }
 
@@ -21,6 +22,10 @@ int vswd_start(struct vswd *d, char *err, size_t errlen)
 	if (vsw_switch_init(&d->sw, &d->cfg, err, errlen) < 0)
 		return -1;
 	d->sw_up = true;
+	for (unsigned int i = 0; i < d->cfg.nnetworks; i++)
+		if (d->cfg.networks[i].mode == VSW_NET_HOST_ONLY &&
+		    vswd_host_if_create(d, &d->cfg.networks[i], err, errlen) < 0)
+			return -1;
 	for (unsigned int i = 0; i < d->cfg.nports; i++)
 		if (vswd_port_create(d, &d->cfg.ports[i], err, errlen) < 0)
 			return -1;

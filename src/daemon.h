@@ -31,6 +31,11 @@ struct vswd {
 
 /* Creates the configured port cfg and attaches it to the switch. */
 int vswd_port_create(struct vswd *d, const struct vsw_cfg_port *cfg, char *err, size_t errlen);
+/* The host-only network's host interface, as a port of the network. */
+int vswd_host_if_create(struct vswd *d, const struct vsw_cfg_network *net, char *err,
+			size_t errlen);
+/* Link state of ports whose devices do not report changes themselves. */
+void vswd_poll_links(struct vswd *d);
 /* Adds what the port's type knows (connection state, features) to port.show. */
 void vswd_port_info(const struct vsw_port *p, json_t *out);
 

@@ -4,6 +4,8 @@
 
 #include "common/log.h"
 #include "daemon.h"
+#include "pmd/ethdev_port.h"
+#include "pmd/host_if.h"
 #include "vhost_user/vhost_port.h"
 #include "vhost_user/vhost_user.h"
 
@@ -27,7 +29,7 @@ int vswd_port_create(struct vswd *d, const struct vsw_cfg_port *cfg, char *err, 
 		rc = vsw_vhost_port_open(p, d->loop, d->sw.pool, switch_sync, &d->sw, err, errlen);
 		break;
 	case VSW_PORT_ETHDEV:
-		snprintf(err, errlen, "port %s: ethdev ports are not implemented yet", cfg->name);
+		rc = vsw_ethdev_port_open(p, cfg, d->sw.nworkers, d->sw.pool, err, errlen);
 		break;
 	}
 	if (rc < 0) {
@@ -42,4 +44,33 @@ void vswd_port_info(const struct vsw_port *p, json_t *out)
 {
 	(void)p;
 	(void)out;
+}
+
+int vswd_host_if_create(struct vswd *d, const struct vsw_cfg_network *net, char *err,
+			size_t errlen)
+{
+	struct vsw_cfg_port pcfg;
+	vsw_host_if_port_cfg(net, &pcfg);
+	if (vsw_switch_find_port(&d->sw, pcfg.name) != NULL) {
+		snprintf(err, errlen, "network %s: its host interface %s clashes with a port of that name",
+			 net->name, pcfg.name);
+		return -1;
+	}
+	struct vsw_port *p = vsw_switch_port_alloc(&d->sw, &pcfg, err, errlen);
+	if (p == NULL)
+		return -1;
+	if (vsw_host_if_open(p, net, d->sw.nworkers, d->sw.pool, err, errlen) < 0) {
+		vsw_switch_port_free(&d->sw, p);
+		return -1;
+	}
+	vsw_switch_port_attach(&d->sw, p);
+	VSW_LOG(INFO, pmd, "network %s: host interface %s is up", net->name, pcfg.name);
+	return 0;
+}
+
+void vswd_poll_links(struct vswd *d)
+{
+	for (unsigned int i = 0; i < VSW_MAX_PORTS; i++)
+		if (d->sw.ports[i] != NULL)
+			vsw_ethdev_port_poll_link(d->sw.ports[i]);
 }

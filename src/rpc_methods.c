@@ -284,8 +284,13 @@ static json_t *m_network_add(void *ctx, json_t *params, struct vsw_rpc_error *e)
 		return NULL;
 	const struct vsw_cfg_network *nc = &next.networks[next.nnetworks - 1];
 	char err[512];
-	if (vsw_switch_network_add(&d->sw, nc, err, sizeof(err)) == NULL)
+	struct vsw_network *net = vsw_switch_network_add(&d->sw, nc, err, sizeof(err));
+	if (net == NULL)
 		return fail(e, VSW_RPC_FAILED, "%s", err);
+	if (nc->mode == VSW_NET_HOST_ONLY && vswd_host_if_create(d, nc, err, sizeof(err)) < 0) {
+		vsw_switch_network_del(&d->sw, net);
+		return fail(e, VSW_RPC_FAILED, "%s", err);
+	}
 	d->cfg.networks[d->cfg.nnetworks++] = *nc;
 	VSW_LOG(INFO, control, "network %s: added (%s)", nc->name, vsw_net_mode_name(nc->mode));
 	return json_true();
@@ -299,6 +304,12 @@ static json_t *m_network_del(void *ctx, json_t *params, struct vsw_rpc_error *e)
 	struct vsw_network *n = network_param(d, params, "name", e);
 	if (n == NULL)
 		return NULL;
+	/* The host interface belongs to the network: it goes with it. */
+	if (n->cfg.mode == VSW_NET_HOST_ONLY) {
+		struct vsw_port *hp = vsw_switch_find_port(&d->sw, n->cfg.interface);
+		if (hp != NULL && n->members->n == 1 && hp->net == n)
+			vsw_switch_port_remove(&d->sw, hp);
+	}
 	if (n->members->n != 0) {
 		char names[1024] = "";
 		for (uint16_t i = 0; i < n->members->n; i++) {
@@ -341,11 +352,9 @@ static json_t *m_port_list(void *ctx, json_t *params, struct vsw_rpc_error *e)
 	if (!check_params(params, (const char *const[]){ NULL }, e))
 		return NULL;
 	json_t *r = json_array();
-	for (unsigned int i = 0; i < d->cfg.nports; i++) {
-		struct vsw_port *p = vsw_switch_find_port(&d->sw, d->cfg.ports[i].name);
-		if (p != NULL)
-			json_array_append_new(r, port_summary(d, p));
-	}
+	for (unsigned int i = 0; i < VSW_MAX_PORTS; i++)
+		if (d->sw.ports[i] != NULL)
+			json_array_append_new(r, port_summary(d, d->sw.ports[i]));
 	return r;
 }
 

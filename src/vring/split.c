@@ -104,6 +104,26 @@ static int dequeue_one(struct vsw_vq *vq, struct rte_mempool *mp, uint16_t head,
 		return PKT_BROKEN;
 	struct virtio_net_hdr hdr;
 	uint32_t hdr_got = 0, hdr_len = vq->hdr_len;
+	/* Fast path: the whole packet with its header in one read-only
+	 * descriptor inside one region, fitting the mbuf (what Linux and
+	 * virtio_user send for all but large packets). */
+	if (likely(!(c.cur.flags & (VRING_DESC_F_NEXT | VRING_DESC_F_WRITE)) && hdr_len == 12 &&
+		   c.cur.len > 12 && c.cur.len - 12 <= rte_pktmbuf_tailroom(m) &&
+		   c.cur.len - 12 <= vq->max_pkt_len)) {
+		const uint8_t *p = vsw_gpa_to_hva(vq->mem, c.cur.addr, c.cur.len, &vq->mem_hint);
+		if (likely(p != NULL)) {
+			uint16_t len = (uint16_t)(c.cur.len - 12);
+			memcpy(&hdr, p, 12);
+			rte_memcpy(rte_pktmbuf_mtod(m, uint8_t *), p + 12, len);
+			m->data_len = len;
+			m->pkt_len = len;
+			if (unlikely((hdr.flags | hdr.gso_type) && vsw_vq_apply_tx_hdr(&hdr, m) < 0)) {
+				vq->stats.drop_bad_pkt++;
+				return PKT_DROP;
+			}
+			return PKT_OK;
+		}
+	}
 	struct rte_mbuf *last = m;
 	bool too_big = false, no_mbuf = false;
 	for (;;) {
@@ -305,6 +325,33 @@ uint16_t vsw_split_enqueue(struct vsw_vq *vq, struct rte_mbuf *const *pkts, uint
 		uint32_t stream_pos = 0;
 		uint16_t first_used = done;
 		bool broken = false, out_of_bufs = false;
+		/* Fast path: a one-segment packet that fits, with its header, in
+		 * the first descriptor of a direct chain. */
+		if (likely(m->nb_segs == 1 && vq->hdr_len == 12 && done < avail)) {
+			uint16_t slot = (uint16_t)(vq->last_avail_idx + done) & vq->mask;
+			uint16_t head = __atomic_load_n(&vq->avail->ring[slot], __ATOMIC_RELAXED);
+			if (likely(head < vq->size)) {
+				struct vring_desc d;
+				read_desc(&d, &vq->desc[head]);
+				uint32_t need = 12u + m->data_len;
+				if (likely((d.flags & (VRING_DESC_F_WRITE | VRING_DESC_F_INDIRECT)) ==
+						   VRING_DESC_F_WRITE && d.len >= need)) {
+					uint8_t *p = vsw_gpa_to_hva(vq->mem, d.addr, need, &vq->mem_hint);
+					if (likely(p != NULL)) {
+						memcpy(p, &hdr, 12);
+						rte_memcpy(p + 12, rte_pktmbuf_mtod(m, const uint8_t *),
+							   m->data_len);
+						struct vring_used_elem *u =
+							&vq->used->ring[(uint16_t)(used_old + done) & vq->mask];
+						u->id = head;
+						u->len = need;
+						done++;
+						bytes += m->data_len;
+						continue;
+					}
+				}
+			}
+		}
 		while (cur.left > 0) {
 			if (done + heads >= avail) {
 				out_of_bufs = true;
