@@ -653,30 +653,33 @@ struct handler {
 	int need_proto; /* protocol feature bit that must be negotiated, -1: none */
 };
 
+/* need_owner is set only where it matters: frontends do not all send
+ * SET_OWNER first (DPDK's virtio_user, taking a restarted backend back,
+ * sends ring messages before it), and nothing here depends on it. */
 static const struct handler handlers[VHOST_USER_MAX_REQUEST] = {
 	[VHOST_USER_GET_FEATURES] = { h_get_features, false, -1 },
 	[VHOST_USER_SET_FEATURES] = { h_set_features, false, -1 },
 	[VHOST_USER_SET_OWNER] = { h_set_owner, false, -1 },
 	[VHOST_USER_RESET_OWNER] = { h_reset_owner, true, -1 },
-	[VHOST_USER_SET_MEM_TABLE] = { h_set_mem_table, true, -1 },
-	[VHOST_USER_SET_VRING_NUM] = { h_set_vring_num, true, -1 },
-	[VHOST_USER_SET_VRING_ADDR] = { h_set_vring_addr, true, -1 },
-	[VHOST_USER_SET_VRING_BASE] = { h_set_vring_base, true, -1 },
-	[VHOST_USER_GET_VRING_BASE] = { h_get_vring_base, true, -1 },
-	[VHOST_USER_SET_VRING_KICK] = { h_set_vring_kick, true, -1 },
-	[VHOST_USER_SET_VRING_CALL] = { h_set_vring_call, true, -1 },
-	[VHOST_USER_SET_VRING_ERR] = { h_set_vring_err, true, -1 },
+	[VHOST_USER_SET_MEM_TABLE] = { h_set_mem_table, false, -1 },
+	[VHOST_USER_SET_VRING_NUM] = { h_set_vring_num, false, -1 },
+	[VHOST_USER_SET_VRING_ADDR] = { h_set_vring_addr, false, -1 },
+	[VHOST_USER_SET_VRING_BASE] = { h_set_vring_base, false, -1 },
+	[VHOST_USER_GET_VRING_BASE] = { h_get_vring_base, false, -1 },
+	[VHOST_USER_SET_VRING_KICK] = { h_set_vring_kick, false, -1 },
+	[VHOST_USER_SET_VRING_CALL] = { h_set_vring_call, false, -1 },
+	[VHOST_USER_SET_VRING_ERR] = { h_set_vring_err, false, -1 },
 	[VHOST_USER_GET_PROTOCOL_FEATURES] = { h_get_protocol_features, false, -1 },
 	[VHOST_USER_SET_PROTOCOL_FEATURES] = { h_set_protocol_features, false, -1 },
 	[VHOST_USER_GET_QUEUE_NUM] = { h_get_queue_num, false, -1 },
-	[VHOST_USER_SET_VRING_ENABLE] = { h_set_vring_enable, true, -1 },
-	[VHOST_USER_SEND_RARP] = { h_send_rarp, true, VHOST_USER_PROTOCOL_F_RARP },
-	[VHOST_USER_NET_SET_MTU] = { h_net_set_mtu, true, VHOST_USER_PROTOCOL_F_MTU },
+	[VHOST_USER_SET_VRING_ENABLE] = { h_set_vring_enable, false, -1 },
+	[VHOST_USER_SEND_RARP] = { h_send_rarp, false, VHOST_USER_PROTOCOL_F_RARP },
+	[VHOST_USER_NET_SET_MTU] = { h_net_set_mtu, false, VHOST_USER_PROTOCOL_F_MTU },
 	[VHOST_USER_GET_MAX_MEM_SLOTS] = { h_get_max_mem_slots, false,
 					   VHOST_USER_PROTOCOL_F_CONFIGURE_MEM_SLOTS },
-	[VHOST_USER_ADD_MEM_REG] = { h_add_mem_reg, true, VHOST_USER_PROTOCOL_F_CONFIGURE_MEM_SLOTS },
-	[VHOST_USER_REM_MEM_REG] = { h_rem_mem_reg, true, VHOST_USER_PROTOCOL_F_CONFIGURE_MEM_SLOTS },
-	[VHOST_USER_SET_STATUS] = { h_set_status, true, VHOST_USER_PROTOCOL_F_STATUS },
+	[VHOST_USER_ADD_MEM_REG] = { h_add_mem_reg, false, VHOST_USER_PROTOCOL_F_CONFIGURE_MEM_SLOTS },
+	[VHOST_USER_REM_MEM_REG] = { h_rem_mem_reg, false, VHOST_USER_PROTOCOL_F_CONFIGURE_MEM_SLOTS },
+	[VHOST_USER_SET_STATUS] = { h_set_status, false, VHOST_USER_PROTOCOL_F_STATUS },
 	[VHOST_USER_GET_STATUS] = { h_get_status, false, VHOST_USER_PROTOCOL_F_STATUS },
 };
 

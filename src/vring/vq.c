@@ -93,6 +93,16 @@ static int init(struct vsw_vq *vq, const struct vsw_vq_setup *s)
 		if (vq->desc == NULL || vq->avail == NULL || vq->used == NULL)
 			return -EFAULT;
 		vq->last_avail_idx = vq->last_used_idx = (uint16_t)s->base;
+		/* After a backend restart the frontend may give a base that is not
+		 * where the previous backend stopped (virtio_user sends 0); the
+		 * used index in guest memory is that position, written only by
+		 * a device. Resume there, as a frontend's own recovery expects. */
+		uint16_t used_idx = __atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE);
+		if (used_idx != vq->last_used_idx) {
+			VSW_LOG(WARNING, vring, "%s: base %u but used index %u: resuming at %u",
+				vq->name, vq->last_used_idx, used_idx, used_idx);
+			vq->last_avail_idx = vq->last_used_idx = used_idx;
+		}
 		/* We poll: suppress the driver's kicks. With EVENT_IDX the avail
 		 * event is kept just behind our position on every burst. */
 		if (vq->event_idx)
@@ -179,7 +189,8 @@ int vsw_vq_apply_tx_hdr(const struct virtio_net_hdr *h, struct rte_mbuf *m)
 		}
 		if (seg == NULL || off + 2 > seg->data_len)
 			return -1; /* the checksum field straddles segments: not from a sane guest */
-		*rte_pktmbuf_mtod_offset(seg, uint16_t *, off) = sum;
+		/* csum_start + csum_offset may be odd: no uint16_t store there. */
+		memcpy(rte_pktmbuf_mtod_offset(seg, uint8_t *, off), &sum, sizeof(sum));
 	}
 	uint8_t gso = h->gso_type & ~VIRTIO_NET_HDR_GSO_ECN;
 	if (gso != VIRTIO_NET_HDR_GSO_NONE) {
