@@ -7,13 +7,47 @@
 
 #include "common/log.h"
 #include "control/rpc.h"
+#include "control/telemetry.h"
 #include "daemon.h"
+
+static void publish_telemetry(struct vswd *d)
+{
+	static struct vsw_tele_port tp[VSW_MAX_PORTS];
+	struct vsw_tele_core tc[VSW_MAX_CORES];
+	unsigned int np = 0;
+	for (unsigned int i = 0; i < VSW_MAX_PORTS; i++) {
+		const struct vsw_port *p = d->sw.ports[i];
+		if (p == NULL)
+			continue;
+		struct vsw_port_counters c;
+		vsw_port_counters_sum(p, &c);
+		struct vsw_tele_port *t = &tp[np++];
+		memset(t, 0, sizeof(*t));
+		snprintf(t->name, sizeof(t->name), "%s", p->name);
+		snprintf(t->network, sizeof(t->network), "%s", p->net->cfg.name);
+		snprintf(t->type, sizeof(t->type), "%s", vsw_port_type_name(p->cfg.type));
+		t->link_up = p->link_up;
+		t->rx_packets = c.rx_packets;
+		t->rx_bytes = c.rx_bytes;
+		t->tx_packets = c.tx_packets;
+		t->tx_bytes = c.tx_bytes;
+		for (int r = 0; r < VSW_DROP__MAX; r++)
+			t->drops += c.drops[r];
+	}
+	for (unsigned int i = 0; i < d->sw.nworkers; i++)
+		tc[i] = (struct vsw_tele_core){ .cpu = d->sw.workers[i].cpu,
+						.packets = d->sw.workers[i].stats.packets,
+						.busy_cycles = d->sw.workers[i].stats.busy_cycles,
+						.idle_cycles = d->sw.workers[i].stats.idle_cycles };
+	vsw_telemetry_publish(tp, np, tc, d->sw.nworkers);
+}
 
 static void on_tick(void *arg)
 {
 	struct vswd *d = arg;
 	vsw_switch_tick(&d->sw);
 	vswd_poll_links(d);
+	publish_telemetry(d);
 	d->tick_timer = vsw_ev_timer_add(d->loop, 1000, on_tick, d);
 }
 
@@ -30,6 +64,9 @@ int vswd_start(struct vswd *d, char *err, size_t errlen)
 		if (vswd_port_create(d, &d->cfg.ports[i], err, errlen) < 0)
 			return -1;
 	d->tick_timer = vsw_ev_timer_add(d->loop, 1000, on_tick, d);
+	if (vsw_telemetry_init() != 0)
+		VSW_LOG(WARNING, control, "cannot register /vsw telemetry commands");
+	publish_telemetry(d);
 	d->rpc = vsw_rpc_server_start(d->loop, d->cfg.control_socket, d->cfg.control_socket_mode,
 				      vsw_rpc_methods, d, err, errlen);
 	if (d->rpc == NULL)
@@ -38,8 +75,44 @@ int vswd_start(struct vswd *d, char *err, size_t errlen)
 	return 0;
 }
 
+void vswd_capture_stop(struct vswd *d, uint16_t id, struct vsw_capture_stats *st)
+{
+	struct vsw_capture_stats dummy;
+	if (d->captures[id] == NULL)
+		return;
+	vsw_capture_stop(&d->sw, d->captures[id], st ? st : &dummy);
+	d->captures[id] = NULL;
+}
+
+static void on_capture_timer(void *arg)
+{
+	struct vswd *d = arg;
+	bool any = false;
+	d->capture_timer = 0;
+	for (unsigned int i = 0; i < VSW_MAX_PORTS; i++) {
+		if (d->captures[i] == NULL)
+			continue;
+		if (vsw_capture_drain(d->captures[i]))
+			vswd_capture_stop(d, (uint16_t)i, NULL); /* limit reached: file complete */
+		else
+			any = true;
+	}
+	if (any)
+		vswd_capture_timer(d);
+}
+
+void vswd_capture_timer(struct vswd *d)
+{
+	if (d->capture_timer == 0)
+		d->capture_timer = vsw_ev_timer_add(d->loop, 20, on_capture_timer, d);
+}
+
 void vswd_stop(struct vswd *d)
 {
+	for (unsigned int i = 0; i < VSW_MAX_PORTS; i++)
+		vswd_capture_stop(d, (uint16_t)i, NULL);
+	if (d->capture_timer)
+		vsw_ev_timer_cancel(d->loop, d->capture_timer);
 	vsw_rpc_server_stop(d->rpc);
 	d->rpc = NULL;
 	if (d->tick_timer)

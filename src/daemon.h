@@ -10,6 +10,7 @@
 #include "common/runlock.h"
 #include "control/config.h"
 #include "control/rpc.h"
+#include "switch/capture.h"
 #include "switch/switch.h"
 
 struct vswd {
@@ -27,7 +28,15 @@ struct vswd {
 	uint64_t tick_timer;
 	/* port.clear-stats: counters are reported relative to these. */
 	struct vsw_port_counters stats_base[VSW_MAX_PORTS];
+	/* Captures in progress by port id, drained by a short timer. */
+	struct vsw_capture *captures[VSW_MAX_PORTS];
+	uint64_t capture_timer;
 };
+
+/* Stops the capture of port id (if any), writing what is left; st may be NULL. */
+void vswd_capture_stop(struct vswd *d, uint16_t id, struct vsw_capture_stats *st);
+/* Starts draining captures if not already. */
+void vswd_capture_timer(struct vswd *d);
 
 /* Creates the configured port cfg and attaches it to the switch. */
 int vswd_port_create(struct vswd *d, const struct vsw_cfg_port *cfg, char *err, size_t errlen);

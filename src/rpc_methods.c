@@ -2,6 +2,7 @@
  * the running daemon. Each method checks its params itself; changes go
  * through the same validation as the configuration file, by loading the
  * running configuration with the change applied. */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -437,6 +438,7 @@ static json_t *m_port_del(void *ctx, json_t *params, struct vsw_rpc_error *e)
 		return NULL;
 	char name[VSW_NAME_MAX];
 	snprintf(name, sizeof(name), "%s", p->name);
+	vswd_capture_stop(d, p->id, NULL);
 	memset(&d->stats_base[p->id], 0, sizeof(d->stats_base[0]));
 	vsw_switch_port_remove(&d->sw, p);
 	for (unsigned int i = 0; i < d->cfg.nports; i++) {
@@ -598,6 +600,95 @@ static json_t *m_core_list(void *ctx, json_t *params, struct vsw_rpc_error *e)
 	return r;
 }
 
+static json_t *m_queue_pin(void *ctx, json_t *params, struct vsw_rpc_error *e)
+{
+	struct vswd *d = ctx;
+	if (!check_params(params, (const char *const[]){ "name", "queue", "core", NULL }, e))
+		return NULL;
+	struct vsw_port *p = port_param(d, params, e);
+	if (p == NULL)
+		return NULL;
+	json_t *q = json_object_get(params, "queue"), *c = json_object_get(params, "core");
+	if (!json_is_integer(q) || json_integer_value(q) < 0 || json_integer_value(q) > 65535 ||
+	    !json_is_integer(c) || json_integer_value(c) < 0 || json_integer_value(c) >= CPU_SETSIZE)
+		return fail(e, VSW_RPC_INVALID_PARAMS, "'queue' and 'core' must be numbers");
+	char err[256];
+	if (vsw_switch_queue_pin(&d->sw, p, (uint16_t)json_integer_value(q),
+				 (unsigned int)json_integer_value(c), err, sizeof(err)) < 0)
+		return fail(e, VSW_RPC_FAILED, "%s", err);
+	return json_true();
+}
+
+static bool u64_param(json_t *params, const char *key, uint64_t min, uint64_t max, uint64_t *out,
+		      struct vsw_rpc_error *e)
+{
+	json_t *v = json_object_get(params, key);
+	if (v == NULL)
+		return true;
+	if (!json_is_integer(v) || json_integer_value(v) < (json_int_t)min ||
+	    (uint64_t)json_integer_value(v) > max) {
+		fail(e, VSW_RPC_INVALID_PARAMS, "'%s' must be a number from %" PRIu64 " to %" PRIu64,
+		     key, min, max);
+		return false;
+	}
+	*out = (uint64_t)json_integer_value(v);
+	return true;
+}
+
+static json_t *m_capture_start(void *ctx, json_t *params, struct vsw_rpc_error *e)
+{
+	struct vswd *d = ctx;
+	if (!check_params(params, (const char *const[]){ "name", "file", "direction", "packets",
+							 "bytes", "snaplen", NULL }, e))
+		return NULL;
+	struct vsw_port *p = port_param(d, params, e);
+	if (p == NULL)
+		return NULL;
+	const char *file = str_param(params, "file", true, e);
+	if (file == NULL)
+		return NULL;
+	const char *dir = json_object_get(params, "direction") ? str_param(params, "direction", true, e)
+							      : "both";
+	if (dir == NULL)
+		return NULL;
+	bool rx = strcmp(dir, "rx") == 0 || strcmp(dir, "both") == 0;
+	bool tx = strcmp(dir, "tx") == 0 || strcmp(dir, "both") == 0;
+	if (!rx && !tx)
+		return fail(e, VSW_RPC_INVALID_PARAMS, "'direction' must be rx, tx or both, not '%s'",
+			    dir);
+	uint64_t packets = 1000, bytes = 100u << 20, snaplen = 9216;
+	if (!u64_param(params, "packets", 1, 100000000, &packets, e) ||
+	    !u64_param(params, "bytes", 64, 1ull << 34, &bytes, e) ||
+	    !u64_param(params, "snaplen", 64, 65535, &snaplen, e))
+		return NULL;
+	char err[512];
+	struct vsw_capture *cap = vsw_capture_start(&d->sw, p, file, rx, tx, packets, bytes,
+						    (uint32_t)snaplen, err, sizeof(err));
+	if (cap == NULL)
+		return fail(e, VSW_RPC_FAILED, "%s", err);
+	d->captures[p->id] = cap;
+	vswd_capture_timer(d);
+	return json_true();
+}
+
+static json_t *m_capture_stop(void *ctx, json_t *params, struct vsw_rpc_error *e)
+{
+	struct vswd *d = ctx;
+	if (!check_params(params, (const char *const[]){ "name", NULL }, e))
+		return NULL;
+	struct vsw_port *p = port_param(d, params, e);
+	if (p == NULL)
+		return NULL;
+	if (d->captures[p->id] == NULL)
+		return fail(e, VSW_RPC_FAILED,
+			    "port %s is not being captured (a capture that reached its limit has "
+			    "finished and closed its file)", p->name);
+	struct vsw_capture_stats st;
+	vswd_capture_stop(d, p->id, &st);
+	return json_pack("{s:I, s:I, s:I}", "packets", (json_int_t)st.packets, "bytes",
+			 (json_int_t)st.bytes, "dropped", (json_int_t)st.dropped);
+}
+
 static json_t *m_log_set_level(void *ctx, json_t *params, struct vsw_rpc_error *e)
 {
 	(void)ctx;
@@ -637,6 +728,10 @@ const struct vsw_rpc_method vsw_rpc_methods[] = {
 	{ "fdb.add", m_fdb_add, "a static MAC entry: network mac port [vlan]" },
 	{ "fdb.del", m_fdb_del, "remove a MAC entry: network mac [vlan]" },
 	{ "core.list", m_core_list, "workers: their queues, busy %, packets, cycles per packet" },
+	{ "queue.pin", m_queue_pin, "poll a port's rx queue on a given worker core: name queue core" },
+	{ "capture.start", m_capture_start,
+	  "capture a port to pcapng: name file [direction rx|tx|both] [packets] [bytes] [snaplen]" },
+	{ "capture.stop", m_capture_stop, "stop a capture and close its file: name" },
 	{ "log.set-level", m_log_set_level, "level [type, e.g. vsw.vhost]" },
 	{ NULL, NULL, NULL },
 };

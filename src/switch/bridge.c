@@ -7,6 +7,7 @@
 #include <rte_prefetch.h>
 
 #include "switch/bridge.h"
+#include "switch/capture.h"
 
 static inline void count_drop(struct vsw_port *p, unsigned int cidx, enum vsw_drop_reason why,
 			      uint64_t n)
@@ -104,6 +105,9 @@ void vsw_bridge_input(struct vsw_fwd_ctx *c, struct vsw_port *in, struct rte_mbu
 	struct vsw_port_counters *rc = &in->counters[c->cidx];
 
 	rc->rx_packets += n;
+	struct vsw_capture *cap = __atomic_load_n(&in->capture, __ATOMIC_ACQUIRE);
+	if (unlikely(cap != NULL) && vsw_capture_wants(cap, false))
+		vsw_capture_burst(cap, pkts, n, false);
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		if (i + 1 < n)
@@ -184,6 +188,9 @@ void vsw_bridge_flush(struct vsw_fwd_ctx *c)
 		cum[0] = 0;
 		for (uint16_t i = 0; i < n; i++)
 			cum[i + 1] = cum[i] + b->pkts[i]->pkt_len;
+		struct vsw_capture *cap = __atomic_load_n(&p->capture, __ATOMIC_ACQUIRE);
+		if (unlikely(cap != NULL) && vsw_capture_wants(cap, true))
+			vsw_capture_burst(cap, b->pkts, n, true);
 		uint16_t nq = p->ops->nb_tx_queues(p);
 		enum vsw_drop_reason why = VSW_DROP_DEST_FULL;
 		uint16_t sent;

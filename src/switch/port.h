@@ -20,6 +20,7 @@
 
 struct vsw_port;
 struct vsw_network;
+struct vsw_capture;
 
 /* Why a packet was dropped; one counter each, per port. */
 enum vsw_drop_reason {
@@ -68,6 +69,7 @@ struct vsw_port {
 	 * workers must share a queue: only then is txq_lock taken. */
 	bool tx_shared;
 	rte_spinlock_t txq_lock[VSW_MAX_QUEUE_PAIRS];
+	struct vsw_capture *capture; /* RCU-published; NULL: none */
 	struct vsw_port_counters counters[VSW_MAX_WORKERS + 1]; /* +1: the control thread */
 };
 

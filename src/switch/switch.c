@@ -269,6 +269,51 @@ void vsw_switch_port_attach(struct vsw_switch *sw, struct vsw_port *p)
 			publish_polls(sw, &sw->workers[i], next[i]);
 }
 
+int vsw_switch_queue_pin(struct vsw_switch *sw, struct vsw_port *p, uint16_t queue,
+			 unsigned int cpu, char *err, size_t errlen)
+{
+	struct vsw_worker *to = NULL, *from = NULL;
+	for (unsigned int i = 0; i < sw->nworkers; i++) {
+		if (sw->workers[i].cpu == cpu)
+			to = &sw->workers[i];
+		for (uint16_t j = 0; j < sw->workers[i].polls->n; j++)
+			if (sw->workers[i].polls->polls[j].port == p->id &&
+			    sw->workers[i].polls->polls[j].queue == queue)
+				from = &sw->workers[i];
+	}
+	if (to == NULL) {
+		snprintf(err, errlen, "core %u is not a worker core", cpu);
+		return -1;
+	}
+	if (from == NULL) {
+		snprintf(err, errlen, "port %s has no rx queue %u (it has %u)", p->name, queue,
+			 rx_queue_count(p));
+		return -1;
+	}
+	if (from == to)
+		return 0;
+	struct vsw_poll_list *a = rte_malloc("vsw_polls", sizeof(*a), 0);
+	struct vsw_poll_list *b = rte_malloc("vsw_polls", sizeof(*b), 0);
+	if (a == NULL || b == NULL || to->polls->n >= VSW_MAX_POLLS) {
+		rte_free(a);
+		rte_free(b);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	*b = *to->polls;
+	b->polls[b->n++] = (struct vsw_poll){ .port = p->id, .queue = queue };
+	a->n = 0;
+	for (uint16_t j = 0; j < from->polls->n; j++)
+		if (from->polls->polls[j].port != p->id || from->polls->polls[j].queue != queue)
+			a->polls[a->n++] = from->polls->polls[j];
+	/* Take it away first, so two workers never poll the queue at once. */
+	publish_polls(sw, from, a);
+	publish_polls(sw, to, b);
+	VSW_LOG(INFO, switch, "port %s: rx queue %u moved to worker %u (core %u)", p->name, queue,
+		to->index, to->cpu);
+	return 0;
+}
+
 void vsw_switch_port_remove(struct vsw_switch *sw, struct vsw_port *p)
 {
 	for (unsigned int i = 0; i < sw->nworkers; i++) {

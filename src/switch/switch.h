@@ -74,6 +74,9 @@ void vsw_switch_port_free(struct vsw_switch *sw, struct vsw_port *p);
 /* Makes a port whose ops/priv are set visible: member of its network,
  * its rx queues spread over the workers. */
 void vsw_switch_port_attach(struct vsw_switch *sw, struct vsw_port *p);
+/* Moves the polling of one rx queue to the worker on cpu. */
+int vsw_switch_queue_pin(struct vsw_switch *sw, struct vsw_port *p, uint16_t queue,
+			 unsigned int cpu, char *err, size_t errlen);
 /* Removes a port: no worker sees it when this returns; then destroys it. */
 void vsw_switch_port_remove(struct vsw_switch *sw, struct vsw_port *p);
 /* Waits until every worker has passed a quiescent point: after it, nothing

@@ -8,7 +8,7 @@ PACKAGES=(
 	libdpdk-dev dpdk-dev          # DPDK 22.11 libraries and dpdk-testpmd
 	libnuma-dev libyaml-dev libjansson-dev libcmocka-dev
 	clang libclang-rt-14-dev      # libFuzzer and sanitizer runtimes
-	iproute2 iputils-ping procps util-linux psmisc
+	iproute2 iputils-ping procps util-linux psmisc tshark
 	python3 python3-pyelftools
 )
 
