@@ -69,11 +69,10 @@ variant() { # NAME MODE QUEUES EXTRA_DEVARGS
 		wait_for "vswd sockets" 20 test -S "$RUN/g2.sock"
 		guests "$name" "$q" "$extra"
 	else
-		guests "$name" "$q" ",server=1$extra" &
-		local gp=$!
-		sleep 1
+		# vsw connects and retries with back-off until the frontends listen.
 		start_vswd "$name" "$CFG"
-		wait "$gp"
+		wait_for "vswd" 20 test -S "$VSW_SOCK"
+		guests "$name" "$q" ",server=1$extra"
 	fi
 	exchange "$name" "$q"
 }
