@@ -20,10 +20,16 @@ int vsw_worker_main(void *arg)
 	rte_rcu_qsbr_thread_online(sw->qsbr, w->index);
 	VSW_LOG(INFO, switch, "worker %u running on lcore %u (cpu %u)", w->index, w->lcore, w->cpu);
 	uint64_t t0 = rte_rdtsc();
+	/* The MAC table's clock in seconds, advanced without a division per round. */
+	uint64_t next_second = t0 - t0 % hz + hz;
+	fwd->now = t0 / hz;
 	while (!__atomic_load_n(&sw->stop, __ATOMIC_RELAXED)) {
 		const struct vsw_poll_list *pl = __atomic_load_n(&w->polls, __ATOMIC_ACQUIRE);
 		uint64_t got = 0;
-		fwd->now = t0 / hz;
+		if (unlikely(t0 >= next_second)) {
+			fwd->now = t0 / hz;
+			next_second = t0 - t0 % hz + hz;
+		}
 		for (uint16_t i = 0; i < pl->n; i++) {
 			struct vsw_port *p = __atomic_load_n(&sw->ports[pl->polls[i].port],
 							     __ATOMIC_ACQUIRE);

@@ -16,12 +16,15 @@ struct vhost_port {
 	void (*sync)(void *);
 	void *sync_ctx;
 	struct vsw_vhost_ops ops;
+	/* The device's queues live as long as it does: cached here so the
+	 * per-burst path makes no call to find them. */
+	struct vsw_vhost_vq *rxq[VSW_VHOST_MAX_QUEUE_PAIRS], *txq[VSW_VHOST_MAX_QUEUE_PAIRS];
 };
 
 static uint16_t vp_rx(struct vsw_port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct vhost_port *vp = p->priv;
-	struct vsw_vhost_vq *v = vsw_vhost_txq(vp->dev, q);
+	struct vsw_vhost_vq *v = vp->txq[q];
 	if (!__atomic_load_n(&v->running, __ATOMIC_ACQUIRE))
 		return 0;
 	return vsw_vq_dequeue_burst(&v->vq, vp->pool, pkts, n);
@@ -31,10 +34,22 @@ static uint16_t vp_tx(struct vsw_port *p, uint16_t q, struct rte_mbuf **pkts, ui
 		      enum vsw_drop_reason *why)
 {
 	struct vhost_port *vp = p->priv;
-	struct vsw_vhost_vq *v = vsw_vhost_rxq(vp->dev, q);
+	struct vsw_vhost_vq *v = vp->rxq[q];
 	uint16_t sent = 0;
+	/* A guest may use fewer queue pairs than offered: fall back to its
+	 * first queue rather than drop. */
+	bool fallback = q != 0 && !__atomic_load_n(&v->running, __ATOMIC_ACQUIRE);
+	if (fallback) {
+		v = vp->rxq[0];
+		/* Queue 0 may be another worker's: take its lock too (always
+		 * after our own, so no two workers wait on each other). */
+		if (p->tx_shared)
+			rte_spinlock_lock(&p->txq_lock[0]);
+	}
 	if (__atomic_load_n(&v->running, __ATOMIC_ACQUIRE))
 		sent = vsw_vq_enqueue_burst(&v->vq, pkts, n);
+	if (fallback && p->tx_shared)
+		rte_spinlock_unlock(&p->txq_lock[0]);
 	/* The guest has its copy; ours go back to the pool either way. */
 	rte_pktmbuf_free_bulk(pkts, n);
 	*why = VSW_DROP_NO_BUF;
@@ -48,8 +63,7 @@ static uint16_t vp_nb_rx(const struct vsw_port *p)
 
 static uint16_t vp_nb_tx(const struct vsw_port *p)
 {
-	const struct vhost_port *vp = p->priv;
-	return vsw_vhost_running_rx_pairs(vp->dev);
+	return p->cfg.queues;
 }
 
 static void vp_destroy(struct vsw_port *p)
@@ -128,6 +142,10 @@ int vsw_vhost_port_open(struct vsw_port *port, struct vsw_evloop *loop, struct r
 		port->priv = NULL;
 		free(vp);
 		return -1;
+	}
+	for (uint16_t q = 0; q < c->queues; q++) {
+		vp->rxq[q] = vsw_vhost_rxq(vp->dev, q);
+		vp->txq[q] = vsw_vhost_txq(vp->dev, q);
 	}
 	port->ops = &vhost_port_ops;
 	return 0;
