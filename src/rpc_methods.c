@@ -285,6 +285,8 @@ static json_t *m_network_add(void *ctx, json_t *params, struct vsw_rpc_error *e)
 		return NULL;
 	const struct vsw_cfg_network *nc = &next.networks[next.nnetworks - 1];
 	char err[512];
+	if (nc->mode == VSW_NET_NAT)
+		return fail(e, VSW_RPC_FAILED, "mode nat is not implemented in this version");
 	struct vsw_network *net = vsw_switch_network_add(&d->sw, nc, err, sizeof(err));
 	if (net == NULL)
 		return fail(e, VSW_RPC_FAILED, "%s", err);
