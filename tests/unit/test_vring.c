@@ -509,6 +509,26 @@ static void test_ring_outside_memory(void **state)
 	assert_int_equal(vsw_vq_init(&Q, &s), -EINVAL);
 }
 
+/* A restarted backend told base 0 on a ring the guest has used resumes at
+ * the used index (what virtio_user expects after reconnecting). */
+static void test_split_resumes_at_used_index(void **state)
+{
+	const struct mode *m = mode_of(state);
+	drv_init(&D, 64, m->packed, m->features, 0);
+	D.used->idx = 70;
+	D.avail->idx = 70;
+	D.avail_idx = 70;
+	D.used_seen = 70;
+	assert_int_equal(drv_start(&D, &Q), 0);
+	assert_int_equal(vsw_vq_get_base(&Q), 70);
+	uint8_t pkt[64] = { 0 };
+	drv_tx(&D, pkt, sizeof(pkt), 1, false);
+	struct rte_mbuf *out[2];
+	assert_int_equal(vsw_vq_dequeue_burst(&Q, pool, out, 2), 1);
+	assert_false(vsw_vq_is_broken(&Q));
+	rte_pktmbuf_free(out[0]);
+}
+
 /* Hundreds of dropped chains in a row must not overrun per-burst state. */
 static void test_many_drops(void **state)
 {
@@ -592,6 +612,7 @@ int main(void)
 		BOTH(test_ring_outside_memory),
 		BOTH(test_buffer_across_regions),
 		BOTH(test_many_drops),
+		cmocka_unit_test_prestate_setup_teardown(test_split_resumes_at_used_index, NULL, teardown, (void *)&SPLIT),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	rte_eal_cleanup();
