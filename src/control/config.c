@@ -141,21 +141,6 @@ static int get_uint(struct pctx *p, yaml_node_t *n, const char *key, unsigned lo
 	return 0;
 }
 
-static int get_u16(struct pctx *p, yaml_node_t *map, const char *parent, const char *name,
-		   unsigned long min, unsigned long max, uint16_t *out)
-{
-	yaml_node_t *n = get(p, map, name);
-	if (n == NULL)
-		return 0;
-	char key[128];
-	unsigned long v;
-	sub_key(key, sizeof(key), parent, name);
-	if (get_uint(p, n, key, min, max, &v) < 0)
-		return -1;
-	*out = (uint16_t)v;
-	return 0;
-}
-
 static int get_u32(struct pctx *p, yaml_node_t *map, const char *parent, const char *name,
 		   unsigned long min, unsigned long max, uint32_t *out)
 {
@@ -168,6 +153,16 @@ static int get_u32(struct pctx *p, yaml_node_t *map, const char *parent, const c
 	if (get_uint(p, n, key, min, max, &v) < 0)
 		return -1;
 	*out = (uint32_t)v;
+	return 0;
+}
+
+static int get_u16(struct pctx *p, yaml_node_t *map, const char *parent, const char *name,
+		   unsigned long min, unsigned long max, uint16_t *out)
+{
+	uint32_t v = *out;
+	if (get_u32(p, map, parent, name, min, max, &v) < 0)
+		return -1;
+	*out = (uint16_t)v;
 	return 0;
 }
 

@@ -109,6 +109,67 @@ static inline int vsw_mbuf_append(struct rte_mbuf *m, struct rte_mbuf **last, st
 	return 0;
 }
 
+enum { VSW_PKT_OK = 0, VSW_PKT_DROP = 1, VSW_PKT_BROKEN = -1 };
+
+/* A TX chain being read: the virtio-net header first, then the packet. */
+struct vsw_tx_state {
+	struct virtio_net_hdr hdr;
+	uint32_t hdr_got;
+	struct rte_mbuf *last;
+	bool too_big, no_mbuf;
+};
+
+/* Reads one device-readable descriptor's bytes into m (split or packed).
+ * Returns -1, with the queue broken, if the buffer is not guest memory. */
+static inline int vsw_tx_copy_desc(struct vsw_vq *vq, struct rte_mempool *mp, struct rte_mbuf *m,
+				   struct vsw_tx_state *t, uint64_t addr, uint32_t len)
+{
+	while (len > 0) {
+		uint64_t avail;
+		const uint8_t *p = vsw_gpa_to_hva_part(vq->mem, addr, len, &avail, &vq->mem_hint);
+		if (unlikely(p == NULL)) {
+			vsw_vq_break(vq, "TX buffer 0x%" PRIx64 "+%u is outside guest memory", addr, len);
+			return -1;
+		}
+		uint32_t chunk = (uint32_t)avail;
+		if (t->hdr_got < vq->hdr_len) {
+			uint32_t h = RTE_MIN(chunk, vq->hdr_len - t->hdr_got);
+			memcpy((uint8_t *)&t->hdr + t->hdr_got, p, h);
+			t->hdr_got += h;
+			p += h;
+			chunk -= h;
+		}
+		if (chunk > 0 && !t->too_big && !t->no_mbuf) {
+			if ((uint64_t)m->pkt_len + chunk > vq->max_pkt_len)
+				t->too_big = true;
+			else if (vsw_mbuf_append(m, &t->last, mp, p, chunk) < 0)
+				t->no_mbuf = true;
+		}
+		addr += avail;
+		len -= (uint32_t)avail;
+	}
+	return 0;
+}
+
+/* The verdict on a TX chain read whole: keep the packet or drop it. */
+static inline int vsw_tx_finish(struct vsw_vq *vq, struct rte_mbuf *m, struct vsw_tx_state *t)
+{
+	if (unlikely(t->too_big)) {
+		vq->stats.drop_too_big++;
+		return VSW_PKT_DROP;
+	}
+	if (unlikely(t->no_mbuf)) {
+		vq->stats.drop_no_mbuf++;
+		return VSW_PKT_DROP;
+	}
+	if (unlikely(t->hdr_got < vq->hdr_len || m->pkt_len == 0 ||
+		     ((t->hdr.flags | t->hdr.gso_type) && vsw_vq_apply_tx_hdr(&t->hdr, m) < 0))) {
+		vq->stats.drop_bad_pkt++;
+		return VSW_PKT_DROP;
+	}
+	return VSW_PKT_OK;
+}
+
 /* Reads packet bytes for the guest: first the virtio-net header, then the
  * mbuf's segments. */
 struct vsw_src_cursor {
@@ -156,6 +217,34 @@ static inline uint32_t vsw_cursor_copy(struct vsw_src_cursor *c, uint8_t *dst, u
 		c->left -= n;
 	}
 	return done;
+}
+
+/* Writes from cur into one device-writable descriptor. pos is where in the
+ * header+packet stream the descriptor starts; nb_lo/nb_hi (may be NULL)
+ * learn where num_buffers' two bytes landed. Returns bytes written, or -1
+ * with the queue broken if the buffer is not guest memory. */
+static inline int64_t vsw_rx_copy_desc(struct vsw_vq *vq, struct vsw_src_cursor *cur, uint64_t addr,
+				       uint32_t len, uint32_t pos, uint8_t **nb_lo, uint8_t **nb_hi)
+{
+	uint32_t written = 0;
+	while (len > 0 && cur->left > 0) {
+		uint64_t avail;
+		uint8_t *p = vsw_gpa_to_hva_part(vq->mem, addr, len, &avail, &vq->mem_hint);
+		if (unlikely(p == NULL)) {
+			vsw_vq_break(vq, "RX buffer 0x%" PRIx64 "+%u is outside guest memory", addr, len);
+			return -1;
+		}
+		uint32_t at = pos + written;
+		uint32_t n = vsw_cursor_copy(cur, p, (uint32_t)avail);
+		if (nb_lo != NULL && at <= 10 && 10 < at + n)
+			*nb_lo = p + (10 - at);
+		if (nb_hi != NULL && at <= 11 && 11 < at + n)
+			*nb_hi = p + (11 - at);
+		written += n;
+		addr += n;
+		len -= n;
+	}
+	return written;
 }
 
 #endif

@@ -103,7 +103,7 @@ static int dequeue_one(struct vsw_vq *vq, struct rte_mempool *mp, uint16_t head,
 	if (chain_first(vq, head, &c) < 0)
 		return PKT_BROKEN;
 	struct virtio_net_hdr hdr;
-	uint32_t hdr_got = 0, hdr_len = vq->hdr_len;
+	uint32_t hdr_len = vq->hdr_len;
 	/* Fast path: the whole packet with its header in one read-only
 	 * descriptor inside one region, fitting the mbuf (what Linux and
 	 * virtio_user send for all but large packets). */
@@ -124,60 +124,21 @@ static int dequeue_one(struct vsw_vq *vq, struct rte_mempool *mp, uint16_t head,
 			return PKT_OK;
 		}
 	}
-	struct rte_mbuf *last = m;
-	bool too_big = false, no_mbuf = false;
+	struct vsw_tx_state t = { .hdr_got = 0, .last = m };
 	for (;;) {
 		if (unlikely(c.cur.flags & VRING_DESC_F_WRITE)) {
 			vsw_vq_break(vq, "device-writable descriptor in a TX chain");
 			return PKT_BROKEN;
 		}
-		uint64_t addr = c.cur.addr;
-		uint32_t len = c.cur.len;
-		while (len > 0) {
-			uint64_t avail;
-			const uint8_t *p = vsw_gpa_to_hva_part(vq->mem, addr, len, &avail, &vq->mem_hint);
-			if (unlikely(p == NULL)) {
-				vsw_vq_break(vq, "TX buffer 0x%" PRIx64 "+%u is outside guest memory",
-					     addr, len);
-				return PKT_BROKEN;
-			}
-			uint32_t chunk = (uint32_t)avail;
-			if (hdr_got < hdr_len) {
-				uint32_t h = RTE_MIN(chunk, hdr_len - hdr_got);
-				memcpy((uint8_t *)&hdr + hdr_got, p, h);
-				hdr_got += h;
-				p += h;
-				chunk -= h;
-			}
-			if (chunk > 0 && !too_big && !no_mbuf) {
-				if ((uint64_t)m->pkt_len + chunk > vq->max_pkt_len)
-					too_big = true;
-				else if (vsw_mbuf_append(m, &last, mp, p, chunk) < 0)
-					no_mbuf = true;
-			}
-			addr += avail;
-			len -= (uint32_t)avail;
-		}
+		if (vsw_tx_copy_desc(vq, mp, m, &t, c.cur.addr, c.cur.len) < 0)
+			return PKT_BROKEN;
 		int r = chain_next(vq, &c);
 		if (r < 0)
 			return PKT_BROKEN;
 		if (r == 0)
 			break;
 	}
-	if (unlikely(too_big)) {
-		vq->stats.drop_too_big++;
-		return PKT_DROP;
-	}
-	if (unlikely(no_mbuf)) {
-		vq->stats.drop_no_mbuf++;
-		return PKT_DROP;
-	}
-	if (unlikely(hdr_got < hdr_len || m->pkt_len == 0 ||
-		     ((hdr.flags | hdr.gso_type) && vsw_vq_apply_tx_hdr(&hdr, m) < 0))) {
-		vq->stats.drop_bad_pkt++;
-		return PKT_DROP;
-	}
-	return PKT_OK;
+	return vsw_tx_finish(vq, m, &t);
 }
 
 static inline void publish_used(struct vsw_vq *vq, uint16_t old, uint16_t count)
@@ -275,26 +236,11 @@ static int64_t fill_chain(struct vsw_vq *vq, uint16_t head, struct vsw_src_curso
 			vsw_vq_break(vq, "device-readable descriptor in an RX chain");
 			return -1;
 		}
-		uint64_t addr = c.cur.addr;
-		uint32_t len = c.cur.len;
-		while (len > 0 && cur->left > 0) {
-			uint64_t avail;
-			uint8_t *p = vsw_gpa_to_hva_part(vq->mem, addr, len, &avail, &vq->mem_hint);
-			if (unlikely(p == NULL)) {
-				vsw_vq_break(vq, "RX buffer 0x%" PRIx64 "+%u is outside guest memory",
-					     addr, len);
-				return -1;
-			}
-			uint32_t pos = stream_pos + written;
-			uint32_t n = vsw_cursor_copy(cur, p, (uint32_t)avail);
-			if (nb_lo != NULL && pos <= 10 && 10 < pos + n)
-				*nb_lo = p + (10 - pos);
-			if (nb_hi != NULL && pos <= 11 && 11 < pos + n)
-				*nb_hi = p + (11 - pos);
-			written += n;
-			addr += n;
-			len -= n;
-		}
+		int64_t w = vsw_rx_copy_desc(vq, cur, c.cur.addr, c.cur.len, stream_pos + written,
+					     nb_lo, nb_hi);
+		if (w < 0)
+			return -1;
+		written += (uint32_t)w;
 		if (cur->left == 0)
 			return written;
 		int r = chain_next(vq, &c);

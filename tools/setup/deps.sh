@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what vsw needs from Debian 12's repository, only if something is
-# missing: a second run costs one dpkg-query and is silent.
+# missing: a second run costs one dpkg-query and is silent. Arguments are
+# further packages to make sure of.
 set -euo pipefail
 
 PACKAGES=(
@@ -8,9 +9,12 @@ PACKAGES=(
 	libdpdk-dev dpdk-dev          # DPDK 22.11 libraries and dpdk-testpmd
 	libnuma-dev libyaml-dev libjansson-dev libcmocka-dev
 	clang libclang-rt-14-dev      # libFuzzer and sanitizer runtimes
-	iproute2 iputils-ping procps util-linux psmisc tshark
+	iproute2 iputils-ping procps util-linux psmisc
 	python3 python3-pyelftools
+	tshark                        # reads the captures in tests
 )
+# Extra packages from the caller (tools/guest/deps.sh adds QEMU's).
+PACKAGES+=("$@")
 
 missing=()
 for p in "${PACKAGES[@]}"; do
