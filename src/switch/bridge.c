@@ -144,30 +144,11 @@ void vsw_bridge_input(struct vsw_fwd_ctx *c, struct vsw_port *in, struct rte_mbu
 			udst[nd++] = dst[i];
 		dst_of[i] = (uint16_t)(nd - 1);
 	}
-	bool one_flow = ns == 1 && nd == 1;
-	if (one_flow && c->flow.in == in && c->flow.now == c->now &&
-	    memcmp(&c->flow.src, &usrc[0], sizeof(usrc[0])) == 0 &&
-	    memcmp(&c->flow.dst, &udst[0], sizeof(udst[0])) == 0 &&
-	    c->flow.gen == vsw_fdb_gen(fdb)) {
-		uout[0] = c->flow.out;
-	} else {
-		uint32_t full = vsw_fdb_learn_bulk(fdb, usrc, ns,
-						   (ns == 64 ? ~0ull : (1ull << ns) - 1), in->id, c->now);
-		if (full)
-			rc->drops[VSW_DROP_TABLE_FULL] += full; /* counted, still forwarded */
-		/* Any change after this read makes the cached answer a miss. */
-		uint64_t gen = vsw_fdb_gen(fdb);
-		vsw_fdb_lookup_bulk(fdb, udst, nd, uout);
-		c->flow.in = NULL;
-		if (one_flow && !full) {
-			c->flow.in = in;
-			c->flow.src = usrc[0];
-			c->flow.dst = udst[0];
-			c->flow.out = uout[0];
-			c->flow.gen = gen;
-			c->flow.now = c->now;
-		}
-	}
+	uint32_t full = vsw_fdb_learn_bulk(fdb, usrc, ns, (ns == 64 ? ~0ull : (1ull << ns) - 1),
+					   in->id, c->now);
+	if (full)
+		rc->drops[VSW_DROP_TABLE_FULL] += full; /* counted, still forwarded */
+	vsw_fdb_lookup_bulk(fdb, udst, nd, uout);
 	for (uint16_t i = 0; i < k; i++)
 		out[i] = uout[dst_of[i]];
 	for (uint16_t i = 0; i < k; i++) {

@@ -21,15 +21,6 @@ struct vsw_fwd_ctx {
 	unsigned int cidx;              /* counter slot: the worker's index */
 	uint16_t txq;                   /* the worker's preferred tx queue */
 	uint64_t now;                   /* seconds, for MAC aging */
-	/* The last burst's flow when it had one source and one destination:
-	 * a burst of the same flow, in the same second, with the MAC table
-	 * unchanged, needs no learning and no lookup. */
-	struct {
-		const struct vsw_port *in;
-		struct vsw_fdb_key src, dst;
-		uint16_t out;
-		uint64_t gen, now;
-	} flow;
 	uint16_t ntouched;
 	uint16_t touched[VSW_MAX_PORTS];
 	struct vsw_tx_batch batches[VSW_MAX_PORTS];

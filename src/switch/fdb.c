@@ -20,20 +20,7 @@ struct vsw_fdb {
 	uint32_t count;          /* control-thread view; workers add via atomics */
 	struct vsw_fdb_stats st; /* learned/moves/overflows: updated atomically */
 	struct vsw_fdb_entry *entries;
-	/* Bumped by every change a cached lookup could miss (new entry, move,
-	 * delete); workers' one-flow caches compare it. */
-	uint64_t gen;
 };
-
-uint64_t vsw_fdb_gen(const struct vsw_fdb *fdb)
-{
-	return __atomic_load_n(&fdb->gen, __ATOMIC_ACQUIRE);
-}
-
-static inline void bump(struct vsw_fdb *fdb)
-{
-	__atomic_fetch_add(&fdb->gen, 1, __ATOMIC_RELEASE);
-}
 
 static inline struct fdb_key make_key(const struct rte_ether_addr *mac, uint16_t vlan)
 {
@@ -113,7 +100,6 @@ int vsw_fdb_learn(struct vsw_fdb *fdb, const struct rte_ether_addr *mac, uint16_
 		if (e->port != port && !e->is_static) {
 			__atomic_store_n(&e->port, port, __ATOMIC_RELAXED);
 			__atomic_fetch_add(&fdb->st.moves, 1, __ATOMIC_RELAXED);
-			bump(fdb);
 		}
 		return 0;
 	}
@@ -132,7 +118,6 @@ int vsw_fdb_learn(struct vsw_fdb *fdb, const struct rte_ether_addr *mac, uint16_
 	__atomic_store_n(&e->port, port, __ATOMIC_RELEASE);
 	__atomic_fetch_add(&fdb->count, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&fdb->st.learned, 1, __ATOMIC_RELAXED);
-	bump(fdb);
 	return 0;
 }
 
@@ -174,7 +159,6 @@ uint32_t vsw_fdb_learn_bulk(struct vsw_fdb *fdb, const struct vsw_fdb_key *keys,
 			if (e->port != port && !e->is_static) {
 				__atomic_store_n(&e->port, port, __ATOMIC_RELAXED);
 				__atomic_fetch_add(&fdb->st.moves, 1, __ATOMIC_RELAXED);
-				bump(fdb);
 			}
 		} else if (vsw_fdb_learn(fdb, &keys[idx[j]].mac, keys[idx[j]].vlan, port, now) < 0) {
 			full++;
@@ -200,7 +184,6 @@ int vsw_fdb_add_static(struct vsw_fdb *fdb, const struct rte_ether_addr *mac, ui
 	e->is_static = true;
 	e->seen = 0;
 	__atomic_store_n(&e->port, port, __ATOMIC_RELEASE);
-	bump(fdb);
 	return 0;
 }
 
@@ -208,7 +191,6 @@ static void del_at(struct vsw_fdb *fdb, const struct fdb_key *k)
 {
 	if (rte_hash_del_key(fdb->h, k) >= 0)
 		__atomic_fetch_sub(&fdb->count, 1, __ATOMIC_RELAXED);
-	bump(fdb);
 }
 
 int vsw_fdb_del(struct vsw_fdb *fdb, const struct rte_ether_addr *mac, uint16_t vlan)

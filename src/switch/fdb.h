@@ -60,9 +60,6 @@ void vsw_fdb_lookup_bulk(const struct vsw_fdb *fdb, const struct vsw_fdb_key *ke
 uint32_t vsw_fdb_learn_bulk(struct vsw_fdb *fdb, const struct vsw_fdb_key *keys, uint32_t n,
 			    uint64_t mask, uint16_t port, uint64_t now);
 
-/* Changes whenever a lookup's answer may have changed. */
-uint64_t vsw_fdb_gen(const struct vsw_fdb *fdb);
-
 /* Control thread. */
 int vsw_fdb_add_static(struct vsw_fdb *fdb, const struct rte_ether_addr *mac, uint16_t vlan,
 		       uint16_t port);

@@ -31,7 +31,7 @@ struct vsw_poll_list {
 struct vsw_worker_stats {
 	uint64_t busy_cycles, idle_cycles;
 	uint64_t packets;     /* received and processed */
-	uint64_t iterations, busy_iterations;
+	uint64_t iterations;
 } __rte_cache_aligned;
 
 struct vsw_worker {

@@ -47,7 +47,6 @@ int vsw_worker_main(void *arg)
 		if (got) {
 			w->stats.busy_cycles += t1 - t0;
 			w->stats.packets += got;
-			w->stats.busy_iterations++;
 		} else {
 			w->stats.idle_cycles += t1 - t0;
 		}
