@@ -28,7 +28,7 @@ static inline bool desc_avail(uint16_t flags, bool wrap)
 
 static inline void read_pdesc(struct vring_packed_desc *dst, const struct vring_packed_desc *src)
 {
-	*dst = *src;
+	memcpy(dst, src, sizeof(*dst)); /* any alignment the guest chose */
 	rte_compiler_barrier();
 }
 

@@ -19,7 +19,8 @@ struct chain {
 
 static inline void read_desc(struct vring_desc *dst, const struct vring_desc *src)
 {
-	*dst = *src;
+	/* memcpy: a guest may place an indirect table at any address. */
+	memcpy(dst, src, sizeof(*dst));
 	/* From here on only the copy is used: the guest may rewrite src. */
 	rte_compiler_barrier();
 }
