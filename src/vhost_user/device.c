@@ -388,6 +388,14 @@ static int h_set_mem_table(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, cha
 static int h_add_mem_reg(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, char *why, size_t len)
 {
 	const struct vhost_user_region *r = &m->payload.reg.region;
+	/* QEMU 7.2 sends the same region once per queue pair (each is a
+	 * vhost device on this one connection): the repeat is a no-op. */
+	for (uint32_t i = 0; i < d->mem.nregions; i++) {
+		const struct vsw_mem_region *o = &d->mem.regions[i];
+		if (o->guest_phys_addr == r->guest_phys_addr && o->user_addr == r->userspace_addr &&
+		    o->size == r->memory_size)
+			return H_OK;
+	}
 	if (vsw_vhost_regions_check(r, 1, &d->mem, VSW_VHOST_MAX_MEM_SLOTS, why, len) < 0)
 		return H_ERR;
 	struct vsw_guest_mem next = d->mem, none = { 0 };
@@ -412,10 +420,11 @@ static int h_rem_mem_reg(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, char 
 		next.nregions--;
 		return mem_commit(d, &next, &drop, false, why, len) < 0 ? H_ERR : H_OK;
 	}
-	snprintf(why, len, "no region at gpa 0x%llx uaddr 0x%llx size 0x%llx",
-		 (unsigned long long)r->guest_phys_addr, (unsigned long long)r->userspace_addr,
-		 (unsigned long long)r->memory_size);
-	return H_ERR;
+	/* Already gone: QEMU 7.2 removes a region once per queue pair. */
+	VSW_LOG(DEBUG, vhost, "port %s: REM_MEM_REG: no region at gpa 0x%llx size 0x%llx (already "
+			      "removed)",
+		d->name, (unsigned long long)r->guest_phys_addr, (unsigned long long)r->memory_size);
+	return H_OK;
 }
 
 static int h_get_max_mem_slots(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, char *why,
@@ -483,7 +492,9 @@ static int h_set_vring_base(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, ch
 	struct vsw_vhost_vq *q = vring(d, s->index, why, len);
 	if (q == NULL || refuse_running(q, s->index, why, len) < 0)
 		return H_ERR;
-	if (s->num > 0xffff) {
+	/* Packed rings carry the used index and wrap counter in bits 16-31
+	 * (QEMU sends them); split rings have only the 16-bit avail index. */
+	if (s->num > 0xffff && !(d->features & (1ull << VSW_VIRTIO_F_RING_PACKED))) {
 		snprintf(why, len, "vring %u: base %u over 16 bits", s->index, s->num);
 		return H_ERR;
 	}

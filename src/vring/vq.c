@@ -84,6 +84,15 @@ static int init(struct vsw_vq *vq, const struct vsw_vq_setup *s)
 			return -EINVAL;
 		vq->last_avail_idx = vq->last_used_idx = idx;
 		vq->avail_wrap = vq->used_wrap = (s->base >> 15) & 1;
+		/* A base with a used half (bits 16-31, as QEMU sends) gives the
+		 * used position separately. */
+		if (s->base >> 16) {
+			uint16_t uidx = (s->base >> 16) & 0x7fff;
+			if (uidx >= s->size)
+				return -EINVAL;
+			vq->last_used_idx = uidx;
+			vq->used_wrap = (s->base >> 31) & 1;
+		}
 		/* We poll: ask the driver not to notify us. */
 		__atomic_store_n(&vq->device_event->flags, RING_EVENT_FLAGS_DISABLE, __ATOMIC_RELAXED);
 	} else {
@@ -117,7 +126,8 @@ static int init(struct vsw_vq *vq, const struct vsw_vq_setup *s)
 uint32_t vsw_vq_get_base(const struct vsw_vq *vq)
 {
 	if (vq->packed)
-		return (uint32_t)vq->last_avail_idx | (uint32_t)vq->avail_wrap << 15;
+		return (uint32_t)vq->last_avail_idx | (uint32_t)vq->avail_wrap << 15 |
+		       (uint32_t)vq->last_used_idx << 16 | (uint32_t)vq->used_wrap << 31;
 	return vq->last_avail_idx;
 }
 

@@ -39,8 +39,10 @@ struct vsw_vq_setup {
 	/* Frontend-virtual addresses (SET_VRING_ADDR). Packed: avail is the
 	 * driver event suppression area, used the device's. */
 	uint64_t desc_uaddr, avail_uaddr, used_uaddr;
-	/* SET_VRING_BASE: split: next avail index; packed: bits 0-14 the index,
-	 * bit 15 the avail wrap counter. The used side starts there too. */
+	/* SET_VRING_BASE: split: next avail index; packed: bits 0-14 the avail
+	 * index, bit 15 its wrap counter, and optionally bits 16-30 the used
+	 * index and bit 31 its wrap counter (else the used side starts at the
+	 * avail position). */
 	uint32_t base;
 	uint64_t features;    /* negotiated */
 	int call_fd;          /* eventfd to interrupt the guest, -1: none */

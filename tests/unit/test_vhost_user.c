@@ -690,15 +690,41 @@ static void bad_mem_slots_not_negotiated(struct env *e)
 	send_msg(e, VHOST_USER_ADD_MEM_REG, NEED, &r, sizeof(r), &e->memfd[0], 1);
 }
 
-static void bad_rem_unknown_region(struct env *e)
+/* QEMU 7.2 repeats ADD/REM_MEM_REG once per queue pair on one connection:
+ * removing a region that is already gone is accepted, and so is adding one
+ * that is already mapped. */
+static void test_rem_unknown_region_is_a_no_op(void **state)
 {
+	(void)state;
+	struct env *e = env_new(2);
+	prep_mem(e);
 	send_u64(e, VHOST_USER_SET_PROTOCOL_FEATURES, 0,
 		 proto_wanted | F(VHOST_USER_PROTOCOL_F_CONFIGURE_MEM_SLOTS));
 	struct vhost_user_single_region r = { 0 };
 	region(&r.region, 0);
 	r.region.guest_phys_addr = 0x40000000;
 	send_msg(e, VHOST_USER_REM_MEM_REG, NEED, &r, sizeof(r), NULL, 0);
+	expect_ack(e, VHOST_USER_REM_MEM_REG);
+	assert_true(vsw_vhost_connected(e->dev));
+	env_free(e);
 }
+
+/* Only packed rings have a used half in bits 16-31 of the base (QEMU's
+ * packed-ring tests cover that side): a split ring refuses it. */
+static void test_split_base_over_16_bits(void **state)
+{
+	(void)state;
+	struct env *e = env_new(2);
+	handshake(e);
+	send_state(e, VHOST_USER_GET_VRING_BASE, 0, 0, 0);
+	pump(e);
+	(void)recv_base(e, 0);
+	send_state(e, VHOST_USER_SET_VRING_BASE, NEED, 0, 0x80008000u);
+	assert_false(vsw_vhost_poll(e->dev)); /* refused: the connection closes */
+	assert_false(vsw_vhost_connected(e->dev));
+	env_free(e);
+}
+
 
 static void bad_enable_value(struct env *e)
 {
@@ -775,7 +801,6 @@ BAD(bad_features, NULL, bad_features, VHOST_USER_SET_FEATURES, true)
 BAD(bad_protocol_features, NULL, bad_protocol_features, VHOST_USER_SET_PROTOCOL_FEATURES, true)
 BAD(bad_mem_slots_not_negotiated, prep_owner, bad_mem_slots_not_negotiated,
     VHOST_USER_ADD_MEM_REG, true)
-BAD(bad_rem_unknown_region, prep_mem, bad_rem_unknown_region, VHOST_USER_REM_MEM_REG, true)
 BAD(bad_enable_value, prep_owner, bad_enable_value, VHOST_USER_SET_VRING_ENABLE, true)
 BAD(bad_mtu, prep_owner, bad_mtu, VHOST_USER_NET_SET_MTU, true)
 BAD(bad_version, NULL, bad_version, VHOST_USER_GET_FEATURES, true)
@@ -1013,7 +1038,8 @@ int main(void)
 		cmocka_unit_test(test_bad_features),
 		cmocka_unit_test(test_bad_protocol_features),
 		cmocka_unit_test(test_bad_mem_slots_not_negotiated),
-		cmocka_unit_test(test_bad_rem_unknown_region),
+		cmocka_unit_test(test_rem_unknown_region_is_a_no_op),
+		cmocka_unit_test(test_split_base_over_16_bits),
 		cmocka_unit_test(test_bad_enable_value),
 		cmocka_unit_test(test_bad_mtu),
 		cmocka_unit_test(test_bad_version),

@@ -14,6 +14,8 @@
 # packets), testpmd's --record-core-cycles, OVS's pmd-stats-show ("avg
 # processing cycles per packet"). Each is measured over the same window.
 #
+# Sizes are frame sizes on the wire, FCS included (64 and 1518 are the
+# smallest and largest standard frames); the generator sends size - 4 bytes.
 # Usage: tools/bench/switch_bench.sh [-r REPS] [-s SECONDS] [-z "64 1518"] [-o "vsw testpmd ovs"]
 # A benchmark, not a test: it prints figures and ratios and asserts nothing.
 set -euo pipefail
@@ -85,7 +87,7 @@ tpc() { echo "$2" >"$W/$1.in"; }
 gen_start() { # SOCK0 SOCK1 SIZE
 	tp gen "0@0,1@0" "net_virtio_user0,path=$1,mac=$MAC0,queue_size=1024" \
 		"net_virtio_user1,path=$2,mac=$MAC1,queue_size=1024" -- \
-		--forward-mode=mac --eth-peer=0,$MAC1 --eth-peer=1,$MAC0 --txpkts="$3" \
+		--forward-mode=mac --eth-peer=0,$MAC1 --eth-peer=1,$MAC0 --txpkts="$(($3 - 4))" \
 		--nb-cores=1 --rxd=1024 --txd=1024
 	wait_for 20 bash -c "grep -c 'Link status' '$W/gen.log' >/dev/null; true"
 }
@@ -241,7 +243,7 @@ for size in $SIZES; do
 		eval "mv=\$M_vsw_$size mp=\$M_${peer}_$size cv=\$C_vsw_$size cp=\$C_${peer}_$size"
 		awk -v s="$size" -v p="$peer" -v mv="$mv" -v mp="$mp" -v cv="$cv" -v cp="$cp" 'BEGIN {
 			printf "%s B: vsw/%s Mpps %.2fx, cycles/packet %.2fx\n", s, p,
-				mp > 0 ? mv / mp : 0, cp > 0 ? cv / cp : 0 }'
+				(mp > 0 ? mv / mp : 0), (cp > 0 ? cv / cp : 0) }'
 	done
 done
 [[ -s "$W/errors.log" ]] && { echo "# errors:"; tail -n 20 "$W/errors.log"; }
