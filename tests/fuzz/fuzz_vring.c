@@ -330,6 +330,10 @@ static void check_positions(void)
 	 * descriptor per ring slot it took (packed): the two positions move
 	 * together (a frontend's base may start them apart, as QEMU's packed
 	 * bases do). */
+	if (pos_delta() != G.pos_delta)
+		fprintf(stderr, "fuzz_vring: packed=%d size=%u avail=%u/%d used=%u/%d delta %u, was %u\n",
+			Q.packed, Q.size, Q.last_avail_idx, Q.avail_wrap, Q.last_used_idx,
+			Q.used_wrap, pos_delta(), G.pos_delta);
 	CHECK(pos_delta() == G.pos_delta);
 	if (Q.packed && G.ok)
 		CHECK(Q.last_avail_idx < Q.size && Q.last_used_idx < Q.size);
@@ -688,9 +692,9 @@ static void do_reinit(struct rd *r)
 	if (rc != 0) {
 		CHECK(vsw_vq_is_broken(&Q));
 		G.ok = false;
-	} else {
-		G.pos_delta = pos_delta();
 	}
+	/* A failed init leaves positions of its own; they must stay put too. */
+	G.pos_delta = pos_delta();
 }
 
 /* --- set-up --- */
