@@ -13,110 +13,8 @@
 
 #include "common/log.h"
 #include "daemon.h"
-
-static json_t *fail(struct vsw_rpc_error *e, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static json_t *fail(struct vsw_rpc_error *e, int code, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-	va_end(ap);
-	e->code = code;
-	return NULL;
-}
-
-/* Params must be among allowed (NULL-terminated); unknown ones are errors,
- * so that a typo is not silently ignored. */
-static bool check_params(json_t *params, const char *const *allowed, struct vsw_rpc_error *e)
-{
-	const char *key;
-	json_t *v;
-	json_object_foreach(params, key, v) {
-		bool ok = false;
-		for (int i = 0; allowed[i] != NULL; i++)
-			ok |= strcmp(key, allowed[i]) == 0;
-		if (!ok) {
-			char hint[256] = "";
-			for (int i = 0; allowed[i] != NULL; i++) {
-				strncat(hint, i ? ", " : "", sizeof(hint) - strlen(hint) - 1);
-				strncat(hint, allowed[i], sizeof(hint) - strlen(hint) - 1);
-			}
-			fail(e, VSW_RPC_INVALID_PARAMS, "unknown parameter '%s' (allowed: %s)", key,
-			     hint[0] ? hint : "none");
-			return false;
-		}
-	}
-	return true;
-}
-
-static const char *str_param(json_t *params, const char *key, bool required,
-			     struct vsw_rpc_error *e)
-{
-	json_t *v = json_object_get(params, key);
-	if (v == NULL) {
-		if (required)
-			fail(e, VSW_RPC_INVALID_PARAMS, "missing parameter '%s'", key);
-		return NULL;
-	}
-	if (!json_is_string(v)) {
-		fail(e, VSW_RPC_INVALID_PARAMS, "parameter '%s' must be a string", key);
-		return NULL;
-	}
-	return json_string_value(v);
-}
-
-static void port_names(const struct vswd *d, char *buf, size_t size)
-{
-	buf[0] = '\0';
-	for (unsigned int i = 0; i < d->cfg.nports; i++) {
-		strncat(buf, i ? ", " : "", size - strlen(buf) - 1);
-		strncat(buf, d->cfg.ports[i].name, size - strlen(buf) - 1);
-	}
-	if (buf[0] == '\0')
-		snprintf(buf, size, "none");
-}
-
-static void network_names(const struct vswd *d, char *buf, size_t size)
-{
-	buf[0] = '\0';
-	for (unsigned int i = 0; i < d->cfg.nnetworks; i++) {
-		strncat(buf, i ? ", " : "", size - strlen(buf) - 1);
-		strncat(buf, d->cfg.networks[i].name, size - strlen(buf) - 1);
-	}
-	if (buf[0] == '\0')
-		snprintf(buf, size, "none");
-}
-
-static struct vsw_port *port_param(struct vswd *d, json_t *params, struct vsw_rpc_error *e)
-{
-	const char *name = str_param(params, "name", true, e);
-	if (name == NULL)
-		return NULL;
-	struct vsw_port *p = vsw_switch_find_port(&d->sw, name);
-	if (p == NULL) {
-		char names[1024];
-		port_names(d, names, sizeof(names));
-		fail(e, VSW_RPC_FAILED, "no port named %s; ports are: %s", name, names);
-	}
-	return p;
-}
-
-static struct vsw_network *network_param(struct vswd *d, json_t *params, const char *key,
-					 struct vsw_rpc_error *e)
-{
-	const char *name = str_param(params, key, true, e);
-	if (name == NULL)
-		return NULL;
-	struct vsw_network *n = vsw_switch_find_network(&d->sw, name);
-	if (n == NULL) {
-		char names[1024];
-		network_names(d, names, sizeof(names));
-		fail(e, VSW_RPC_FAILED, "no network named %s; networks are: %s", name, names);
-	}
-	return n;
-}
+#include "rpc_params.h"
+#include "rpc_set.h"
 
 static const char *const drop_names[VSW_DROP__MAX] = {
 	[VSW_DROP_NO_BUF] = "no_buffers",   [VSW_DROP_DEST_FULL] = "destination_full",
@@ -155,7 +53,7 @@ static json_t *counters_json(const struct vsw_port_counters *c)
 static json_t *m_version(void *ctx, json_t *params, struct vsw_rpc_error *e)
 {
 	(void)ctx;
-	if (!check_params(params, (const char *const[]){ NULL }, e))
+	if (!rpc_check_params(params, (const char *const[]){ NULL }, e))
 		return NULL;
 	return json_pack("{s:s, s:s}", "vsw", VSW_VERSION, "dpdk", rte_version());
 }
@@ -163,7 +61,7 @@ static json_t *m_version(void *ctx, json_t *params, struct vsw_rpc_error *e)
 static json_t *m_shutdown(void *ctx, json_t *params, struct vsw_rpc_error *e)
 {
 	struct vswd *d = ctx;
-	if (!check_params(params, (const char *const[]){ NULL }, e))
+	if (!rpc_check_params(params, (const char *const[]){ NULL }, e))
 		return NULL;
 	VSW_LOG(NOTICE, control, "shutdown requested on the control socket");
 	d->stop = true;
@@ -184,11 +82,11 @@ static json_t *m_help(void *ctx, json_t *params, struct vsw_rpc_error *e)
 static json_t *m_config_dump(void *ctx, json_t *params, struct vsw_rpc_error *e)
 {
 	struct vswd *d = ctx;
-	if (!check_params(params, (const char *const[]){ NULL }, e))
+	if (!rpc_check_params(params, (const char *const[]){ NULL }, e))
 		return NULL;
 	char *text = vsw_config_dump_yaml(&d->cfg);
 	if (text == NULL)
-		return fail(e, VSW_RPC_INTERNAL_ERROR, "out of memory");
+		return rpc_fail(e, VSW_RPC_INTERNAL_ERROR, "out of memory");
 	json_t *r = json_pack("{s:s}", "yaml", text);
 	free(text);
 	return r;
@@ -197,7 +95,7 @@ static json_t *m_config_dump(void *ctx, json_t *params, struct vsw_rpc_error *e)
 static json_t *m_network_list(void *ctx, json_t *params, struct vsw_rpc_error *e)
 {
 	struct vswd *d = ctx;
-	if (!check_params(params, (const char *const[]){ NULL }, e))
+	if (!rpc_check_params(params, (const char *const[]){ NULL }, e))
 		return NULL;
 	json_t *r = json_array();
 	for (unsigned int i = 0; i < d->cfg.nnetworks; i++) {
@@ -215,9 +113,9 @@ static json_t *m_network_list(void *ctx, json_t *params, struct vsw_rpc_error *e
 static json_t *m_network_show(void *ctx, json_t *params, struct vsw_rpc_error *e)
 {
 	struct vswd *d = ctx;
-	if (!check_params(params, (const char *const[]){ "name", NULL }, e))
+	if (!rpc_check_params(params, (const char *const[]){ "name", NULL }, e))
 		return NULL;
-	struct vsw_network *n = network_param(d, params, "name", e);
+	struct vsw_network *n = rpc_network_param(d, params, "name", e);
 	if (n == NULL)
 		return NULL;
 	json_t *ports = json_array();
@@ -240,59 +138,22 @@ static json_t *m_network_show(void *ctx, json_t *params, struct vsw_rpc_error *e
 	return r;
 }
 
-/* Loads the running configuration with one more network or port, through
- * the file parser, so the same rules and messages apply. On success *out
- * holds the new configuration. */
-static bool config_with(struct vswd *d, const char *section, json_t *item,
-			struct vsw_config *out, struct vsw_rpc_error *e)
-{
-	char *js = json_dumps(item, 0);
-	bool is_net = strcmp(section, "networks") == 0;
-	char *text = js ? vsw_config_dump_yaml_with(&d->cfg, is_net ? js : NULL, is_net ? NULL : js)
-			: NULL;
-	free(js);
-	if (text == NULL) {
-		fail(e, VSW_RPC_INTERNAL_ERROR, "out of memory");
-		return false;
-	}
-	struct vsw_config_error err;
-	const struct vsw_config_env env = { .cpus = &d->cpus };
-	int rc = vsw_config_parse(out, text, strlen(text), "request", &env, &err);
-	free(text);
-	if (rc < 0) {
-		/* Drop "request:line:col: " and the list index: they point into
-		 * text the operator never saw. */
-		const char *msg = err.msg;
-		for (int colons = 0; colons < 3 && strchr(msg, ':'); colons++)
-			msg = strchr(msg, ':') + 1;
-		while (*msg == ' ')
-			msg++;
-		const char *dot = strchr(msg, ']');
-		if (strncmp(msg, section, strlen(section)) == 0 && dot != NULL)
-			msg = dot[1] == '.' ? dot + 2 : dot[1] == ':' ? dot + 3 : dot + 1;
-		fail(e, VSW_RPC_INVALID_PARAMS, "%s", msg);
-		return false;
-	}
-	snprintf(out->source, sizeof(out->source), "%s", d->cfg.source);
-	return true;
-}
-
 static json_t *m_network_add(void *ctx, json_t *params, struct vsw_rpc_error *e)
 {
 	struct vswd *d = ctx;
 	static struct vsw_config next;
-	if (!config_with(d, "networks", params, &next, e))
+	if (!rpc_config_with(d, "networks", params, &next, e))
 		return NULL;
 	const struct vsw_cfg_network *nc = &next.networks[next.nnetworks - 1];
 	char err[512];
 	if (nc->mode == VSW_NET_NAT)
-		return fail(e, VSW_RPC_FAILED, "mode nat is not implemented in this version");
+		return rpc_fail(e, VSW_RPC_FAILED, "mode nat is not implemented in this version");
 	struct vsw_network *net = vsw_switch_network_add(&d->sw, nc, err, sizeof(err));
 	if (net == NULL)
-		return fail(e, VSW_RPC_FAILED, "%s", err);
+		return rpc_fail(e, VSW_RPC_FAILED, "%s", err);
 	if (nc->mode == VSW_NET_HOST_ONLY && vswd_host_if_create(d, nc, err, sizeof(err)) < 0) {
 		vsw_switch_network_del(&d->sw, net);
-		return fail(e, VSW_RPC_FAILED, "%s", err);
+		return rpc_fail(e, VSW_RPC_FAILED, "%s", err);
 	}
 	d->cfg.networks[d->cfg.nnetworks++] = *nc;
 	VSW_LOG(INFO, control, "network %s: added (%s)", nc->name, vsw_net_mode_name(nc->mode));
@@ -302,9 +163,9 @@ static json_t *m_network_add(void *ctx, json_t *params, struct vsw_rpc_error *e)
 static json_t *m_network_del(void *ctx, json_t *params, struct vsw_rpc_error *e)
 {
 	struct vswd *d = ctx;
-	if (!check_params(params, (const char *const[]){ "name", NULL }, e))
+	if (!rpc_check_params(params, (const char *const[]){ "name", NULL }, e))
 		return NULL;
-	struct vsw_network *n = network_param(d, params, "name", e);
+	struct vsw_network *n = rpc_network_param(d, params, "name", e);
 	if (n == NULL)
 		return NULL;
 	/* The host interface belongs to the network: it goes with it. */
@@ -320,7 +181,7 @@ static json_t *m_network_del(void *ctx, json_t *params, struct vsw_rpc_error *e)
 			strncat(names, d->sw.ports[n->members->ports[i]]->name,
 				sizeof(names) - strlen(names) - 1);
 		}
-		return fail(e, VSW_RPC_FAILED, "network %s still has ports: %s; delete them first",
+		return rpc_fail(e, VSW_RPC_FAILED, "network %s still has ports: %s; delete them first",
 			    n->cfg.name, names);
 	}
 	for (unsigned int i = 0; i < d->cfg.nnetworks; i++) {
@@ -352,7 +213,7 @@ static json_t *port_summary(const struct vswd *d, const struct vsw_port *p)
 static json_t *m_port_list(void *ctx, json_t *params, struct vsw_rpc_error *e)
 {
 	struct vswd *d = ctx;
-	if (!check_params(params, (const char *const[]){ NULL }, e))
+	if (!rpc_check_params(params, (const char *const[]){ NULL }, e))
 		return NULL;
 	json_t *r = json_array();
 	for (unsigned int i = 0; i < VSW_MAX_PORTS; i++)
@@ -364,9 +225,9 @@ static json_t *m_port_list(void *ctx, json_t *params, struct vsw_rpc_error *e)
 static json_t *m_port_show(void *ctx, json_t *params, struct vsw_rpc_error *e)
 {
 	struct vswd *d = ctx;
-	if (!check_params(params, (const char *const[]){ "name", NULL }, e))
+	if (!rpc_check_params(params, (const char *const[]){ "name", NULL }, e))
 		return NULL;
-	struct vsw_port *p = port_param(d, params, e);
+	struct vsw_port *p = rpc_port_param(d, params, e);
 	if (p == NULL)
 		return NULL;
 	json_t *r = port_summary(d, p);
@@ -387,9 +248,9 @@ static json_t *m_port_show(void *ctx, json_t *params, struct vsw_rpc_error *e)
 static json_t *m_port_stats(void *ctx, json_t *params, struct vsw_rpc_error *e)
 {
 	struct vswd *d = ctx;
-	if (!check_params(params, (const char *const[]){ "name", NULL }, e))
+	if (!rpc_check_params(params, (const char *const[]){ "name", NULL }, e))
 		return NULL;
-	struct vsw_port *p = port_param(d, params, e);
+	struct vsw_port *p = rpc_port_param(d, params, e);
 	if (p == NULL)
 		return NULL;
 	struct vsw_port_counters c;
@@ -402,9 +263,9 @@ static json_t *m_port_stats(void *ctx, json_t *params, struct vsw_rpc_error *e)
 static json_t *m_port_clear_stats(void *ctx, json_t *params, struct vsw_rpc_error *e)
 {
 	struct vswd *d = ctx;
-	if (!check_params(params, (const char *const[]){ "name", NULL }, e))
+	if (!rpc_check_params(params, (const char *const[]){ "name", NULL }, e))
 		return NULL;
-	struct vsw_port *p = port_param(d, params, e);
+	struct vsw_port *p = rpc_port_param(d, params, e);
 	if (p == NULL)
 		return NULL;
 	/* Workers own the counters; a baseline avoids writing under them. */
@@ -416,14 +277,14 @@ static json_t *m_port_add(void *ctx, json_t *params, struct vsw_rpc_error *e)
 {
 	struct vswd *d = ctx;
 	static struct vsw_config next;
-	if (!config_with(d, "ports", params, &next, e))
+	if (!rpc_config_with(d, "ports", params, &next, e))
 		return NULL;
 	const struct vsw_cfg_port *pc = &next.ports[next.nports - 1];
 	char err[512];
 	d->cfg.ports[d->cfg.nports++] = *pc;
 	if (vswd_port_create(d, &d->cfg.ports[d->cfg.nports - 1], err, sizeof(err)) < 0) {
 		d->cfg.nports--;
-		return fail(e, VSW_RPC_FAILED, "%s", err);
+		return rpc_fail(e, VSW_RPC_FAILED, "%s", err);
 	}
 	VSW_LOG(INFO, control, "port %s: added (%s, network %s)", pc->name,
 		vsw_port_type_name(pc->type), pc->network);
@@ -433,9 +294,9 @@ static json_t *m_port_add(void *ctx, json_t *params, struct vsw_rpc_error *e)
 static json_t *m_port_del(void *ctx, json_t *params, struct vsw_rpc_error *e)
 {
 	struct vswd *d = ctx;
-	if (!check_params(params, (const char *const[]){ "name", NULL }, e))
+	if (!rpc_check_params(params, (const char *const[]){ "name", NULL }, e))
 		return NULL;
-	struct vsw_port *p = port_param(d, params, e);
+	struct vsw_port *p = rpc_port_param(d, params, e);
 	if (p == NULL)
 		return NULL;
 	char name[VSW_NAME_MAX];
@@ -478,9 +339,9 @@ static void fdb_row(const struct rte_ether_addr *mac, uint16_t vlan,
 static json_t *m_fdb_show(void *ctx, json_t *params, struct vsw_rpc_error *e)
 {
 	struct vswd *d = ctx;
-	if (!check_params(params, (const char *const[]){ "name", "network", NULL }, e))
+	if (!rpc_check_params(params, (const char *const[]){ "name", "network", NULL }, e))
 		return NULL;
-	struct vsw_network *n = network_param(d, params,
+	struct vsw_network *n = rpc_network_param(d, params,
 					      json_object_get(params, "network") ? "network" : "name", e);
 	if (n == NULL)
 		return NULL;
@@ -491,11 +352,11 @@ static json_t *m_fdb_show(void *ctx, json_t *params, struct vsw_rpc_error *e)
 
 static bool mac_param(json_t *params, struct rte_ether_addr *mac, struct vsw_rpc_error *e)
 {
-	const char *s = str_param(params, "mac", true, e);
+	const char *s = rpc_str_param(params, "mac", true, e);
 	if (s == NULL)
 		return false;
 	if (rte_ether_unformat_addr(s, mac) != 0 || rte_is_multicast_ether_addr(mac)) {
-		fail(e, VSW_RPC_INVALID_PARAMS,
+		rpc_fail(e, VSW_RPC_INVALID_PARAMS,
 		     "'%s' is not a unicast MAC address (e.g. 52:54:00:12:34:56)", s);
 		return false;
 	}
@@ -509,7 +370,7 @@ static bool vlan_param(json_t *params, uint16_t *vlan, struct vsw_rpc_error *e)
 	if (v == NULL)
 		return true;
 	if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 4094) {
-		fail(e, VSW_RPC_INVALID_PARAMS, "'vlan' must be 0-4094");
+		rpc_fail(e, VSW_RPC_INVALID_PARAMS, "'vlan' must be 0-4094");
 		return false;
 	}
 	*vlan = (uint16_t)json_integer_value(v);
@@ -519,15 +380,15 @@ static bool vlan_param(json_t *params, uint16_t *vlan, struct vsw_rpc_error *e)
 static json_t *m_fdb_flush(void *ctx, json_t *params, struct vsw_rpc_error *e)
 {
 	struct vswd *d = ctx;
-	if (!check_params(params, (const char *const[]){ "network", "port", NULL }, e))
+	if (!rpc_check_params(params, (const char *const[]){ "network", "port", NULL }, e))
 		return NULL;
-	struct vsw_network *n = network_param(d, params, "network", e);
+	struct vsw_network *n = rpc_network_param(d, params, "network", e);
 	if (n == NULL)
 		return NULL;
 	uint16_t port = VSW_FDB_NONE;
 	if (json_object_get(params, "port") != NULL) {
 		json_t *sub = json_pack("{s:O}", "name", json_object_get(params, "port"));
-		struct vsw_port *p = port_param(d, sub, e);
+		struct vsw_port *p = rpc_port_param(d, sub, e);
 		json_decref(sub);
 		if (p == NULL)
 			return NULL;
@@ -539,36 +400,36 @@ static json_t *m_fdb_flush(void *ctx, json_t *params, struct vsw_rpc_error *e)
 static json_t *m_fdb_add(void *ctx, json_t *params, struct vsw_rpc_error *e)
 {
 	struct vswd *d = ctx;
-	if (!check_params(params, (const char *const[]){ "network", "mac", "port", "vlan", NULL }, e))
+	if (!rpc_check_params(params, (const char *const[]){ "network", "mac", "port", "vlan", NULL }, e))
 		return NULL;
 	struct rte_ether_addr mac;
 	uint16_t vlan;
-	struct vsw_network *n = network_param(d, params, "network", e);
+	struct vsw_network *n = rpc_network_param(d, params, "network", e);
 	if (n == NULL || !mac_param(params, &mac, e) || !vlan_param(params, &vlan, e))
 		return NULL;
-	const char *pname = str_param(params, "port", true, e);
+	const char *pname = rpc_str_param(params, "port", true, e);
 	if (pname == NULL)
 		return NULL;
 	struct vsw_port *p = vsw_switch_find_port(&d->sw, pname);
 	if (p == NULL || p->net != n)
-		return fail(e, VSW_RPC_FAILED, "no port named %s in network %s", pname, n->cfg.name);
+		return rpc_fail(e, VSW_RPC_FAILED, "no port named %s in network %s", pname, n->cfg.name);
 	if (vsw_fdb_add_static(n->fdb, &mac, vlan, p->id) < 0)
-		return fail(e, VSW_RPC_FAILED, "the MAC table of network %s is full", n->cfg.name);
+		return rpc_fail(e, VSW_RPC_FAILED, "the MAC table of network %s is full", n->cfg.name);
 	return json_true();
 }
 
 static json_t *m_fdb_del(void *ctx, json_t *params, struct vsw_rpc_error *e)
 {
 	struct vswd *d = ctx;
-	if (!check_params(params, (const char *const[]){ "network", "mac", "vlan", NULL }, e))
+	if (!rpc_check_params(params, (const char *const[]){ "network", "mac", "vlan", NULL }, e))
 		return NULL;
 	struct rte_ether_addr mac;
 	uint16_t vlan;
-	struct vsw_network *n = network_param(d, params, "network", e);
+	struct vsw_network *n = rpc_network_param(d, params, "network", e);
 	if (n == NULL || !mac_param(params, &mac, e) || !vlan_param(params, &vlan, e))
 		return NULL;
 	if (vsw_fdb_del(n->fdb, &mac, vlan) < 0)
-		return fail(e, VSW_RPC_FAILED, "no entry for %s on VLAN %u in network %s",
+		return rpc_fail(e, VSW_RPC_FAILED, "no entry for %s on VLAN %u in network %s",
 			    json_string_value(json_object_get(params, "mac")), vlan, n->cfg.name);
 	return json_true();
 }
@@ -576,24 +437,26 @@ static json_t *m_fdb_del(void *ctx, json_t *params, struct vsw_rpc_error *e)
 static json_t *m_core_list(void *ctx, json_t *params, struct vsw_rpc_error *e)
 {
 	struct vswd *d = ctx;
-	if (!check_params(params, (const char *const[]){ NULL }, e))
+	if (!rpc_check_params(params, (const char *const[]){ NULL }, e))
 		return NULL;
 	json_t *r = json_array();
 	for (unsigned int i = 0; i < d->sw.nworkers; i++) {
 		const struct vsw_worker *w = &d->sw.workers[i];
-		json_t *queues = json_array();
+		json_t *queues = json_array(), *pinned = json_array();
 		const struct vsw_poll_list *pl = w->polls;
 		for (uint16_t j = 0; j < pl->n; j++) {
 			const struct vsw_port *p = d->sw.ports[pl->polls[j].port];
 			char q[64];
 			snprintf(q, sizeof(q), "%s:%u", p ? p->name : "?", pl->polls[j].queue);
 			json_array_append_new(queues, json_string(q));
+			if (pl->polls[j].pinned)
+				json_array_append_new(pinned, json_string(q));
 		}
 		uint64_t busy = w->stats.busy_cycles, idle = w->stats.idle_cycles;
 		uint64_t pk = w->stats.packets;
 		json_array_append_new(
-			r, json_pack("{s:i, s:o, s:f, s:I, s:f, s:I, s:I}", "core", (int)w->cpu,
-				     "queues", queues, "busy_pct",
+			r, json_pack("{s:i, s:o, s:o, s:f, s:I, s:f, s:I, s:I}", "core", (int)w->cpu,
+				     "queues", queues, "pinned", pinned, "busy_pct",
 				     busy + idle ? 100.0 * (double)busy / (double)(busy + idle) : 0.0,
 				     "packets", (json_int_t)pk, "cycles_per_packet",
 				     pk ? (double)busy / (double)pk : 0.0, "busy_cycles",
@@ -605,19 +468,19 @@ static json_t *m_core_list(void *ctx, json_t *params, struct vsw_rpc_error *e)
 static json_t *m_queue_pin(void *ctx, json_t *params, struct vsw_rpc_error *e)
 {
 	struct vswd *d = ctx;
-	if (!check_params(params, (const char *const[]){ "name", "queue", "core", NULL }, e))
+	if (!rpc_check_params(params, (const char *const[]){ "name", "queue", "core", NULL }, e))
 		return NULL;
-	struct vsw_port *p = port_param(d, params, e);
+	struct vsw_port *p = rpc_port_param(d, params, e);
 	if (p == NULL)
 		return NULL;
 	json_t *q = json_object_get(params, "queue"), *c = json_object_get(params, "core");
 	if (!json_is_integer(q) || json_integer_value(q) < 0 || json_integer_value(q) > 65535 ||
 	    !json_is_integer(c) || json_integer_value(c) < 0 || json_integer_value(c) >= CPU_SETSIZE)
-		return fail(e, VSW_RPC_INVALID_PARAMS, "'queue' and 'core' must be numbers");
+		return rpc_fail(e, VSW_RPC_INVALID_PARAMS, "'queue' and 'core' must be numbers");
 	char err[256];
 	if (vsw_switch_queue_pin(&d->sw, p, (uint16_t)json_integer_value(q),
 				 (unsigned int)json_integer_value(c), err, sizeof(err)) < 0)
-		return fail(e, VSW_RPC_FAILED, "%s", err);
+		return rpc_fail(e, VSW_RPC_FAILED, "%s", err);
 	return json_true();
 }
 
@@ -629,7 +492,7 @@ static bool u64_param(json_t *params, const char *key, uint64_t min, uint64_t ma
 		return true;
 	if (!json_is_integer(v) || json_integer_value(v) < (json_int_t)min ||
 	    (uint64_t)json_integer_value(v) > max) {
-		fail(e, VSW_RPC_INVALID_PARAMS, "'%s' must be a number from %" PRIu64 " to %" PRIu64,
+		rpc_fail(e, VSW_RPC_INVALID_PARAMS, "'%s' must be a number from %" PRIu64 " to %" PRIu64,
 		     key, min, max);
 		return false;
 	}
@@ -640,23 +503,23 @@ static bool u64_param(json_t *params, const char *key, uint64_t min, uint64_t ma
 static json_t *m_capture_start(void *ctx, json_t *params, struct vsw_rpc_error *e)
 {
 	struct vswd *d = ctx;
-	if (!check_params(params, (const char *const[]){ "name", "file", "direction", "packets",
+	if (!rpc_check_params(params, (const char *const[]){ "name", "file", "direction", "packets",
 							 "bytes", "snaplen", NULL }, e))
 		return NULL;
-	struct vsw_port *p = port_param(d, params, e);
+	struct vsw_port *p = rpc_port_param(d, params, e);
 	if (p == NULL)
 		return NULL;
-	const char *file = str_param(params, "file", true, e);
+	const char *file = rpc_str_param(params, "file", true, e);
 	if (file == NULL)
 		return NULL;
-	const char *dir = json_object_get(params, "direction") ? str_param(params, "direction", true, e)
+	const char *dir = json_object_get(params, "direction") ? rpc_str_param(params, "direction", true, e)
 							      : "both";
 	if (dir == NULL)
 		return NULL;
 	bool rx = strcmp(dir, "rx") == 0 || strcmp(dir, "both") == 0;
 	bool tx = strcmp(dir, "tx") == 0 || strcmp(dir, "both") == 0;
 	if (!rx && !tx)
-		return fail(e, VSW_RPC_INVALID_PARAMS, "'direction' must be rx, tx or both, not '%s'",
+		return rpc_fail(e, VSW_RPC_INVALID_PARAMS, "'direction' must be rx, tx or both, not '%s'",
 			    dir);
 	uint64_t packets = 1000, bytes = 100u << 20, snaplen = 9216;
 	if (!u64_param(params, "packets", 1, 100000000, &packets, e) ||
@@ -667,7 +530,7 @@ static json_t *m_capture_start(void *ctx, json_t *params, struct vsw_rpc_error *
 	struct vsw_capture *cap = vsw_capture_start(&d->sw, p, file, rx, tx, packets, bytes,
 						    (uint32_t)snaplen, err, sizeof(err));
 	if (cap == NULL)
-		return fail(e, VSW_RPC_FAILED, "%s", err);
+		return rpc_fail(e, VSW_RPC_FAILED, "%s", err);
 	d->captures[p->id] = cap;
 	vswd_capture_timer(d);
 	return json_true();
@@ -676,13 +539,13 @@ static json_t *m_capture_start(void *ctx, json_t *params, struct vsw_rpc_error *
 static json_t *m_capture_stop(void *ctx, json_t *params, struct vsw_rpc_error *e)
 {
 	struct vswd *d = ctx;
-	if (!check_params(params, (const char *const[]){ "name", NULL }, e))
+	if (!rpc_check_params(params, (const char *const[]){ "name", NULL }, e))
 		return NULL;
-	struct vsw_port *p = port_param(d, params, e);
+	struct vsw_port *p = rpc_port_param(d, params, e);
 	if (p == NULL)
 		return NULL;
 	if (d->captures[p->id] == NULL)
-		return fail(e, VSW_RPC_FAILED,
+		return rpc_fail(e, VSW_RPC_FAILED,
 			    "port %s is not being captured (a capture that reached its limit has "
 			    "finished and closed its file)", p->name);
 	struct vsw_capture_stats st;
@@ -694,19 +557,19 @@ static json_t *m_capture_stop(void *ctx, json_t *params, struct vsw_rpc_error *e
 static json_t *m_log_set_level(void *ctx, json_t *params, struct vsw_rpc_error *e)
 {
 	(void)ctx;
-	if (!check_params(params, (const char *const[]){ "level", "type", NULL }, e))
+	if (!rpc_check_params(params, (const char *const[]){ "level", "type", NULL }, e))
 		return NULL;
-	const char *level = str_param(params, "level", true, e);
-	const char *type = str_param(params, "type", false, e);
+	const char *level = rpc_str_param(params, "level", true, e);
+	const char *type = rpc_str_param(params, "type", false, e);
 	if (level == NULL || (type == NULL && json_object_get(params, "type")))
 		return NULL;
 	int l = vsw_log_level_from_name(level);
 	if (l < 0)
-		return fail(e, VSW_RPC_INVALID_PARAMS,
+		return rpc_fail(e, VSW_RPC_INVALID_PARAMS,
 			    "'%s' is not a log level (allowed: error, warning, notice, info, debug)",
 			    level);
 	if (rte_log_set_level_pattern(type ? type : "vsw.*", (uint32_t)l) < 0)
-		return fail(e, VSW_RPC_FAILED, "cannot set the level of '%s'", type);
+		return rpc_fail(e, VSW_RPC_FAILED, "cannot set the level of '%s'", type);
 	return json_true();
 }
 
@@ -718,10 +581,15 @@ const struct vsw_rpc_method vsw_rpc_methods[] = {
 	{ "network.list", m_network_list, "networks with their port and MAC counts" },
 	{ "network.show", m_network_show, "one network: name" },
 	{ "network.add", m_network_add, "add a network: the keys of a networks: entry" },
+	{ "network.set", vswd_m_network_set,
+	  "change a network: name and the keys of a networks: entry (not mode)" },
 	{ "network.del", m_network_del, "delete a network without ports: name" },
 	{ "port.list", m_port_list, "ports with link state and packet counts" },
 	{ "port.show", m_port_show, "one port: name" },
 	{ "port.add", m_port_add, "add a port: the keys of a ports: entry" },
+	{ "port.set", vswd_m_port_set,
+	  "change a port: name and keys of a ports: entry (null removes one); device settings "
+	  "re-create it" },
 	{ "port.del", m_port_del, "delete a port: name" },
 	{ "port.stats", m_port_stats, "a port's counters, drops by reason: name" },
 	{ "port.clear-stats", m_port_clear_stats, "zero a port's counters: name" },

@@ -182,7 +182,10 @@ static int get_str(struct pctx *p, yaml_node_t *map, const char *parent, const c
 		return fail(p, n, key, "must not be empty");
 	if (strlen(s) >= size)
 		return fail(p, n, key, "'%s' is too long (at most %zu characters)", s, size - 1);
-	memcpy(out, s, strlen(s) + 1);
+	/* Zero-filled, so configurations compare whole (memcmp) and dumps
+	 * never carry a default's leftover bytes. */
+	memset(out, 0, size);
+	memcpy(out, s, strlen(s));
 	return 0;
 }
 
@@ -437,7 +440,7 @@ static int parse_network(struct pctx *p, yaml_node_t *n, const char *key,
 	}
 
 	if (net->mode == VSW_NET_HOST_ONLY) {
-		char dflt[IF_NAMESIZE];
+		char dflt[IF_NAMESIZE] = "";
 		snprintf(dflt, sizeof(dflt), "vsw-%.11s", net->name);
 		memcpy(net->interface, dflt, sizeof(dflt));
 		if (get_str(p, n, key, "interface", net->interface, sizeof(net->interface)) < 0 ||

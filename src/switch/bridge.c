@@ -133,7 +133,7 @@ void vsw_bridge_input(struct vsw_fwd_ctx *c, struct vsw_port *in, struct rte_mbu
 		return;
 	/* Bursts usually carry few distinct addresses (often one flow): learn
 	 * and look up each distinct key once, not once per packet. */
-	struct vsw_fdb *fdb = in->net->fdb;
+	struct vsw_fdb *fdb = __atomic_load_n(&in->net->fdb, __ATOMIC_ACQUIRE);
 	struct vsw_fdb_key usrc[VSW_BURST], udst[VSW_BURST];
 	uint16_t dst_of[VSW_BURST], uout[VSW_BURST];
 	uint16_t ns = 0, nd = 0;

@@ -33,8 +33,11 @@ static inline struct fdb_key make_key(const struct rte_ether_addr *mac, uint16_t
 
 struct vsw_fdb *vsw_fdb_create(const char *name, uint32_t size, struct rte_rcu_qsbr *qsbr)
 {
+	/* rte_hash names are global: a generation lets a network's resized
+	 * table exist beside the one it replaces. */
+	static uint32_t generation;
 	char hname[RTE_HASH_NAMESIZE];
-	snprintf(hname, sizeof(hname), "fdb_%s", name);
+	snprintf(hname, sizeof(hname), "fdb%u_%s", generation++, name);
 	struct rte_hash_parameters hp = {
 		.name = hname,
 		/* rte_hash needs headroom over the live entries to place keys. */

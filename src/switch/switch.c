@@ -234,6 +234,25 @@ static struct vsw_worker *pick_worker(struct vsw_switch *sw, const struct vsw_po
 	return best;
 }
 
+void vsw_switch_port_static_macs(struct vsw_switch *sw, struct vsw_port *p, bool add)
+{
+	(void)sw;
+	for (unsigned int i = 0; i < p->cfg.nmacs; i++) {
+		struct rte_ether_addr mac;
+		memcpy(mac.addr_bytes, p->cfg.macs[i], RTE_ETHER_ADDR_LEN);
+		char s[RTE_ETHER_ADDR_FMT_SIZE];
+		rte_ether_format_addr(s, sizeof(s), &mac);
+		if (!add) {
+			vsw_fdb_del(p->net->fdb, &mac, p->cfg.vlan);
+		} else if (vsw_fdb_add_static(p->net->fdb, &mac, p->cfg.vlan, p->id) < 0) {
+			VSW_LOG(ERR, switch, "port %s: static MAC %s not added: table of network %s is full",
+				p->name, s, p->net->cfg.name);
+		} else {
+			VSW_LOG(INFO, switch, "port %s: static MAC %s vlan %u", p->name, s, p->cfg.vlan);
+		}
+	}
+}
+
 void vsw_switch_port_attach(struct vsw_switch *sw, struct vsw_port *p)
 {
 	p->tx_shared = sw->nworkers > 1 &&
@@ -247,6 +266,8 @@ void vsw_switch_port_attach(struct vsw_switch *sw, struct vsw_port *p)
 		publish_members(sw, p->net, m);
 	}
 
+	vsw_switch_port_static_macs(sw, p, true);
+
 	uint16_t extra[VSW_MAX_WORKERS] = { 0 };
 	struct vsw_poll_list *next[VSW_MAX_WORKERS] = { NULL };
 	for (uint16_t q = 0; q < rx_queue_count(p); q++) {
@@ -259,7 +280,9 @@ void vsw_switch_port_attach(struct vsw_switch *sw, struct vsw_port *p)
 		}
 		struct vsw_poll_list *pl = next[w->index];
 		if (pl->n < VSW_MAX_POLLS)
-			pl->polls[pl->n++] = (struct vsw_poll){ .port = p->id, .queue = q };
+			pl->polls[pl->n++] =
+				(struct vsw_poll){ .port = p->id, .queue = q,
+						   .pinned = p->cfg.core == (int)w->cpu };
 		extra[w->index]++;
 		VSW_LOG(INFO, switch, "port %s: rx queue %u polled by worker %u (core %u)", p->name,
 			q, w->index, w->cpu);
@@ -269,18 +292,63 @@ void vsw_switch_port_attach(struct vsw_switch *sw, struct vsw_port *p)
 			publish_polls(sw, &sw->workers[i], next[i]);
 }
 
+/* Moves poll j of worker from to worker to: taken away first, so two
+ * workers never poll one queue at once. */
+static int move_poll(struct vsw_switch *sw, struct vsw_worker *from, struct vsw_worker *to,
+		     uint16_t j, bool pinned)
+{
+	struct vsw_poll_list *a = rte_malloc("vsw_polls", sizeof(*a), 0);
+	struct vsw_poll_list *b = rte_malloc("vsw_polls", sizeof(*b), 0);
+	if (a == NULL || b == NULL || to->polls->n >= VSW_MAX_POLLS) {
+		rte_free(a);
+		rte_free(b);
+		return -ENOMEM;
+	}
+	struct vsw_poll moved = from->polls->polls[j];
+	moved.pinned = pinned;
+	*b = *to->polls;
+	b->polls[b->n++] = moved;
+	a->n = 0;
+	for (uint16_t k = 0; k < from->polls->n; k++)
+		if (k != j)
+			a->polls[a->n++] = from->polls->polls[k];
+	publish_polls(sw, from, a);
+	publish_polls(sw, to, b);
+	struct vsw_port *p = sw->ports[moved.port];
+	VSW_LOG(INFO, switch, "port %s: rx queue %u moved to worker %u (core %u)%s",
+		p ? p->name : "?", moved.queue, to->index, to->cpu, pinned ? ", pinned" : "");
+	return 0;
+}
+
+/* The worker polling (port, queue), and the poll's index there. */
+static struct vsw_worker *find_poll(struct vsw_switch *sw, uint16_t port, uint16_t queue,
+				    uint16_t *j)
+{
+	for (unsigned int i = 0; i < sw->nworkers; i++) {
+		const struct vsw_poll_list *pl = sw->workers[i].polls;
+		for (uint16_t k = 0; k < pl->n; k++)
+			if (pl->polls[k].port == port && pl->polls[k].queue == queue) {
+				*j = k;
+				return &sw->workers[i];
+			}
+	}
+	return NULL;
+}
+
+static struct vsw_worker *worker_on(struct vsw_switch *sw, unsigned int cpu)
+{
+	for (unsigned int i = 0; i < sw->nworkers; i++)
+		if (sw->workers[i].cpu == cpu)
+			return &sw->workers[i];
+	return NULL;
+}
+
 int vsw_switch_queue_pin(struct vsw_switch *sw, struct vsw_port *p, uint16_t queue,
 			 unsigned int cpu, char *err, size_t errlen)
 {
-	struct vsw_worker *to = NULL, *from = NULL;
-	for (unsigned int i = 0; i < sw->nworkers; i++) {
-		if (sw->workers[i].cpu == cpu)
-			to = &sw->workers[i];
-		for (uint16_t j = 0; j < sw->workers[i].polls->n; j++)
-			if (sw->workers[i].polls->polls[j].port == p->id &&
-			    sw->workers[i].polls->polls[j].queue == queue)
-				from = &sw->workers[i];
-	}
+	struct vsw_worker *to = worker_on(sw, cpu);
+	uint16_t j;
+	struct vsw_worker *from = find_poll(sw, p->id, queue, &j);
 	if (to == NULL) {
 		snprintf(err, errlen, "core %u is not a worker core", cpu);
 		return -1;
@@ -290,28 +358,36 @@ int vsw_switch_queue_pin(struct vsw_switch *sw, struct vsw_port *p, uint16_t que
 			 rx_queue_count(p));
 		return -1;
 	}
-	if (from == to)
+	if (from == to) {
+		from->polls->polls[j].pinned = true; /* read by the control thread only */
 		return 0;
-	struct vsw_poll_list *a = rte_malloc("vsw_polls", sizeof(*a), 0);
-	struct vsw_poll_list *b = rte_malloc("vsw_polls", sizeof(*b), 0);
-	if (a == NULL || b == NULL || to->polls->n >= VSW_MAX_POLLS) {
-		rte_free(a);
-		rte_free(b);
+	}
+	if (move_poll(sw, from, to, j, true) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	*b = *to->polls;
-	b->polls[b->n++] = (struct vsw_poll){ .port = p->id, .queue = queue };
-	a->n = 0;
-	for (uint16_t j = 0; j < from->polls->n; j++)
-		if (from->polls->polls[j].port != p->id || from->polls->polls[j].queue != queue)
-			a->polls[a->n++] = from->polls->polls[j];
-	/* Take it away first, so two workers never poll the queue at once. */
-	publish_polls(sw, from, a);
-	publish_polls(sw, to, b);
-	VSW_LOG(INFO, switch, "port %s: rx queue %u moved to worker %u (core %u)", p->name, queue,
-		to->index, to->cpu);
 	return 0;
+}
+
+void vsw_switch_respread(struct vsw_switch *sw)
+{
+	for (;;) {
+		struct vsw_worker *most = NULL, *least = NULL;
+		for (unsigned int i = 0; i < sw->nworkers; i++) {
+			struct vsw_worker *w = &sw->workers[i];
+			if (most == NULL || w->polls->n > most->polls->n)
+				most = w;
+			if (least == NULL || w->polls->n < least->polls->n)
+				least = w;
+		}
+		if (most == NULL || most->polls->n <= least->polls->n + 1)
+			return;
+		uint16_t j = most->polls->n;
+		while (j > 0 && most->polls->polls[j - 1].pinned)
+			j--;
+		if (j == 0 || move_poll(sw, most, least, (uint16_t)(j - 1), false) < 0)
+			return; /* all pinned there: leave it */
+	}
 }
 
 void vsw_switch_port_remove(struct vsw_switch *sw, struct vsw_port *p)
@@ -342,6 +418,7 @@ void vsw_switch_port_remove(struct vsw_switch *sw, struct vsw_port *p)
 		p->ops->destroy(p);
 	slot_used[p->id] = false;
 	rte_free(p);
+	vsw_switch_respread(sw);
 }
 
 void vsw_switch_tick(struct vsw_switch *sw)

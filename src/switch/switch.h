@@ -20,6 +20,7 @@
 struct vsw_poll {
 	uint16_t port;
 	uint16_t queue;
+	bool pinned; /* by the port's core: or queue.pin; re-spreading leaves it */
 };
 
 /* What one worker polls; replaced as a whole (RCU) when assignments change. */
@@ -74,11 +75,24 @@ void vsw_switch_port_free(struct vsw_switch *sw, struct vsw_port *p);
 /* Makes a port whose ops/priv are set visible: member of its network,
  * its rx queues spread over the workers. */
 void vsw_switch_port_attach(struct vsw_switch *sw, struct vsw_port *p);
+/* Replaces the network's MAC table by one of the given size, entries kept. */
+int vsw_switch_network_resize(struct vsw_switch *sw, struct vsw_network *net, uint32_t size,
+			      char *err, size_t errlen);
+/* Adds (or removes) the port's configured static MAC entries in its network's table. */
+void vsw_switch_port_static_macs(struct vsw_switch *sw, struct vsw_port *p, bool add);
 /* Moves the polling of one rx queue to the worker on cpu. */
 int vsw_switch_queue_pin(struct vsw_switch *sw, struct vsw_port *p, uint16_t queue,
 			 unsigned int cpu, char *err, size_t errlen);
-/* Removes a port: no worker sees it when this returns; then destroys it. */
+/* Removes a port: no worker sees it when this returns; then destroys it.
+ * The remaining unpinned queues are re-spread over the workers. */
 void vsw_switch_port_remove(struct vsw_switch *sw, struct vsw_port *p);
+/* Evens out the workers' unpinned rx queues (at most one apart). */
+void vsw_switch_respread(struct vsw_switch *sw);
+/* Changes what the bridge reads of an attached port in place: network,
+ * access VLAN, trunk VLANs, static MACs, pinned core. Other settings need
+ * the port re-created. */
+int vsw_switch_port_update(struct vsw_switch *sw, struct vsw_port *p,
+			   const struct vsw_cfg_port *next, char *err, size_t errlen);
 /* Waits until every worker has passed a quiescent point: after it, nothing
  * unpublished before the call is still in use by a worker. */
 void vsw_switch_sync(struct vsw_switch *sw);

@@ -209,6 +209,38 @@ static void client_connect(void *arg)
 	schedule_reconnect(dev);
 }
 
+/* Owner, group and mode of a server socket file, so that a frontend not
+ * running as root (libvirt's QEMU) may connect. */
+static int apply_socket_access(struct vsw_vhost_dev *dev, char *err, size_t errlen)
+{
+	if ((dev->s.has_owner || dev->s.has_group) &&
+	    chown(dev->path, dev->s.has_owner ? dev->s.owner : (uid_t)-1,
+		  dev->s.has_group ? dev->s.group : (gid_t)-1) < 0) {
+		snprintf(err, errlen, "port %s: cannot set the owner of %s: %s", dev->name, dev->path,
+			 strerror(errno));
+		return -1;
+	}
+	if (dev->s.socket_mode >= 0 && chmod(dev->path, (mode_t)dev->s.socket_mode) < 0) {
+		snprintf(err, errlen, "port %s: cannot set the mode of %s: %s", dev->name, dev->path,
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int vsw_vhost_set_socket_access(struct vsw_vhost_dev *dev, bool has_owner, uid_t owner,
+				bool has_group, gid_t group, int mode, char *err, size_t errlen)
+{
+	dev->s.has_owner = has_owner;
+	dev->s.owner = owner;
+	dev->s.has_group = has_group;
+	dev->s.group = group;
+	dev->s.socket_mode = mode;
+	if (dev->s.client || !dev->owns_path)
+		return 0; /* the frontend's socket, or not created yet */
+	return apply_socket_access(dev, err, errlen);
+}
+
 static int listen_on(struct vsw_vhost_dev *dev, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -240,17 +272,7 @@ static int listen_on(struct vsw_vhost_dev *dev, char *err, size_t errlen)
 		return -1;
 	}
 	dev->owns_path = true;
-	if ((dev->s.has_owner || dev->s.has_group) &&
-	    chown(dev->path, dev->s.has_owner ? dev->s.owner : (uid_t)-1,
-		  dev->s.has_group ? dev->s.group : (gid_t)-1) < 0) {
-		snprintf(err, errlen, "port %s: cannot set the owner of %s: %s", dev->name, dev->path,
-			 strerror(errno));
-		close(fd);
-		return -1;
-	}
-	if (dev->s.socket_mode >= 0 && chmod(dev->path, (mode_t)dev->s.socket_mode) < 0) {
-		snprintf(err, errlen, "port %s: cannot set the mode of %s: %s", dev->name, dev->path,
-			 strerror(errno));
+	if (apply_socket_access(dev, err, errlen) < 0) {
 		close(fd);
 		return -1;
 	}

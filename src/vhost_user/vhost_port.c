@@ -150,3 +150,13 @@ int vsw_vhost_port_open(struct vsw_port *port, struct vsw_evloop *loop, struct r
 	port->ops = &vhost_port_ops;
 	return 0;
 }
+
+int vsw_vhost_port_set_access(struct vsw_port *port, const struct vsw_cfg_port *c, char *err,
+			      size_t errlen)
+{
+	struct vhost_port *vp = port->priv;
+	if (vp == NULL || vp->dev == NULL)
+		return 0;
+	return vsw_vhost_set_socket_access(vp->dev, c->has_owner, c->owner, c->has_group, c->group,
+					   c->socket_mode, err, errlen);
+}

@@ -13,5 +13,8 @@
  * (the switch's RCU). Returns 0, or -1 with a message in err. */
 int vsw_vhost_port_open(struct vsw_port *port, struct vsw_evloop *loop, struct rte_mempool *pool,
 			void (*sync)(void *), void *sync_ctx, char *err, size_t errlen);
+/* Applies a changed owner, group and socket_mode of the port's socket file. */
+int vsw_vhost_port_set_access(struct vsw_port *port, const struct vsw_cfg_port *c, char *err,
+			      size_t errlen);
 
 #endif

@@ -63,6 +63,10 @@ struct vsw_vhost_dev *vsw_vhost_create(const struct vsw_vhost_settings *s,
  * socket file. */
 void vsw_vhost_destroy(struct vsw_vhost_dev *dev);
 
+/* Changes a server socket's owner, group and mode (kept for a client). */
+int vsw_vhost_set_socket_access(struct vsw_vhost_dev *dev, bool has_owner, uid_t owner,
+				bool has_group, gid_t group, int mode, char *err, size_t errlen);
+
 /* The queue pair's guest RX (we enqueue) and TX (we dequeue) queues. */
 struct vsw_vhost_vq *vsw_vhost_rxq(struct vsw_vhost_dev *dev, uint16_t pair);
 struct vsw_vhost_vq *vsw_vhost_txq(struct vsw_vhost_dev *dev, uint16_t pair);

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "control/config_json.h"
 #include "control/config.h"
 
 static cpu_set_t two_cpus;
@@ -230,6 +231,61 @@ static void test_dump_round_trip(void **state)
 	}
 }
 
+/* The JSON tree run-time changes edit: it loads back to the same
+ * configuration, and an edited item is parsed with the file's rules. */
+static void test_json_round_trip_and_edit(void **state)
+{
+	(void)state;
+	static const char *const files[] = { "default.yaml", "host-only.yaml", "bridge.yaml",
+					     "nat.yaml" };
+	static struct vsw_config again;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char path[1024];
+		struct vsw_config_error err = { .msg = "" };
+		snprintf(path, sizeof(path), "%s/config/%s", VSW_SOURCE_DIR, files[i]);
+		assert_int_equal(vsw_config_load_file(&cfg, path, &env, &err), 0);
+		json_t *root = vsw_config_to_json(&cfg);
+		assert_non_null(root);
+		if (vsw_config_from_json(&again, root, &env, &err) != 0)
+			fail_msg("%s: JSON does not load: %s", files[i], err.msg);
+		json_decref(root);
+		memset(cfg.source, 0, sizeof(cfg.source));
+		memset(again.source, 0, sizeof(again.source));
+		if (memcmp(&cfg, &again, sizeof(cfg)) != 0)
+			fail_msg("%s: JSON loads to a different configuration", files[i]);
+	}
+	/* bridge.yaml: vm1 is the second port. */
+	char path[1024];
+	struct vsw_config_error err = { .msg = "" };
+	snprintf(path, sizeof(path), "%s/config/bridge.yaml", VSW_SOURCE_DIR);
+	assert_int_equal(vsw_config_load_file(&cfg, path, &env, &err), 0);
+	json_t *root = vsw_config_to_json(&cfg);
+	size_t idx = 99;
+	json_t *vm1 = vsw_config_json_item(root, "ports", "vm1", &idx);
+	assert_non_null(vm1);
+	assert_int_equal(idx, 1);
+	assert_null(vsw_config_json_item(root, "ports", "nope", NULL));
+	json_object_set_new(vm1, "vlan", json_integer(30));
+	json_object_set_new(vm1, "trunk", json_pack("[i,i]", 5, 6));
+	assert_int_equal(vsw_config_from_json(&again, root, &env, &err), -1);
+	assert_non_null(strstr(err.msg, "either an access 'vlan' or a 'trunk'"));
+	json_object_del(vm1, "trunk");
+	json_object_del(vm1, "macs");
+	if (vsw_config_from_json(&again, root, &env, &err) != 0)
+		fail_msg("edited vm1 does not load: %s", err.msg);
+	assert_int_equal(again.ports[1].vlan, 30);
+	assert_int_equal(again.ports[1].ntrunk, 0);
+	assert_int_equal(again.ports[1].nmacs, 0);
+	assert_string_equal(again.ports[1].path, cfg.ports[1].path);
+	json_object_set_new(vm1, "vlan", json_integer(4095));
+	assert_int_equal(vsw_config_from_json(&again, root, &env, &err), -1);
+	assert_non_null(strstr(err.msg, "ports[1].vlan"));
+	json_object_set_new(vm1, "vlan", json_string("ten"));
+	assert_int_equal(vsw_config_from_json(&again, root, &env, &err), -1);
+	assert_non_null(strstr(err.msg, "vlan"));
+	json_decref(root);
+}
+
 int main(void)
 {
 	CPU_ZERO(&two_cpus);
@@ -243,6 +299,7 @@ int main(void)
 		cmocka_unit_test(test_nat_values),
 		cmocka_unit_test(test_unreadable_file),
 		cmocka_unit_test(test_dump_round_trip),
+		cmocka_unit_test(test_json_round_trip_and_edit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,187 @@
+/* Owns port.set and network.set: changing any setting of a running port or
+ * network. The change is made to the running configuration as a JSON tree
+ * and parsed whole, so it obeys the file's rules and messages. What the
+ * bridge reads (network, VLANs, static MACs, core) and socket permissions
+ * change in place; settings the guest or device negotiated at start (path,
+ * mode, queues, features, MTU, devargs, descriptors) re-create that one port,
+ * so its guest reconnects. Other ports never notice. */
+#include <stdio.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "control/config_json.h"
+#include "pmd/host_if.h"
+#include "rpc_params.h"
+#include "rpc_set.h"
+#include "vhost_user/vhost_port.h"
+
+/* Applies params (the item's own keys; null removes a key) to the named
+ * item of the running configuration and parses the result into next. */
+static bool merged_config(struct vswd *d, const char *section, const char *name, json_t *params,
+			  struct vsw_config *next, size_t *index, struct vsw_rpc_error *e)
+{
+	json_t *root = vsw_config_to_json(&d->cfg);
+	json_t *item = root ? vsw_config_json_item(root, section, name, index) : NULL;
+	if (item == NULL) {
+		json_decref(root);
+		rpc_fail(e, VSW_RPC_INTERNAL_ERROR, "%s: not in the running configuration", name);
+		return false;
+	}
+	const char *key;
+	json_t *v;
+	json_object_foreach(params, key, v) {
+		if (json_is_null(v))
+			json_object_del(item, key);
+		else
+			json_object_set(item, key, v);
+	}
+	struct vsw_config_error err;
+	const struct vsw_config_env env = { .cpus = &d->cpus };
+	int rc = vsw_config_from_json(next, root, &env, &err);
+	json_decref(root);
+	if (rc < 0) {
+		rpc_config_error(e, section, &err);
+		return false;
+	}
+	snprintf(next->source, sizeof(next->source), "%s", d->cfg.source);
+	return true;
+}
+
+static bool wants_change(json_t *params, struct vsw_rpc_error *e)
+{
+	if (json_object_size(params) >= 2)
+		return true;
+	rpc_fail(e, VSW_RPC_INVALID_PARAMS,
+		 "nothing to change: give the name and the keys to set, as in the configuration "
+		 "file (null removes a key)");
+	return false;
+}
+
+/* Settings fixed when the device starts: changing one re-creates the port. */
+static bool device_same(const struct vsw_cfg_port *a, const struct vsw_cfg_port *b)
+{
+	return a->type == b->type && a->mtu == b->mtu && strcmp(a->path, b->path) == 0 &&
+	       a->client == b->client && a->queues == b->queues &&
+	       a->disabled_features == b->disabled_features &&
+	       strcmp(a->devargs, b->devargs) == 0 && a->rx_queues == b->rx_queues &&
+	       a->tx_queues == b->tx_queues && a->rx_desc == b->rx_desc && a->tx_desc == b->tx_desc;
+}
+
+static bool access_same(const struct vsw_cfg_port *a, const struct vsw_cfg_port *b)
+{
+	return a->has_owner == b->has_owner && a->owner == b->owner &&
+	       a->has_group == b->has_group && a->group == b->group &&
+	       a->socket_mode == b->socket_mode;
+}
+
+static int recreate_port(struct vswd *d, struct vsw_port *p, const struct vsw_cfg_port *old,
+			 const struct vsw_cfg_port *next, char *err, size_t errlen)
+{
+	vswd_capture_stop(d, p->id, NULL);
+	memset(&d->stats_base[p->id], 0, sizeof(d->stats_base[0]));
+	vsw_switch_port_remove(&d->sw, p);
+	if (vswd_port_create(d, next, err, errlen) == 0)
+		return 0;
+	/* Put back what was there, so a bad path does not lose the port. */
+	char again[256];
+	if (vswd_port_create(d, old, again, sizeof(again)) < 0)
+		VSW_LOG(ERR, control, "port %s: lost: %s", old->name, again);
+	return -1;
+}
+
+json_t *vswd_m_port_set(void *ctx, json_t *params, struct vsw_rpc_error *e)
+{
+	struct vswd *d = ctx;
+	struct vsw_port *p = rpc_port_param(d, params, e);
+	if (p == NULL || !wants_change(params, e))
+		return NULL;
+	static struct vsw_config next;
+	size_t idx;
+	if (!merged_config(d, "ports", p->name, params, &next, &idx, e))
+		return NULL;
+	const struct vsw_cfg_port *np = &next.ports[idx];
+	struct vsw_cfg_port old = d->cfg.ports[idx];
+	char err[512];
+	const char *how = "in place";
+	if (!device_same(&old, np)) {
+		if (recreate_port(d, p, &old, np, err, sizeof(err)) < 0)
+			return rpc_fail(e, VSW_RPC_FAILED, "%s", err);
+		how = "re-created";
+	} else {
+		if (vsw_switch_port_update(&d->sw, p, np, err, sizeof(err)) < 0)
+			return rpc_fail(e, VSW_RPC_FAILED, "%s", err);
+		if (!access_same(&old, np) && np->type == VSW_PORT_VHOST_USER &&
+		    vsw_vhost_port_set_access(p, np, err, sizeof(err)) < 0)
+			return rpc_fail(e, VSW_RPC_FAILED, "%s", err);
+		p->cfg.has_owner = np->has_owner;
+		p->cfg.owner = np->owner;
+		p->cfg.has_group = np->has_group;
+		p->cfg.group = np->group;
+		p->cfg.socket_mode = np->socket_mode;
+	}
+	d->cfg.ports[idx] = *np;
+	VSW_LOG(INFO, control, "port %s: settings changed (%s)", np->name, how);
+	return json_pack("{s:s,s:s}", "port", np->name, "applied", how);
+}
+
+/* The host interface is made from the network's settings: re-make it. */
+static int recreate_host_if(struct vswd *d, const struct vsw_cfg_network *old,
+			    const struct vsw_cfg_network *next, char *err, size_t errlen)
+{
+	struct vsw_port *hp = vsw_switch_find_port(&d->sw, old->interface);
+	if (hp != NULL)
+		vsw_switch_port_remove(&d->sw, hp);
+	if (vswd_host_if_create(d, next, err, errlen) == 0)
+		return 0;
+	char again[256];
+	if (vswd_host_if_create(d, old, again, sizeof(again)) < 0)
+		VSW_LOG(ERR, control, "network %s: host interface lost: %s", old->name, again);
+	return -1;
+}
+
+json_t *vswd_m_network_set(void *ctx, json_t *params, struct vsw_rpc_error *e)
+{
+	struct vswd *d = ctx;
+	struct vsw_network *n = rpc_network_param(d, params, "name", e);
+	if (n == NULL || !wants_change(params, e))
+		return NULL;
+	static struct vsw_config next;
+	size_t idx;
+	if (!merged_config(d, "networks", n->cfg.name, params, &next, &idx, e))
+		return NULL;
+	const struct vsw_cfg_network *nn = &next.networks[idx];
+	struct vsw_cfg_network old = d->cfg.networks[idx];
+	if (nn->mode != old.mode)
+		return rpc_fail(e, VSW_RPC_FAILED,
+				"network %s: the mode cannot change while it exists; delete its ports "
+				"and the network, then add it again",
+				old.name);
+	char err[512];
+	bool host_if = nn->mode == VSW_NET_HOST_ONLY &&
+		       (strcmp(nn->interface, old.interface) != 0 ||
+			nn->has_address != old.has_address ||
+			memcmp(&nn->address, &old.address, sizeof(old.address)) != 0);
+	if (host_if && vsw_switch_find_port(&d->sw, nn->interface) != NULL &&
+	    strcmp(nn->interface, old.interface) != 0)
+		return rpc_fail(e, VSW_RPC_FAILED, "network %s: interface %s clashes with a port",
+				old.name, nn->interface);
+	if (nn->mac_table_size != old.mac_table_size &&
+	    vsw_switch_network_resize(&d->sw, n, nn->mac_table_size, err, sizeof(err)) < 0)
+		return rpc_fail(e, VSW_RPC_FAILED, "%s", err);
+	/* Aging is read by the control thread's tick only. */
+	n->cfg.mac_aging_s = d->cfg.networks[idx].mac_aging_s = nn->mac_aging_s;
+	d->cfg.networks[idx].mac_table_size = nn->mac_table_size;
+	if (host_if) {
+		n->cfg = *nn;
+		if (recreate_host_if(d, &old, nn, err, sizeof(err)) < 0) {
+			n->cfg = d->cfg.networks[idx];
+			return rpc_fail(e, VSW_RPC_FAILED, "%s", err);
+		}
+	}
+	n->cfg = *nn;
+	d->cfg.networks[idx] = *nn;
+	VSW_LOG(INFO, control, "network %s: settings changed%s", nn->name,
+		host_if ? " (host interface re-created)" : "");
+	return json_pack("{s:s,s:s}", "network", nn->name, "applied",
+			 host_if ? "host interface re-created" : "in place");
+}
