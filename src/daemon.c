@@ -35,10 +35,10 @@ static void publish_telemetry(struct vswd *d)
 			t->drops += c.drops[r];
 	}
 	for (unsigned int i = 0; i < d->sw.nworkers; i++)
-		tc[i] = (struct vsw_tele_core){ .cpu = d->sw.workers[i].cpu,
-						.packets = d->sw.workers[i].stats.packets,
-						.busy_cycles = d->sw.workers[i].stats.busy_cycles,
-						.idle_cycles = d->sw.workers[i].stats.idle_cycles };
+		tc[i] = (struct vsw_tele_core){ .cpu = d->sw.workers[i]->cpu,
+						.packets = d->sw.workers[i]->stats.packets,
+						.busy_cycles = d->sw.workers[i]->stats.busy_cycles,
+						.idle_cycles = d->sw.workers[i]->stats.idle_cycles };
 	vsw_telemetry_publish(tp, np, tc, d->sw.nworkers);
 }
 

@@ -441,7 +441,7 @@ static json_t *m_core_list(void *ctx, json_t *params, struct vsw_rpc_error *e)
 		return NULL;
 	json_t *r = json_array();
 	for (unsigned int i = 0; i < d->sw.nworkers; i++) {
-		const struct vsw_worker *w = &d->sw.workers[i];
+		const struct vsw_worker *w = d->sw.workers[i];
 		json_t *queues = json_array(), *pinned = json_array();
 		const struct vsw_poll_list *pl = w->polls;
 		for (uint16_t j = 0; j < pl->n; j++) {
@@ -578,6 +578,8 @@ const struct vsw_rpc_method vsw_rpc_methods[] = {
 	{ "shutdown", m_shutdown, "stop the daemon cleanly" },
 	{ "help", m_help, "list the methods" },
 	{ "config.dump", m_config_dump, "the running configuration as YAML (vswd -c loads it)" },
+	{ "config.set", vswd_m_config_set,
+	  "change daemon settings: cores, log_level, control_socket, control_socket_mode" },
 	{ "network.list", m_network_list, "networks with their port and MAC counts" },
 	{ "network.show", m_network_show, "one network: name" },
 	{ "network.add", m_network_add, "add a network: the keys of a networks: entry" },

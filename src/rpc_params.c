@@ -120,7 +120,7 @@ void rpc_config_error(struct vsw_rpc_error *e, const char *section,
 	while (*msg == ' ')
 		msg++;
 	const char *dot = strchr(msg, ']');
-	if (strncmp(msg, section, strlen(section)) == 0 && dot != NULL)
+	if (section[0] != '\0' && strncmp(msg, section, strlen(section)) == 0 && dot != NULL)
 		msg = dot[1] == '.' ? dot + 2 : dot[1] == ':' ? dot + 3 : dot + 1;
 	rpc_fail(e, VSW_RPC_INVALID_PARAMS, "%s", msg);
 }

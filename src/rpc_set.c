@@ -1,14 +1,23 @@
-/* Owns port.set and network.set: changing any setting of a running port or
- * network. The change is made to the running configuration as a JSON tree
+/* Owns port.set, network.set and config.set: changing any setting of a
+ * running port, network or the daemon itself (worker cores, log level,
+ * control socket). The change is made to the running configuration as a JSON tree
  * and parsed whole, so it obeys the file's rules and messages. What the
  * bridge reads (network, VLANs, static MACs, core) and socket permissions
  * change in place; settings the guest or device negotiated at start (path,
  * mode, queues, features, MTU, devargs, descriptors) re-create that one port,
  * so its guest reconnects. Other ports never notice. */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <rte_log.h>
 
 #include "common/log.h"
+#include "common/runlock.h"
 #include "control/config_json.h"
 #include "pmd/host_if.h"
 #include "rpc_params.h"
@@ -184,4 +193,128 @@ json_t *vswd_m_network_set(void *ctx, json_t *params, struct vsw_rpc_error *e)
 		host_if ? " (host interface re-created)" : "");
 	return json_pack("{s:s,s:s}", "network", nn->name, "applied",
 			 host_if ? "host interface re-created" : "in place");
+}
+
+/* The control thread sleeps in epoll: give it the CPUs no worker has, or
+ * the first worker's when there is none to spare. */
+static void pin_control_thread(struct vswd *d)
+{
+	cpu_set_t set = d->cpus;
+	for (unsigned int i = 0; i < d->sw.nworkers; i++)
+		CPU_CLR(d->sw.workers[i]->cpu, &set);
+	if (CPU_COUNT(&set) == 0)
+		CPU_SET(d->sw.workers[0]->cpu, &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+static bool in_cores(const struct vsw_config *c, unsigned int cpu)
+{
+	for (unsigned int i = 0; i < c->ncores; i++)
+		if (c->cores[i] == cpu)
+			return true;
+	return false;
+}
+
+/* Workers on the new cores start before those on removed cores stop, so
+ * there is always one to take the queues. */
+static int apply_cores(struct vswd *d, const struct vsw_config *next, char *err, size_t errlen)
+{
+	for (unsigned int i = 0; i < next->ncores; i++)
+		if (!in_cores(&d->cfg, next->cores[i]) &&
+		    vsw_switch_worker_add(&d->sw, next->cores[i], err, errlen) < 0)
+			return -1;
+	for (unsigned int i = 0; i < d->cfg.ncores; i++)
+		if (!in_cores(next, d->cfg.cores[i]) &&
+		    vsw_switch_worker_del(&d->sw, d->cfg.cores[i], err, errlen) < 0)
+			return -1;
+	pin_control_thread(d);
+	return 0;
+}
+
+static void stop_old_server(void *arg)
+{
+	vsw_rpc_server_stop(arg);
+}
+
+static int apply_control_socket(struct vswd *d, const struct vsw_config *next, char *err,
+				size_t errlen)
+{
+	if (strcmp(next->control_socket, d->cfg.control_socket) == 0) {
+		if (next->control_socket_mode != d->cfg.control_socket_mode &&
+		    chmod(d->cfg.control_socket, (mode_t)next->control_socket_mode) < 0) {
+			snprintf(err, errlen, "cannot set the mode of %s: %s", d->cfg.control_socket,
+				 strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	if (vsw_unix_socket_alive(next->control_socket)) {
+		snprintf(err, errlen, "%s is in use by another process", next->control_socket);
+		return -1;
+	}
+	unlink(next->control_socket); /* left behind by a process that is gone */
+	struct vsw_rpc_server *srv = vsw_rpc_server_start(d->loop, next->control_socket,
+							  next->control_socket_mode,
+							  vsw_rpc_methods, d, err, errlen);
+	if (srv == NULL)
+		return -1;
+	/* This request came in on the old socket: answer it there, then close. */
+	vsw_ev_timer_add(d->loop, 0, stop_old_server, d->rpc);
+	d->rpc = srv;
+	VSW_LOG(INFO, control, "control socket moved to %s", next->control_socket);
+	return 0;
+}
+
+json_t *vswd_m_config_set(void *ctx, json_t *params, struct vsw_rpc_error *e)
+{
+	struct vswd *d = ctx;
+	if (!rpc_check_params(params,
+			      (const char *const[]){ "cores", "log_level", "control_socket",
+						     "control_socket_mode", "memory", "run_dir",
+						     NULL },
+			      e))
+		return NULL;
+	if (json_object_size(params) == 0)
+		return rpc_fail(e, VSW_RPC_INVALID_PARAMS,
+				"nothing to change: give cores, log_level, control_socket or "
+				"control_socket_mode");
+	json_t *root = vsw_config_to_json(&d->cfg);
+	if (root == NULL)
+		return rpc_fail(e, VSW_RPC_INTERNAL_ERROR, "out of memory");
+	json_object_update(root, params);
+	static struct vsw_config next;
+	struct vsw_config_error cerr;
+	const struct vsw_config_env env = { .cpus = &d->cpus };
+	int rc = vsw_config_from_json(&next, root, &env, &cerr);
+	json_decref(root);
+	if (rc < 0) {
+		rpc_config_error(e, "", &cerr);
+		return NULL;
+	}
+	if (strcmp(next.run_dir, d->cfg.run_dir) != 0)
+		return rpc_fail(e, VSW_RPC_FAILED,
+				"run_dir is fixed while vswd runs (its lock and sockets live there); "
+				"restart vswd with the new one");
+	if (next.memory_mb != d->cfg.memory_mb)
+		return rpc_fail(e, VSW_RPC_FAILED,
+				"memory is what the EAL reserves at start (it takes more on demand "
+				"while running); restart vswd to reserve a different amount");
+	char err[512];
+	if (apply_cores(d, &next, err, sizeof(err)) < 0 ||
+	    apply_control_socket(d, &next, err, sizeof(err)) < 0) {
+		/* What was applied stays applied: keep the record true. */
+		d->cfg.ncores = 0;
+		for (unsigned int i = 0; i < d->sw.nworkers; i++)
+			d->cfg.cores[d->cfg.ncores++] = d->sw.workers[i]->cpu;
+		return rpc_fail(e, VSW_RPC_FAILED, "%s", err);
+	}
+	if (next.log_level != d->cfg.log_level)
+		rte_log_set_level_pattern("vsw.*", (uint32_t)next.log_level);
+	d->cfg.ncores = next.ncores;
+	memcpy(d->cfg.cores, next.cores, sizeof(d->cfg.cores));
+	d->cfg.log_level = next.log_level;
+	snprintf(d->cfg.control_socket, sizeof(d->cfg.control_socket), "%s", next.control_socket);
+	d->cfg.control_socket_mode = next.control_socket_mode;
+	VSW_LOG(INFO, control, "daemon settings changed");
+	return json_true();
 }

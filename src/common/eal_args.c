@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_config.h>
 #include <rte_log.h>
 
 #include "common/eal_args.h"
@@ -52,9 +53,10 @@ int vsw_eal_args_build(struct vsw_eal_args *a, const struct vsw_config *cfg, int
 		       char **extra_argv, char *err, size_t errlen)
 {
 	memset(a, 0, sizeof(*a));
-	cpu_set_t own;
+	cpu_set_t own, all;
 	CPU_ZERO(&own);
 	sched_getaffinity(0, sizeof(own), &own);
+	all = own;
 	for (unsigned int i = 0; i < cfg->ncores; i++)
 		CPU_CLR(cfg->cores[i], &own);
 	/* The control thread sleeps in epoll; give it every CPU the workers do
@@ -72,9 +74,11 @@ int vsw_eal_args_build(struct vsw_eal_args *a, const struct vsw_config *cfg, int
 		snprintf(main_cpus, sizeof(main_cpus), "%u", cfg->cores[0]);
 	char lcores[2048];
 	int off = snprintf(lcores, sizeof(lcores), "0@(%s)", main_cpus);
-	for (unsigned int i = 0; i < cfg->ncores && off > 0 && (size_t)off < sizeof(lcores); i++)
-		off += snprintf(lcores + off, sizeof(lcores) - (size_t)off, ",%u@%u",
-				vsw_worker_lcore(i), cfg->cores[i]);
+	for (unsigned int c = 0; c + 1 < RTE_MAX_LCORE && off > 0 && (size_t)off < sizeof(lcores);
+	     c++)
+		if (CPU_ISSET(c, &all))
+			off += snprintf(lcores + off, sizeof(lcores) - (size_t)off, ",%u@%u",
+					vsw_worker_lcore(c), c);
 	if (off < 0 || (size_t)off >= sizeof(lcores)) {
 		snprintf(err, errlen, "too many cores for the EAL lcore list");
 		return -1;

@@ -21,10 +21,12 @@ int vsw_eal_args_build(struct vsw_eal_args *a, const struct vsw_config *cfg, int
 		       char **extra_argv, char *err, size_t errlen);
 /* True if devargs names a PCI device (DDDD:BB:DD.F or BB:DD.F, options after ','). */
 bool vsw_devargs_is_pci(const char *devargs);
-/* lcore id of worker i (cfg->cores[i]); the main lcore is 0. */
-static inline unsigned int vsw_worker_lcore(unsigned int i)
+/* The lcore id of the worker on CPU cpu: every CPU vswd may use gets one at
+ * start (an idle EAL thread until a worker runs there), so that workers can
+ * be added at run time. The main lcore is 0. */
+static inline unsigned int vsw_worker_lcore(unsigned int cpu)
 {
-	return i + 1;
+	return cpu + 1;
 }
 
 #endif

@@ -200,10 +200,12 @@ void vsw_bridge_flush(struct vsw_fwd_ctx *c)
 			why = VSW_DROP_NO_BUF;
 		} else {
 			uint16_t q = c->txq % nq;
-			if (p->tx_shared)
+			/* Read once: the control thread may change it (workers come and go). */
+			bool shared = __atomic_load_n(&p->tx_shared, __ATOMIC_ACQUIRE);
+			if (shared)
 				rte_spinlock_lock(&p->txq_lock[q]);
 			sent = p->ops->tx_burst(p, q, b->pkts, n, &why);
-			if (p->tx_shared)
+			if (shared)
 				rte_spinlock_unlock(&p->txq_lock[q]);
 		}
 		struct vsw_port_counters *pc = &p->counters[c->cidx];

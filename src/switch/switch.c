@@ -24,6 +24,10 @@
 
 static bool slot_used[VSW_MAX_PORTS];
 
+static unsigned int txq_span(const struct vsw_switch *sw);
+static bool tx_shared(const struct vsw_switch *sw, const struct vsw_port *p, unsigned int nworkers,
+		      unsigned int span);
+
 uint64_t vsw_switch_now(void)
 {
 	return rte_rdtsc() / rte_get_tsc_hz();
@@ -39,7 +43,6 @@ int vsw_switch_init(struct vsw_switch *sw, const struct vsw_config *cfg, char *e
 {
 	memset(sw, 0, sizeof(*sw));
 	memset(slot_used, 0, sizeof(slot_used));
-	sw->nworkers = cfg->ncores;
 	sw->pool = rte_pktmbuf_pool_create("vsw_mbufs", POOL_MBUFS, POOL_CACHE, 0,
 					   RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	if (sw->pool == NULL) {
@@ -49,45 +52,19 @@ int vsw_switch_init(struct vsw_switch *sw, const struct vsw_config *cfg, char *e
 			 POOL_MBUFS, rte_strerror(rte_errno));
 		return -1;
 	}
-	size_t qsz = rte_rcu_qsbr_get_memsize(sw->nworkers);
+	size_t qsz = rte_rcu_qsbr_get_memsize(VSW_MAX_WORKERS);
 	sw->qsbr = rte_zmalloc("vsw_qsbr", qsz, RTE_CACHE_LINE_SIZE);
-	if (sw->qsbr == NULL || rte_rcu_qsbr_init(sw->qsbr, sw->nworkers) != 0) {
-		snprintf(err, errlen, "cannot set up RCU for %u workers", sw->nworkers);
+	if (sw->qsbr == NULL || rte_rcu_qsbr_init(sw->qsbr, VSW_MAX_WORKERS) != 0) {
+		snprintf(err, errlen, "cannot set up RCU for %u workers", VSW_MAX_WORKERS);
 		return -1;
 	}
 	for (unsigned int i = 0; i < cfg->nnetworks; i++)
 		if (vsw_switch_network_add(sw, &cfg->networks[i], err, errlen) == NULL)
 			return -1;
-	for (unsigned int i = 0; i < sw->nworkers; i++) {
-		struct vsw_worker *w = &sw->workers[i];
-		w->index = i;
-		w->lcore = vsw_worker_lcore(i);
-		w->cpu = cfg->cores[i];
-		w->sw = sw;
-		w->polls = rte_zmalloc("vsw_polls", sizeof(*w->polls), 0);
-		w->fwd = rte_zmalloc("vsw_fwd", sizeof(*w->fwd), RTE_CACHE_LINE_SIZE);
-		if (w->polls == NULL || w->fwd == NULL) {
-			snprintf(err, errlen, "out of memory for worker %u", i);
-			return -1;
-		}
-		w->fwd->ports = sw->ports;
-		w->fwd->cidx = i;
-		w->fwd->txq = (uint16_t)i;
-		if (!rte_lcore_is_enabled(w->lcore)) {
-			snprintf(err, errlen, "lcore %u for core %u is not enabled in the EAL", w->lcore,
-				 w->cpu);
-			return -1;
-		}
-	}
-	for (unsigned int i = 0; i < sw->nworkers; i++) {
-		if (rte_eal_remote_launch(vsw_worker_main, &sw->workers[i], sw->workers[i].lcore) != 0) {
-			snprintf(err, errlen, "cannot launch worker on core %u", sw->workers[i].cpu);
-			sw->stop = true;
-			rte_eal_mp_wait_lcore();
-			return -1;
-		}
-	}
 	sw->running = true;
+	for (unsigned int i = 0; i < cfg->ncores; i++)
+		if (vsw_switch_worker_add(sw, cfg->cores[i], err, errlen) < 0)
+			return -1;
 	return 0;
 }
 
@@ -225,7 +202,7 @@ static struct vsw_worker *pick_worker(struct vsw_switch *sw, const struct vsw_po
 {
 	struct vsw_worker *best = NULL;
 	for (unsigned int i = 0; i < sw->nworkers; i++) {
-		struct vsw_worker *w = &sw->workers[i];
+		struct vsw_worker *w = sw->workers[i];
 		if (p->cfg.core >= 0 && w->cpu == (unsigned int)p->cfg.core)
 			return w;
 		if (best == NULL || w->polls->n + extra[i] < best->polls->n + extra[best->index])
@@ -255,8 +232,7 @@ void vsw_switch_port_static_macs(struct vsw_switch *sw, struct vsw_port *p, bool
 
 void vsw_switch_port_attach(struct vsw_switch *sw, struct vsw_port *p)
 {
-	p->tx_shared = sw->nworkers > 1 &&
-		       (p->cfg.type == VSW_PORT_VHOST_USER || p->ops->nb_tx_queues(p) < sw->nworkers);
+	p->tx_shared = tx_shared(sw, p, sw->nworkers, txq_span(sw));
 	__atomic_store_n(&sw->ports[p->id], p, __ATOMIC_RELEASE);
 
 	struct vsw_members *m = rte_malloc("vsw_members", sizeof(*m), 0);
@@ -288,8 +264,8 @@ void vsw_switch_port_attach(struct vsw_switch *sw, struct vsw_port *p)
 			q, w->index, w->cpu);
 	}
 	for (unsigned int i = 0; i < sw->nworkers; i++)
-		if (next[i] != NULL)
-			publish_polls(sw, &sw->workers[i], next[i]);
+		if (next[sw->workers[i]->index] != NULL)
+			publish_polls(sw, sw->workers[i], next[sw->workers[i]->index]);
 }
 
 /* Moves poll j of worker from to worker to: taken away first, so two
@@ -325,11 +301,11 @@ static struct vsw_worker *find_poll(struct vsw_switch *sw, uint16_t port, uint16
 				    uint16_t *j)
 {
 	for (unsigned int i = 0; i < sw->nworkers; i++) {
-		const struct vsw_poll_list *pl = sw->workers[i].polls;
+		const struct vsw_poll_list *pl = sw->workers[i]->polls;
 		for (uint16_t k = 0; k < pl->n; k++)
 			if (pl->polls[k].port == port && pl->polls[k].queue == queue) {
 				*j = k;
-				return &sw->workers[i];
+				return sw->workers[i];
 			}
 	}
 	return NULL;
@@ -338,8 +314,8 @@ static struct vsw_worker *find_poll(struct vsw_switch *sw, uint16_t port, uint16
 static struct vsw_worker *worker_on(struct vsw_switch *sw, unsigned int cpu)
 {
 	for (unsigned int i = 0; i < sw->nworkers; i++)
-		if (sw->workers[i].cpu == cpu)
-			return &sw->workers[i];
+		if (sw->workers[i]->cpu == cpu)
+			return sw->workers[i];
 	return NULL;
 }
 
@@ -374,7 +350,7 @@ void vsw_switch_respread(struct vsw_switch *sw)
 	for (;;) {
 		struct vsw_worker *most = NULL, *least = NULL;
 		for (unsigned int i = 0; i < sw->nworkers; i++) {
-			struct vsw_worker *w = &sw->workers[i];
+			struct vsw_worker *w = sw->workers[i];
 			if (most == NULL || w->polls->n > most->polls->n)
 				most = w;
 			if (least == NULL || w->polls->n < least->polls->n)
@@ -393,7 +369,7 @@ void vsw_switch_respread(struct vsw_switch *sw)
 void vsw_switch_port_remove(struct vsw_switch *sw, struct vsw_port *p)
 {
 	for (unsigned int i = 0; i < sw->nworkers; i++) {
-		struct vsw_worker *w = &sw->workers[i];
+		struct vsw_worker *w = sw->workers[i];
 		struct vsw_poll_list *pl = rte_malloc("vsw_polls", sizeof(*pl), 0);
 		if (pl == NULL)
 			continue; /* the NULL port slot below still hides it */
@@ -464,12 +440,138 @@ void vsw_switch_fini(struct vsw_switch *sw)
 		network_free(sw->nets[i]);
 		sw->nets[i] = NULL;
 	}
-	for (unsigned int i = 0; i < sw->nworkers; i++) {
-		rte_free(sw->workers[i].polls);
-		rte_free(sw->workers[i].fwd);
+	for (unsigned int i = 0; i < VSW_MAX_WORKERS; i++) {
+		rte_free(sw->slots[i].polls);
+		rte_free(sw->slots[i].fwd);
 	}
+	sw->nworkers = 0;
 	rte_free(sw->qsbr);
 	rte_mempool_free(sw->pool);
 	sw->pool = NULL;
 	sw->qsbr = NULL;
+}
+
+/* Workers transmit on queue (slot % the port's tx queues): one past the
+ * highest slot in use is how many distinct queues they would need. */
+static unsigned int txq_span(const struct vsw_switch *sw)
+{
+	unsigned int span = 0;
+	for (unsigned int i = 0; i < sw->nworkers; i++)
+		span = RTE_MAX(span, sw->workers[i]->index + 1);
+	return span;
+}
+
+/* Whether workers may meet on one of p's tx queues and must lock it. */
+static bool tx_shared(const struct vsw_switch *sw, const struct vsw_port *p, unsigned int nworkers,
+		      unsigned int span)
+{
+	(void)sw;
+	return nworkers > 1 &&
+	       (p->cfg.type == VSW_PORT_VHOST_USER || p->ops->nb_tx_queues(p) < span);
+}
+
+/* Sets every port's tx_shared for the given worker set; a port that must
+ * start locking does so before the caller goes on (one grace period). */
+static void update_tx_shared(struct vsw_switch *sw, unsigned int nworkers, unsigned int span)
+{
+	bool changed = false;
+	for (unsigned int i = 0; i < VSW_MAX_PORTS; i++) {
+		struct vsw_port *p = sw->ports[i];
+		if (p == NULL)
+			continue;
+		bool v = tx_shared(sw, p, nworkers, span);
+		changed |= v != p->tx_shared;
+		__atomic_store_n(&p->tx_shared, v, __ATOMIC_RELEASE);
+	}
+	if (changed)
+		vsw_switch_sync(sw);
+}
+
+int vsw_switch_worker_add(struct vsw_switch *sw, unsigned int cpu, char *err, size_t errlen)
+{
+	if (worker_on(sw, cpu) != NULL) {
+		snprintf(err, errlen, "core %u has a worker already", cpu);
+		return -1;
+	}
+	unsigned int lcore = vsw_worker_lcore(cpu);
+	if (lcore >= RTE_MAX_LCORE || !rte_lcore_is_enabled(lcore)) {
+		snprintf(err, errlen, "core %u has no lcore in the EAL (vswd was started without it)",
+			 cpu);
+		return -1;
+	}
+	int slot = -1;
+	for (int i = 0; i < VSW_MAX_WORKERS && slot < 0; i++)
+		if (!sw->slot_used[i])
+			slot = i;
+	if (slot < 0) {
+		snprintf(err, errlen, "at most %d workers", VSW_MAX_WORKERS);
+		return -1;
+	}
+	struct vsw_worker *w = &sw->slots[slot];
+	if (w->polls == NULL)
+		w->polls = rte_zmalloc("vsw_polls", sizeof(*w->polls), 0);
+	if (w->fwd == NULL)
+		w->fwd = rte_zmalloc("vsw_fwd", sizeof(*w->fwd), RTE_CACHE_LINE_SIZE);
+	if (w->polls == NULL || w->fwd == NULL) {
+		snprintf(err, errlen, "out of memory for the worker on core %u", cpu);
+		return -1;
+	}
+	w->polls->n = 0;
+	w->index = (unsigned int)slot;
+	w->lcore = lcore;
+	w->cpu = cpu;
+	w->sw = sw;
+	w->stop = false;
+	memset(&w->stats, 0, sizeof(w->stats));
+	w->fwd->ports = sw->ports;
+	w->fwd->cidx = (uint16_t)slot;
+	w->fwd->txq = (uint16_t)slot;
+	update_tx_shared(sw, sw->nworkers + 1, RTE_MAX(txq_span(sw), (unsigned int)slot + 1));
+	if (rte_eal_remote_launch(vsw_worker_main, w, lcore) != 0) {
+		snprintf(err, errlen, "cannot launch the worker on core %u", cpu);
+		update_tx_shared(sw, sw->nworkers, txq_span(sw));
+		return -1;
+	}
+	sw->slot_used[slot] = true;
+	sw->workers[sw->nworkers++] = w;
+	VSW_LOG(INFO, switch, "worker %u started on core %u", w->index, cpu);
+	vsw_switch_respread(sw);
+	return 0;
+}
+
+int vsw_switch_worker_del(struct vsw_switch *sw, unsigned int cpu, char *err, size_t errlen)
+{
+	struct vsw_worker *w = worker_on(sw, cpu);
+	if (w == NULL) {
+		snprintf(err, errlen, "core %u has no worker", cpu);
+		return -1;
+	}
+	if (sw->nworkers == 1) {
+		snprintf(err, errlen, "core %u runs the last worker; the switch needs one", cpu);
+		return -1;
+	}
+	/* Out of the list first, so its queues have somewhere else to go. */
+	unsigned int k = 0;
+	for (unsigned int i = 0; i < sw->nworkers; i++)
+		if (sw->workers[i] != w)
+			sw->workers[k++] = sw->workers[i];
+	sw->nworkers = k;
+	while (w->polls->n > 0) {
+		struct vsw_worker *to = NULL;
+		for (unsigned int i = 0; i < sw->nworkers; i++)
+			if (to == NULL || sw->workers[i]->polls->n < to->polls->n)
+				to = sw->workers[i];
+		if (move_poll(sw, w, to, 0, false) < 0) {
+			sw->workers[sw->nworkers++] = w;
+			snprintf(err, errlen, "out of memory moving the queues of core %u", cpu);
+			return -1;
+		}
+	}
+	__atomic_store_n(&w->stop, true, __ATOMIC_RELEASE);
+	rte_eal_wait_lcore(w->lcore);
+	sw->slot_used[w->index] = false;
+	update_tx_shared(sw, sw->nworkers, txq_span(sw));
+	VSW_LOG(INFO, switch, "worker %u on core %u stopped", w->index, cpu);
+	vsw_switch_respread(sw);
+	return 0;
 }

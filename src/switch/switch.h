@@ -36,7 +36,9 @@ struct vsw_worker_stats {
 } __rte_cache_aligned;
 
 struct vsw_worker {
-	unsigned int index, lcore, cpu;
+	unsigned int index; /* slot: RCU thread id and counter column, stable while it runs */
+	unsigned int lcore, cpu;
+	volatile bool stop;
 	struct vsw_poll_list *polls; /* RCU-published */
 	struct vsw_worker_stats stats;
 	struct vsw_fwd_ctx *fwd;
@@ -44,8 +46,12 @@ struct vsw_worker {
 };
 
 struct vsw_switch {
+	/* The running workers, in no particular order; each points into
+	 * slots, which never move (a worker thread holds its own). */
 	unsigned int nworkers;
-	struct vsw_worker workers[VSW_MAX_WORKERS];
+	struct vsw_worker *workers[VSW_MAX_WORKERS];
+	struct vsw_worker slots[VSW_MAX_WORKERS];
+	bool slot_used[VSW_MAX_WORKERS];
 	struct rte_rcu_qsbr *qsbr;
 	struct rte_mempool *pool;
 	struct vsw_port *ports[VSW_MAX_PORTS];
@@ -86,6 +92,10 @@ int vsw_switch_queue_pin(struct vsw_switch *sw, struct vsw_port *p, uint16_t que
 /* Removes a port: no worker sees it when this returns; then destroys it.
  * The remaining unpinned queues are re-spread over the workers. */
 void vsw_switch_port_remove(struct vsw_switch *sw, struct vsw_port *p);
+/* Starts a worker on cpu (its lcore must be enabled in the EAL), or stops
+ * one after moving its queues to the others; the last one stays. */
+int vsw_switch_worker_add(struct vsw_switch *sw, unsigned int cpu, char *err, size_t errlen);
+int vsw_switch_worker_del(struct vsw_switch *sw, unsigned int cpu, char *err, size_t errlen);
 /* Evens out the workers' unpinned rx queues (at most one apart). */
 void vsw_switch_respread(struct vsw_switch *sw);
 /* Changes what the bridge reads of an attached port in place: network,

@@ -67,7 +67,7 @@ static int update_core(struct vsw_switch *sw, struct vsw_port *p, int core, char
 	} else {
 		/* The pins go; the control thread alone reads them. */
 		for (unsigned int i = 0; i < sw->nworkers; i++) {
-			struct vsw_poll_list *pl = sw->workers[i].polls;
+			struct vsw_poll_list *pl = sw->workers[i]->polls;
 			for (uint16_t j = 0; j < pl->n; j++)
 				if (pl->polls[j].port == p->id)
 					pl->polls[j].pinned = false;
@@ -89,7 +89,7 @@ int vsw_switch_port_update(struct vsw_switch *sw, struct vsw_port *p,
 	if (next->core >= 0) {
 		bool worker = false;
 		for (unsigned int i = 0; i < sw->nworkers; i++)
-			worker |= sw->workers[i].cpu == (unsigned int)next->core;
+			worker |= sw->workers[i]->cpu == (unsigned int)next->core;
 		if (!worker) {
 			snprintf(err, errlen, "port %s: core %d is not a worker core", p->name,
 				 next->core);

@@ -23,7 +23,8 @@ int vsw_worker_main(void *arg)
 	/* The MAC table's clock in seconds, advanced without a division per round. */
 	uint64_t next_second = t0 - t0 % hz + hz;
 	fwd->now = t0 / hz;
-	while (!__atomic_load_n(&sw->stop, __ATOMIC_RELAXED)) {
+	while (!__atomic_load_n(&sw->stop, __ATOMIC_RELAXED) &&
+	       !__atomic_load_n(&w->stop, __ATOMIC_RELAXED)) {
 		const struct vsw_poll_list *pl = __atomic_load_n(&w->polls, __ATOMIC_ACQUIRE);
 		uint64_t got = 0;
 		if (unlikely(t0 >= next_second)) {
