@@ -39,16 +39,18 @@ static uint16_t vp_tx(struct vsw_port *p, uint16_t q, struct rte_mbuf **pkts, ui
 	/* A guest may use fewer queue pairs than offered: fall back to its
 	 * first queue rather than drop. */
 	bool fallback = q != 0 && !__atomic_load_n(&v->running, __ATOMIC_ACQUIRE);
+	/* Read once: workers coming and going change it under us. */
+	bool lock0 = fallback && __atomic_load_n(&p->tx_shared, __ATOMIC_ACQUIRE);
 	if (fallback) {
 		v = vp->rxq[0];
 		/* Queue 0 may be another worker's: take its lock too (always
 		 * after our own, so no two workers wait on each other). */
-		if (p->tx_shared)
+		if (lock0)
 			rte_spinlock_lock(&p->txq_lock[0]);
 	}
 	if (__atomic_load_n(&v->running, __ATOMIC_ACQUIRE))
 		sent = vsw_vq_enqueue_burst(&v->vq, pkts, n);
-	if (fallback && p->tx_shared)
+	if (lock0)
 		rte_spinlock_unlock(&p->txq_lock[0]);
 	/* The guest has its copy; ours go back to the pool either way. */
 	rte_pktmbuf_free_bulk(pkts, n);
