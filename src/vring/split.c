@@ -8,6 +8,7 @@
 #include <rte_prefetch.h>
 
 #include "vring/layout.h"
+#include "vring/prefetch.h"
 
 /* A chain being walked; cur is our one copy of the current descriptor. */
 struct chain {
@@ -167,6 +168,43 @@ static inline int avail_count(struct vsw_vq *vq)
 	return count;
 }
 
+/* The guest wrote descriptors and buffers from another core: each first
+ * touch here is a cache miss. Fetch them ahead, descriptors PF_DESC slots
+ * and buffers PF_BUF slots before use, so the misses overlap. */
+#define PF_DESC 16
+#define PF_BUF 6
+
+static inline void prefetch_desc(const struct vsw_vq *vq, uint16_t i)
+{
+	uint16_t head = __atomic_load_n(&vq->avail->ring[(uint16_t)(vq->last_avail_idx + i) & vq->mask],
+					__ATOMIC_RELAXED);
+	rte_prefetch0(&vq->desc[head & vq->mask]);
+}
+
+/* A hint only: the descriptor read here decides nothing, and the chain is
+ * read again (once, and checked) when the packet is processed. */
+static inline void prefetch_buf(struct vsw_vq *vq, uint16_t i, bool write)
+{
+	uint16_t head = __atomic_load_n(&vq->avail->ring[(uint16_t)(vq->last_avail_idx + i) & vq->mask],
+					__ATOMIC_RELAXED);
+	const volatile struct vring_desc *d = &vq->desc[head & vq->mask];
+	uint64_t addr = d->addr;
+	uint32_t len = d->len;
+	const uint8_t *p = vsw_gpa_to_hva(vq->mem, addr, 1, &vq->mem_hint);
+	if (p == NULL)
+		return;
+	uint32_t first = 64 - ((uintptr_t)p & 63);
+	if (write) {
+		vsw_prefetch_for_write(p);
+		if (len > first)
+			vsw_prefetch_for_write(p + first);
+	} else {
+		rte_prefetch0(p);
+		if (len > first)
+			rte_prefetch0(p + first);
+	}
+}
+
 uint16_t vsw_split_dequeue(struct vsw_vq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
 			   uint16_t n)
 {
@@ -180,12 +218,17 @@ uint16_t vsw_split_dequeue(struct vsw_vq *vq, struct rte_mempool *mp, struct rte
 	}
 	uint16_t used_old = vq->last_used_idx, done = 0, got = 0;
 	uint64_t bytes = 0;
+	for (uint16_t i = 0; i < RTE_MIN(count, (uint16_t)PF_DESC); i++)
+		prefetch_desc(vq, i);
+	for (uint16_t i = 0; i < RTE_MIN(count, (uint16_t)PF_BUF); i++)
+		prefetch_buf(vq, i, false);
 	for (uint16_t i = 0; i < count; i++) {
 		uint16_t slot = (uint16_t)(vq->last_avail_idx + i) & vq->mask;
 		uint16_t head = __atomic_load_n(&vq->avail->ring[slot], __ATOMIC_RELAXED);
-		if (i + 1 < count)
-			rte_prefetch0(&vq->desc[__atomic_load_n(&vq->avail->ring[(slot + 1) & vq->mask],
-								 __ATOMIC_RELAXED) & vq->mask]);
+		if (i + PF_DESC < count)
+			prefetch_desc(vq, i + PF_DESC);
+		if (i + PF_BUF < count)
+			prefetch_buf(vq, i + PF_BUF, false);
 		struct rte_mbuf *m = pkts[got];
 		int rc = dequeue_one(vq, mp, head, m);
 		if (rc == PKT_BROKEN)
@@ -262,8 +305,18 @@ uint16_t vsw_split_enqueue(struct vsw_vq *vq, struct rte_mbuf *const *pkts, uint
 	uint16_t used_old = vq->last_used_idx, done = 0, sent = 0, too_big = 0;
 	uint64_t bytes = 0;
 	struct virtio_net_hdr hdr = { 0 };
+	uint16_t ahead = (uint16_t)RTE_MIN(avail, (int)n);
+	for (uint16_t i = 0; i < RTE_MIN(ahead, (uint16_t)PF_DESC); i++)
+		prefetch_desc(vq, i);
+	for (uint16_t i = 0; i < RTE_MIN(ahead, (uint16_t)PF_BUF); i++)
+		prefetch_buf(vq, i, true);
 	for (; sent < n; sent++) {
 		struct rte_mbuf *m = pkts[sent];
+		/* One chain per packet is the common case: fetch ahead by that. */
+		if (done + PF_DESC < ahead)
+			prefetch_desc(vq, (uint16_t)(done + PF_DESC));
+		if (done + PF_BUF < ahead)
+			prefetch_buf(vq, (uint16_t)(done + PF_BUF), true);
 		struct vsw_src_cursor cur;
 		uint16_t heads = 0;
 		uint8_t *nb_lo = NULL, *nb_hi = NULL;

@@ -3,6 +3,9 @@
  * dispatch to split.c or packed.c. */
 #include <errno.h>
 #include <stdarg.h>
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -12,6 +15,7 @@
 #include <rte_net.h>
 
 #include "vring/layout.h"
+#include "vring/prefetch.h"
 
 uint16_t vsw_split_dequeue(struct vsw_vq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
 			   uint16_t n);
@@ -40,8 +44,25 @@ static inline bool has(uint64_t features, int bit)
 
 static int init(struct vsw_vq *vq, const struct vsw_vq_setup *s);
 
+bool vsw_have_prefetchw;
+
+void vsw_prefetch_init(void)
+{
+#if defined(__x86_64__)
+	unsigned int a, b, c, d;
+	/* CPUID 0x80000001: ECX bit 8 is PREFETCHW ("3DNowPrefetch"). */
+	if (__get_cpuid(0x80000001, &a, &b, &c, &d))
+		vsw_have_prefetchw = (c >> 8) & 1;
+#endif
+}
+
 int vsw_vq_init(struct vsw_vq *vq, const struct vsw_vq_setup *s)
 {
+	static bool probed;
+	if (!probed) {
+		vsw_prefetch_init();
+		probed = true;
+	}
 	int rc = init(vq, s);
 	/* A queue that failed to set up must never be touched by a poller. */
 	if (rc < 0)
