@@ -63,6 +63,8 @@ int vswd_start(struct vswd *d, char *err, size_t errlen)
 				 d->cfg.networks[i].name);
 			return -1;
 		}
+	if (vswd_pools_create(d, err, errlen) < 0)
+		return -1;
 	if (vsw_switch_init(&d->sw, &d->cfg, err, errlen) < 0)
 		return -1;
 	d->sw_up = true;
@@ -130,6 +132,7 @@ void vswd_stop(struct vswd *d)
 	if (d->sw_up)
 		vsw_switch_fini(&d->sw);
 	d->sw_up = false;
+	vswd_pools_free(d); /* the ports gave their mbufs back */
 }
 
 void vswd_print_banner(const struct vswd *d, FILE *out)

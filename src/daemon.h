@@ -31,12 +31,21 @@ struct vswd {
 	/* Captures in progress by port id, drained by a short timer. */
 	struct vsw_capture *captures[VSW_MAX_PORTS];
 	uint64_t capture_timer;
+	/* Packet pools by NUMA socket (pools.c). */
+	struct rte_mempool *pools[RTE_MAX_NUMA_NODES];
 };
 
 /* Stops the capture of port id (if any), writing what is left; st may be NULL. */
 void vswd_capture_stop(struct vswd *d, uint16_t id, struct vsw_capture_stats *st);
 /* Starts draining captures if not already. */
 void vswd_capture_timer(struct vswd *d);
+
+/* Packet pools per NUMA socket, sized from the configuration (pools.c). */
+int vswd_pools_create(struct vswd *d, char *err, size_t errlen);
+/* The pool for a port's socket (made if the socket has none yet). */
+struct rte_mempool *vswd_pool_for(struct vswd *d, const struct vsw_cfg_port *p, char *err,
+				  size_t errlen);
+void vswd_pools_free(struct vswd *d);
 
 /* Creates the configured port cfg and attaches it to the switch. */
 int vswd_port_create(struct vswd *d, const struct vsw_cfg_port *cfg, char *err, size_t errlen);

@@ -20,16 +20,19 @@ int vswd_port_create(struct vswd *d, const struct vsw_cfg_port *cfg, char *err, 
 		snprintf(err, errlen, "port %s exists already", cfg->name);
 		return -1;
 	}
+	struct rte_mempool *mp = vswd_pool_for(d, cfg, err, errlen);
+	if (mp == NULL)
+		return -1;
 	struct vsw_port *p = vsw_switch_port_alloc(&d->sw, cfg, err, errlen);
 	if (p == NULL)
 		return -1;
 	int rc = -1;
 	switch (cfg->type) {
 	case VSW_PORT_VHOST_USER:
-		rc = vsw_vhost_port_open(p, d->loop, d->sw.pool, switch_sync, &d->sw, err, errlen);
+		rc = vsw_vhost_port_open(p, d->loop, mp, switch_sync, &d->sw, err, errlen);
 		break;
 	case VSW_PORT_ETHDEV:
-		rc = vsw_ethdev_port_open(p, cfg, d->sw.nworkers, d->sw.pool, err, errlen);
+		rc = vsw_ethdev_port_open(p, cfg, d->sw.nworkers, mp, err, errlen);
 		break;
 	}
 	if (rc < 0) {
@@ -56,10 +59,13 @@ int vswd_host_if_create(struct vswd *d, const struct vsw_cfg_network *net, char 
 			 net->name, pcfg.name);
 		return -1;
 	}
+	struct rte_mempool *mp = vswd_pool_for(d, &pcfg, err, errlen);
+	if (mp == NULL)
+		return -1;
 	struct vsw_port *p = vsw_switch_port_alloc(&d->sw, &pcfg, err, errlen);
 	if (p == NULL)
 		return -1;
-	if (vsw_host_if_open(p, net, d->sw.nworkers, d->sw.pool, err, errlen) < 0) {
+	if (vsw_host_if_open(p, net, d->sw.nworkers, mp, err, errlen) < 0) {
 		vsw_switch_port_free(&d->sw, p);
 		return -1;
 	}

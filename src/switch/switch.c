@@ -17,11 +17,6 @@
 #include "switch/switch.h"
 #include "switch/worker.h"
 
-/* Enough for every ring of a few dozen ports plus in-flight bursts; 2^n-1
- * is the mempool's most efficient size. */
-#define POOL_MBUFS (64u * 1024 - 1)
-#define POOL_CACHE 256
-
 static bool slot_used[VSW_MAX_PORTS];
 
 static unsigned int txq_span(const struct vsw_switch *sw);
@@ -43,15 +38,6 @@ int vsw_switch_init(struct vsw_switch *sw, const struct vsw_config *cfg, char *e
 {
 	memset(sw, 0, sizeof(*sw));
 	memset(slot_used, 0, sizeof(slot_used));
-	sw->pool = rte_pktmbuf_pool_create("vsw_mbufs", POOL_MBUFS, POOL_CACHE, 0,
-					   RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
-	if (sw->pool == NULL) {
-		snprintf(err, errlen,
-			 "cannot create the packet pool (%u mbufs): %s; raise 'memory' in the "
-			 "configuration or reserve more hugepages",
-			 POOL_MBUFS, rte_strerror(rte_errno));
-		return -1;
-	}
 	size_t qsz = rte_rcu_qsbr_get_memsize(VSW_MAX_WORKERS);
 	sw->qsbr = rte_zmalloc("vsw_qsbr", qsz, RTE_CACHE_LINE_SIZE);
 	if (sw->qsbr == NULL || rte_rcu_qsbr_init(sw->qsbr, VSW_MAX_WORKERS) != 0) {
@@ -446,8 +432,6 @@ void vsw_switch_fini(struct vsw_switch *sw)
 	}
 	sw->nworkers = 0;
 	rte_free(sw->qsbr);
-	rte_mempool_free(sw->pool);
-	sw->pool = NULL;
 	sw->qsbr = NULL;
 }
 

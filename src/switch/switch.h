@@ -53,15 +53,14 @@ struct vsw_switch {
 	struct vsw_worker slots[VSW_MAX_WORKERS];
 	bool slot_used[VSW_MAX_WORKERS];
 	struct rte_rcu_qsbr *qsbr;
-	struct rte_mempool *pool;
 	struct vsw_port *ports[VSW_MAX_PORTS];
 	struct vsw_network *nets[VSW_MAX_NETWORKS];
 	volatile bool stop;
 	bool running;
 };
 
-/* Creates the packet pool, the RCU variable and the networks of cfg, and
- * launches one worker per configured core. */
+/* Creates the RCU variable and the networks of cfg, and launches one
+ * worker per configured core. */
 int vsw_switch_init(struct vsw_switch *sw, const struct vsw_config *cfg, char *err, size_t errlen);
 /* Stops the workers and frees everything, ports included. */
 void vsw_switch_fini(struct vsw_switch *sw);
