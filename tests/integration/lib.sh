@@ -147,3 +147,9 @@ wait_stat() {
 }
 
 vswctl() { "$VSWCTL" -s "$VSW_SOCK" "$@"; }
+
+# wait_links_up N SECONDS: until vswd (at $VSW_SOCK) reports N ports up.
+wait_links_up() {
+	wait_for "$1 links up" "$2" bash -c \
+		"[[ \$('$VSWCTL' -s '$VSW_SOCK' --json port list | grep -c '\"up\"') -eq $1 ]]"
+}

@@ -29,7 +29,7 @@ M1=02:00:00:00:61:01 M2=02:00:00:00:61:02 M3=02:00:00:00:61:03
 tp_start g1 "net_virtio_user0,path=$RUN/g1.sock,mac=$M1,queue_size=256" --forward-mode=rxonly --eth-peer=0,$M2 --txpkts=64
 tp_start g2 "net_virtio_user0,path=$RUN/g2.sock,mac=$M2,queue_size=256" --forward-mode=rxonly --eth-peer=0,$M1 --txpkts=64
 tp_start g3 "net_virtio_user0,path=$RUN/g3.sock,mac=$M3,queue_size=256" --forward-mode=rxonly --eth-peer=0,$M1 --txpkts=64
-wait_for "links up" 30 bash -c "[[ \$('$VSWCTL' -s '$VSW_SOCK' --json port list | grep -c '\"up\"') -eq 3 ]]"
+wait_links_up 3 30
 for g in g1 g2 g3; do tp_cmd $g "start"; done
 
 # Everyone learned: one burst each (g1's goes to g2, the others' to g1).

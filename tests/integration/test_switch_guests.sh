@@ -31,7 +31,7 @@ for g in g1 g2 g3 v1 x1; do
 		--forward-mode=rxonly --eth-peer=0,ff:ff:ff:ff:ff:ff --txpkts=64
 	eval "MAC_$g=$mac"
 done
-wait_for "links up" 20 bash -c "[[ \$('$VSWCTL' -s '$VSW_SOCK' --json port list | grep -c '\"up\"') -eq 5 ]]"
+wait_links_up 5 20
 tp_cmd v1 "start"
 tp_cmd x1 "start"
 

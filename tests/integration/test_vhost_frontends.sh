@@ -41,7 +41,7 @@ guests() {
 # every count exact.
 exchange() {
 	local name=$1 q=$2 n=$(($2 * 32))
-	wait_for "links up" 30 bash -c "[[ \$('$VSWCTL' -s '$VSW_SOCK' --json port list | grep -c '\"up\"') -eq 2 ]]"
+	wait_links_up 2 30
 	tp_cmd "${name}_g1" "start"
 	tp_cmd "${name}_g2" "start tx_first 1"
 	wait_stat "${name}_g1" RX-packets "$n" 30
