@@ -23,7 +23,7 @@ static int port_socket(const struct vswd *d, const struct vsw_cfg_port *p)
 {
 	if (p->type == VSW_PORT_ETHDEV) {
 		int s = vsw_ethdev_devargs_socket(p->devargs);
-		if (s >= 0)
+		if (s >= 0 && s < RTE_MAX_NUMA_NODES)
 			return s;
 	}
 	int core = p->core >= 0 ? p->core : d->cfg.ncores ? (int)d->cfg.cores[0] : -1;
@@ -91,14 +91,12 @@ int vswd_pools_create(struct vswd *d, char *err, size_t errlen)
 		vsw_host_if_port_cfg(&d->cfg.networks[i], &hc);
 		need[port_socket(d, &hc)] += port_mbufs(d, &hc);
 	}
-	/* Each worker keeps a cache and has a burst and its batches in flight. */
-	for (unsigned int i = 0; i < d->cfg.ncores; i++) {
-		unsigned int lcore = vsw_worker_lcore(d->cfg.cores[i]);
-		int s = lcore < RTE_MAX_LCORE ? (int)rte_lcore_to_socket_id(lcore) : 0;
-		if (s < 0 || s >= RTE_MAX_NUMA_NODES)
-			s = 0;
-		need[s] += POOL_CACHE * 3 / 2 + 4 * VSW_BURST;
-	}
+	/* Every worker (and the control thread) frees mbufs of every pool into
+	 * its own cache of that pool, and has a burst and its batches in
+	 * flight. */
+	for (int s = 0; s < RTE_MAX_NUMA_NODES; s++)
+		if (need[s] > 0)
+			need[s] += (d->cfg.ncores + 1) * (POOL_CACHE * 3 / 2 + 4 * VSW_BURST);
 	for (int s = 0; s < RTE_MAX_NUMA_NODES; s++)
 		if (need[s] > 0 && create(d, s, need[s], err, errlen) == NULL)
 			return -1;

@@ -184,16 +184,19 @@ static json_t *m_network_del(void *ctx, json_t *params, struct vsw_rpc_error *e)
 		return rpc_fail(e, VSW_RPC_FAILED, "network %s still has ports: %s; delete them first",
 			    n->cfg.name, names);
 	}
+	char name[VSW_NAME_MAX];
+	snprintf(name, sizeof(name), "%s", n->cfg.name);
+	if (vsw_switch_network_del(&d->sw, n) < 0)
+		return rpc_fail(e, VSW_RPC_FAILED, "network %s is still in use by a port", name);
 	for (unsigned int i = 0; i < d->cfg.nnetworks; i++) {
-		if (strcmp(d->cfg.networks[i].name, n->cfg.name) != 0)
+		if (strcmp(d->cfg.networks[i].name, name) != 0)
 			continue;
 		memmove(&d->cfg.networks[i], &d->cfg.networks[i + 1],
 			(d->cfg.nnetworks - i - 1) * sizeof(d->cfg.networks[0]));
 		d->cfg.nnetworks--;
 		break;
 	}
-	VSW_LOG(INFO, control, "network %s: deleted", n->cfg.name);
-	vsw_switch_network_del(&d->sw, n);
+	VSW_LOG(INFO, control, "network %s: deleted", name);
 	return json_true();
 }
 

@@ -93,9 +93,22 @@ static int recreate_port(struct vswd *d, struct vsw_port *p, const struct vsw_cf
 		return 0;
 	/* Put back what was there, so a bad path does not lose the port. */
 	char again[256];
-	if (vswd_port_create(d, old, again, sizeof(again)) < 0)
-		VSW_LOG(ERR, control, "port %s: lost: %s", old->name, again);
-	return -1;
+	if (vswd_port_create(d, old, again, sizeof(again)) == 0)
+		return -1;
+	VSW_LOG(ERR, control, "port %s: lost: %s", old->name, again);
+	return -2;
+}
+
+/* What the switch applied before a failure is what runs: record it. */
+static void record_applied(struct vsw_cfg_port *c, const struct vsw_port *p)
+{
+	snprintf(c->network, sizeof(c->network), "%s", p->cfg.network);
+	c->vlan = p->cfg.vlan;
+	c->ntrunk = p->cfg.ntrunk;
+	memcpy(c->trunk, p->cfg.trunk, sizeof(c->trunk));
+	c->nmacs = p->cfg.nmacs;
+	memcpy(c->macs, p->cfg.macs, sizeof(c->macs));
+	c->core = p->cfg.core;
 }
 
 json_t *vswd_m_port_set(void *ctx, json_t *params, struct vsw_rpc_error *e)
@@ -113,20 +126,28 @@ json_t *vswd_m_port_set(void *ctx, json_t *params, struct vsw_rpc_error *e)
 	char err[512];
 	const char *how = "in place";
 	if (!device_same(&old, np)) {
-		if (recreate_port(d, p, &old, np, err, sizeof(err)) < 0)
+		int rc = recreate_port(d, p, &old, np, err, sizeof(err));
+		if (rc == -2) { /* neither the new nor the old one could be made */
+			memmove(&d->cfg.ports[idx], &d->cfg.ports[idx + 1],
+				(d->cfg.nports - idx - 1) * sizeof(d->cfg.ports[0]));
+			d->cfg.nports--;
+		}
+		if (rc < 0)
 			return rpc_fail(e, VSW_RPC_FAILED, "%s", err);
 		how = "re-created";
 	} else {
-		if (vsw_switch_port_update(&d->sw, p, np, err, sizeof(err)) < 0)
-			return rpc_fail(e, VSW_RPC_FAILED, "%s", err);
 		if (!access_same(&old, np) && np->type == VSW_PORT_VHOST_USER &&
 		    vsw_vhost_port_set_access(p, np, err, sizeof(err)) < 0)
 			return rpc_fail(e, VSW_RPC_FAILED, "%s", err);
-		p->cfg.has_owner = np->has_owner;
-		p->cfg.owner = np->owner;
-		p->cfg.has_group = np->has_group;
-		p->cfg.group = np->group;
-		p->cfg.socket_mode = np->socket_mode;
+		p->cfg.has_owner = d->cfg.ports[idx].has_owner = np->has_owner;
+		p->cfg.owner = d->cfg.ports[idx].owner = np->owner;
+		p->cfg.has_group = d->cfg.ports[idx].has_group = np->has_group;
+		p->cfg.group = d->cfg.ports[idx].group = np->group;
+		p->cfg.socket_mode = d->cfg.ports[idx].socket_mode = np->socket_mode;
+		if (vsw_switch_port_update(&d->sw, p, np, err, sizeof(err)) < 0) {
+			record_applied(&d->cfg.ports[idx], p);
+			return rpc_fail(e, VSW_RPC_FAILED, "%s", err);
+		}
 	}
 	d->cfg.ports[idx] = *np;
 	VSW_LOG(INFO, control, "port %s: settings changed (%s)", np->name, how);
@@ -248,11 +269,8 @@ static int apply_control_socket(struct vswd *d, const struct vsw_config *next, c
 		}
 		return 0;
 	}
-	if (vsw_unix_socket_alive(next->control_socket)) {
-		snprintf(err, errlen, "%s is in use by another process", next->control_socket);
-		return -1;
-	}
-	unlink(next->control_socket); /* left behind by a process that is gone */
+	/* vsw_rpc_server_start refuses a live socket and any file that is not
+	 * a socket; it replaces only a dead daemon's socket. */
 	struct vsw_rpc_server *srv = vsw_rpc_server_start(d->loop, next->control_socket,
 							  next->control_socket_mode,
 							  vsw_rpc_methods, d, err, errlen);

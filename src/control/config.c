@@ -811,7 +811,8 @@ static int parse_cores(struct pctx *p, yaml_node_t *root, struct vsw_config *cfg
 		unsigned long v;
 		if (cfg->ncores == VSW_MAX_CORES)
 			return fail(p, c, "cores", "too many cores (at most %d)", VSW_MAX_CORES);
-		if (get_uint(p, c, "cores", 0, CPU_SETSIZE - 1, &v) < 0)
+		/* A worker runs on EAL lcore CPU+1 (eal_args.h). */
+		if (get_uint(p, c, "cores", 0, RTE_MAX_LCORE - 2, &v) < 0)
 			return -1;
 		if (!cpu_exists(p, v))
 			return fail(p, c, "cores",

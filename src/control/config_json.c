@@ -20,7 +20,8 @@ static json_t *scalar(const yaml_node_t *n)
 		const char *c = s;
 		while (*c && isdigit((unsigned char)*c))
 			c++;
-		if (c != s && *c == '\0' && c - s < 18)
+		/* Canonical digits only: "007" stays text, as the parser saw it. */
+		if (c != s && *c == '\0' && c - s < 18 && (s[0] != '0' || s[1] == '\0'))
 			return json_integer(strtoll(s, NULL, 10));
 	}
 	return json_string(s);

@@ -231,17 +231,28 @@ struct vsw_rpc_server *vsw_rpc_server_start(struct vsw_evloop *loop, const char 
 	s->ctx = ctx;
 	strcpy(s->path, path);
 	strcpy(sa.sun_path, path);
-	unlink(path); /* left by a daemon that died: nobody listens on it (checked above) */
+	/* Replace only a socket left by a daemon that died (nobody listens on
+	 * it, checked above); never any other file. */
+	struct stat st;
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			snprintf(err, errlen, "%s exists and is not a socket: not replacing it", path);
+			free(s);
+			return NULL;
+		}
+		unlink(path);
+	}
+	bool bound = false;
 	s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (s->fd < 0 || bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	if (s->fd < 0 || !(bound = bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) ||
 	    (mode >= 0 && chmod(path, (mode_t)mode) < 0) || listen(s->fd, 16) < 0 ||
 	    vsw_ev_add(loop, s->fd, EPOLLIN, on_accept, s) < 0) {
 		snprintf(err, errlen, "cannot listen on control socket %s: %s", path,
 			 strerror(errno));
-		if (s->fd >= 0) {
+		if (s->fd >= 0)
 			close(s->fd);
-			unlink(path);
-		}
+		if (bound)
+			unlink(path); /* ours */
 		free(s);
 		return NULL;
 	}

@@ -49,8 +49,13 @@ int vsw_switch_init(struct vsw_switch *sw, const struct vsw_config *cfg, char *e
 			return -1;
 	sw->running = true;
 	for (unsigned int i = 0; i < cfg->ncores; i++)
-		if (vsw_switch_worker_add(sw, cfg->cores[i], err, errlen) < 0)
+		if (vsw_switch_worker_add(sw, cfg->cores[i], err, errlen) < 0) {
+			/* vswd_stop skips a switch that never came up: stop them here. */
+			__atomic_store_n(&sw->stop, true, __ATOMIC_RELEASE);
+			rte_eal_mp_wait_lcore();
+			sw->running = false;
 			return -1;
+		}
 	return 0;
 }
 
@@ -97,7 +102,11 @@ int vsw_switch_network_del(struct vsw_switch *sw, struct vsw_network *net)
 {
 	if (net->members->n != 0)
 		return -EBUSY;
+	for (unsigned int i = 0; i < VSW_MAX_PORTS; i++)
+		if (sw->ports[i] != NULL && sw->ports[i]->net == net)
+			return -EBUSY;
 	sw->nets[net->id] = NULL;
+	vsw_switch_sync(sw); /* a burst may still hold its table */
 	network_free(net);
 	return 0;
 }
@@ -191,7 +200,7 @@ static struct vsw_worker *pick_worker(struct vsw_switch *sw, const struct vsw_po
 		struct vsw_worker *w = sw->workers[i];
 		if (p->cfg.core >= 0 && w->cpu == (unsigned int)p->cfg.core)
 			return w;
-		if (best == NULL || w->polls->n + extra[i] < best->polls->n + extra[best->index])
+		if (best == NULL || w->polls->n + extra[w->index] < best->polls->n + extra[best->index])
 			best = w;
 	}
 	return best;
@@ -206,7 +215,9 @@ void vsw_switch_port_static_macs(struct vsw_switch *sw, struct vsw_port *p, bool
 		char s[RTE_ETHER_ADDR_FMT_SIZE];
 		rte_ether_format_addr(s, sizeof(s), &mac);
 		if (!add) {
-			vsw_fdb_del(p->net->fdb, &mac, p->cfg.vlan);
+			/* Only this port's: another port may hold the same key. */
+			if (vsw_fdb_lookup(p->net->fdb, &mac, p->cfg.vlan) == p->id)
+				vsw_fdb_del(p->net->fdb, &mac, p->cfg.vlan);
 		} else if (vsw_fdb_add_static(p->net->fdb, &mac, p->cfg.vlan, p->id) < 0) {
 			VSW_LOG(ERR, switch, "port %s: static MAC %s not added: table of network %s is full",
 				p->name, s, p->net->cfg.name);
@@ -558,4 +569,48 @@ int vsw_switch_worker_del(struct vsw_switch *sw, unsigned int cpu, char *err, si
 	VSW_LOG(INFO, switch, "worker %u on core %u stopped", w->index, cpu);
 	vsw_switch_respread(sw);
 	return 0;
+}
+
+int vsw_switch_port_pause(struct vsw_switch *sw, const struct vsw_port *p, struct vsw_paused *pz)
+{
+	struct vsw_poll_list *without[VSW_MAX_WORKERS];
+	pz->n = 0;
+	for (unsigned int i = 0; i < sw->nworkers; i++) {
+		struct vsw_worker *w = sw->workers[i];
+		bool polls_p = false;
+		for (uint16_t j = 0; j < w->polls->n; j++)
+			polls_p |= w->polls->polls[j].port == p->id;
+		if (!polls_p)
+			continue;
+		struct vsw_poll_list *a = rte_malloc("vsw_polls", sizeof(*a), 0);
+		struct vsw_poll_list *b = rte_malloc("vsw_polls", sizeof(*b), 0);
+		if (a == NULL || b == NULL) {
+			rte_free(a);
+			rte_free(b);
+			for (unsigned int k = 0; k < pz->n; k++) {
+				rte_free(without[k]);
+				rte_free(pz->restore[k]);
+			}
+			pz->n = 0;
+			return -1;
+		}
+		*b = *w->polls;
+		a->n = 0;
+		for (uint16_t j = 0; j < w->polls->n; j++)
+			if (w->polls->polls[j].port != p->id)
+				a->polls[a->n++] = w->polls->polls[j];
+		pz->worker[pz->n] = w;
+		pz->restore[pz->n] = b;
+		without[pz->n++] = a;
+	}
+	for (unsigned int k = 0; k < pz->n; k++)
+		publish_polls(sw, pz->worker[k], without[k]);
+	return 0;
+}
+
+void vsw_switch_port_resume(struct vsw_switch *sw, struct vsw_paused *pz)
+{
+	for (unsigned int k = 0; k < pz->n; k++)
+		publish_polls(sw, pz->worker[k], pz->restore[k]);
+	pz->n = 0;
 }

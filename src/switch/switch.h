@@ -95,6 +95,17 @@ void vsw_switch_port_remove(struct vsw_switch *sw, struct vsw_port *p);
  * one after moving its queues to the others; the last one stays. */
 int vsw_switch_worker_add(struct vsw_switch *sw, unsigned int cpu, char *err, size_t errlen);
 int vsw_switch_worker_del(struct vsw_switch *sw, unsigned int cpu, char *err, size_t errlen);
+/* A port's rx queues taken from their workers, to be given back as they were. */
+struct vsw_paused {
+	unsigned int n;
+	struct vsw_worker *worker[VSW_MAX_WORKERS];
+	struct vsw_poll_list *restore[VSW_MAX_WORKERS];
+};
+/* Stops all polling of p's rx queues (no worker polls them when this
+ * returns); -1, with nothing changed, when out of memory. Resume gives
+ * each worker back its list as it was; nothing else may change between. */
+int vsw_switch_port_pause(struct vsw_switch *sw, const struct vsw_port *p, struct vsw_paused *pz);
+void vsw_switch_port_resume(struct vsw_switch *sw, struct vsw_paused *pz);
 /* Evens out the workers' unpinned rx queues (at most one apart). */
 void vsw_switch_respread(struct vsw_switch *sw);
 /* Changes what the bridge reads of an attached port in place: network,

@@ -24,13 +24,11 @@ static bool same_macs(const struct vsw_cfg_port *a, const struct vsw_cfg_port *b
 	return a->nmacs == b->nmacs && memcmp(a->macs, b->macs, a->nmacs * sizeof(a->macs[0])) == 0;
 }
 
-/* Publishes net's member list with p's id added or taken out. */
-static int set_member(struct vsw_switch *sw, struct vsw_network *net, const struct vsw_port *p,
-		      bool member)
+/* Publishes net's member list, built in m (allocated beforehand, so this
+ * cannot fail half-way), with p's id added or taken out. */
+static void set_member(struct vsw_switch *sw, struct vsw_network *net, const struct vsw_port *p,
+		       bool member, struct vsw_members *m)
 {
-	struct vsw_members *m = rte_malloc("vsw_members", sizeof(*m), 0);
-	if (m == NULL)
-		return -1;
 	m->n = 0;
 	for (uint16_t j = 0; j < net->members->n; j++)
 		if (net->members->ports[j] != p->id)
@@ -41,7 +39,6 @@ static int set_member(struct vsw_switch *sw, struct vsw_network *net, const stru
 	__atomic_store_n(&net->members, m, __ATOMIC_RELEASE);
 	vsw_switch_sync(sw);
 	rte_free(old);
-	return 0;
 }
 
 static void store_vlans(struct vsw_port *p, const struct vsw_cfg_port *next)
@@ -99,12 +96,23 @@ int vsw_switch_port_update(struct vsw_switch *sw, struct vsw_port *p,
 	struct vsw_network *from = p->net;
 	bool move = to != from;
 	if (move || !same_vlans(&p->cfg, next) || !same_macs(&p->cfg, next)) {
-		/* Out of the old domain first: nobody floods to the port while
-		 * its VLANs change, and no MAC points at it from a stale entry. */
-		if (set_member(sw, from, p, false) < 0) {
+		/* Everything that can fail first, so a failure changes nothing. */
+		struct vsw_members *out = rte_malloc("vsw_members", sizeof(*out), 0);
+		struct vsw_members *in = rte_malloc("vsw_members", sizeof(*in), 0);
+		struct vsw_paused *pz = rte_zmalloc("vsw_paused", sizeof(*pz), 0);
+		if (out == NULL || in == NULL || pz == NULL ||
+		    vsw_switch_port_pause(sw, p, pz) < 0) {
+			rte_free(out);
+			rte_free(in);
+			rte_free(pz);
 			snprintf(err, errlen, "port %s: out of memory", p->name);
 			return -1;
 		}
+		/* Out of the old domain and not polled: nobody floods to the
+		 * port and no worker handles its packets while its settings
+		 * change (they wait in its queues), so no burst ever sees old
+		 * and new settings mixed. */
+		set_member(sw, from, p, false, out);
 		vsw_switch_port_static_macs(sw, p, false);
 		vsw_fdb_flush(from->fdb, p->id, true);
 		store_vlans(p, next);
@@ -113,13 +121,10 @@ int vsw_switch_port_update(struct vsw_switch *sw, struct vsw_port *p,
 		snprintf(p->cfg.network, sizeof(p->cfg.network), "%s", next->network);
 		__atomic_store_n(&p->net, to, __ATOMIC_RELEASE);
 		vsw_switch_sync(sw);
-		/* Learned in the instant between: keyed on the old settings. */
-		vsw_fdb_flush(from->fdb, p->id, true);
-		if (set_member(sw, to, p, true) < 0) {
-			snprintf(err, errlen, "port %s: out of memory", p->name);
-			return -1;
-		}
+		set_member(sw, to, p, true, in);
 		vsw_switch_port_static_macs(sw, p, true);
+		vsw_switch_port_resume(sw, pz);
+		rte_free(pz);
 		VSW_LOG(INFO, switch, "port %s: network %s, vlan %u, %u trunk VLANs, %u static MACs",
 			p->name, to->cfg.name, next->vlan, next->ntrunk, next->nmacs);
 	}

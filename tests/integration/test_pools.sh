@@ -24,9 +24,10 @@ CFG
 }
 
 # 4 x 4096 rx + 1024 tx + 2 bursts of 32 for the worker and the control
-# thread (ethdev), 64 (vhost-user, one queue pair), 384 + 128 (the worker's
-# cache and bursts) = 18112; twice that rounds up to 65535.
-assert_contains "$(pool_line big 4 4096)" "65535 mbufs (ports there need 18112)" "large rings"
-# 512 + 1024 + 128 + 64 + 512 = 2240: the 8191 floor.
-assert_contains "$(pool_line small 1 512)" "8191 mbufs (ports there need 2240)" "small rings"
+# thread (ethdev), 64 (vhost-user, one queue pair), 2 x (384 + 128) (the
+# worker's and the control thread's caches and bursts) = 18624; twice that
+# rounds up to 65535.
+assert_contains "$(pool_line big 4 4096)" "65535 mbufs (ports there need 18624)" "large rings"
+# 512 + 1024 + 128 + 64 + 1024 = 2752: the 8191 floor.
+assert_contains "$(pool_line small 1 512)" "8191 mbufs (ports there need 2752)" "small rings"
 echo "ok"

@@ -99,6 +99,13 @@ out=$(vswctl config set memory=1024 2>&1); rc=$?
 set -e
 assert_eq "$rc" 1 "memory change"
 assert_contains "$out" "restart vswd" "memory message"
+echo keep >"$T/not-a-socket"
+set +e
+out=$(vswctl config set control_socket="$T/not-a-socket" 2>&1); rc=$?
+set -e
+assert_eq "$rc" 1 "control socket onto a regular file"
+assert_contains "$out" "is not a socket" "error message"
+assert_eq "$(cat "$T/not-a-socket")" keep "the file is left alone"
 vswctl config set control_socket="$RUN/ctl2.sock" >/dev/null
 wait_for "old control socket gone" 10 bash -c "! test -e '$VSW_SOCK'"
 VSW_SOCK=$RUN/ctl2.sock
