@@ -29,6 +29,12 @@
 #define VSW_VIRTIO_F_RING_PACKED 34
 #define VSW_VIRTIO_F_IN_ORDER 35
 
+/* Optional features the engine implements, for the backend to offer.
+ * IN_ORDER: both rings consume available buffers strictly in order and
+ * mark them used in that same order (one used entry each, which the spec
+ * allows), so an in-order driver's cheaper paths work unchanged. */
+#define VSW_VQ_FEATURES (1ull << VSW_VIRTIO_F_IN_ORDER)
+
 #define VSW_VQ_MAX_SIZE 32768
 #define VSW_VQ_MAX_PKT (64 * 1024)
 
