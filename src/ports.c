@@ -43,10 +43,43 @@ int vswd_port_create(struct vswd *d, const struct vsw_cfg_port *cfg, char *err, 
 	return 0;
 }
 
+static const struct {
+	int bit;
+	const char *name;
+} virtio_features[] = {
+	{ VSW_VIRTIO_F_VERSION_1, "version_1" },
+	{ VSW_VIRTIO_NET_F_MRG_RXBUF, "mrg_rxbuf" },
+	{ VSW_VIRTIO_RING_F_INDIRECT_DESC, "indirect_desc" },
+	{ VSW_VIRTIO_RING_F_EVENT_IDX, "event_idx" },
+	{ VSW_VIRTIO_F_RING_PACKED, "ring_packed" },
+	{ VSW_VIRTIO_NET_F_MQ, "mq" },
+	{ VSW_VIRTIO_NET_F_MTU, "mtu" },
+	{ VSW_VIRTIO_F_IN_ORDER, "in_order" },
+};
+
 void vswd_port_info(const struct vsw_port *p, json_t *out)
 {
-	(void)p;
-	(void)out;
+	bool connected;
+	uint64_t f;
+	uint16_t pairs;
+	if (vsw_vhost_port_state(p, &connected, &f, &pairs) == 0) {
+		json_object_set_new(out, "connected", json_boolean(connected));
+		json_t *names = json_array();
+		for (size_t i = 0; i < RTE_DIM(virtio_features); i++)
+			if (connected && (f & (1ull << virtio_features[i].bit)))
+				json_array_append_new(names, json_string(virtio_features[i].name));
+		json_object_set_new(out, "features", names);
+		json_object_set_new(out, "running_queue_pairs", json_integer(pairs));
+		return;
+	}
+	struct vsw_ethdev_info ei;
+	if (vsw_ethdev_port_info(p, &ei) == 0) {
+		json_object_set_new(out, "driver", json_string(ei.driver));
+		json_object_set_new(out, "socket", json_integer(ei.socket));
+		json_object_set_new(out, "link_speed_mbps", json_integer(ei.link_speed));
+		json_object_set_new(out, "rx_missed", json_integer((json_int_t)ei.rx_missed));
+		json_object_set_new(out, "rx_nombuf", json_integer((json_int_t)ei.rx_nombuf));
+	}
 }
 
 int vswd_host_if_create(struct vswd *d, const struct vsw_cfg_network *net, char *err,

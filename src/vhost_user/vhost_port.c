@@ -162,3 +162,15 @@ int vsw_vhost_port_set_access(struct vsw_port *port, const struct vsw_cfg_port *
 	return vsw_vhost_set_socket_access(vp->dev, c->has_owner, c->owner, c->has_group, c->group,
 					   c->socket_mode, err, errlen);
 }
+
+int vsw_vhost_port_state(const struct vsw_port *port, bool *connected, uint64_t *features,
+			 uint16_t *running_pairs)
+{
+	const struct vhost_port *vp = port->priv;
+	if (port->cfg.type != VSW_PORT_VHOST_USER || vp == NULL || vp->dev == NULL)
+		return -1;
+	*connected = vsw_vhost_connected(vp->dev);
+	*features = vsw_vhost_features(vp->dev);
+	*running_pairs = vsw_vhost_running_rx_pairs(vp->dev);
+	return 0;
+}

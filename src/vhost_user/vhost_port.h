@@ -16,5 +16,8 @@ int vsw_vhost_port_open(struct vsw_port *port, struct vsw_evloop *loop, struct r
 /* Applies a changed owner, group and socket_mode of the port's socket file. */
 int vsw_vhost_port_set_access(struct vsw_port *port, const struct vsw_cfg_port *c, char *err,
 			      size_t errlen);
+/* What the frontend negotiated, for port.show; -1 if not a vhost-user port. */
+int vsw_vhost_port_state(const struct vsw_port *port, bool *connected, uint64_t *features,
+			 uint16_t *running_pairs);
 
 #endif

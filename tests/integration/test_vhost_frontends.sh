@@ -2,7 +2,8 @@
 # The vhost-user backend against DPDK's net_virtio_user frontend in the
 # variants users run: vsw as server and as client (server=1 on the
 # frontend), 1 and 4 queue pairs, the packed ring, mergeable buffers off,
-# in_order. Each passes exact counts both ways. Then: a frontend killed
+# in_order on and off. Each passes exact counts both ways, and port.show
+# names the negotiated features. Then: a frontend killed
 # mid-traffic comes back; vswd restarted under client-mode frontends
 # resumes traffic without restarting them.
 source "$(dirname "$0")/lib.sh"
@@ -103,14 +104,21 @@ tp_stop mq4_g1; tp_stop mq4_g2; stop_pid "$VSWD_PID"
 variant packed server 1 ",packed_vq=1"
 tp_stop packed_g1; tp_stop packed_g2; stop_pid "$VSWD_PID"
 variant nomrg server 1 ",mrg_rxbuf=0,in_order=1"
+# What was negotiated, as port.show reports it.
+feats() { vswctl --json port show "$1" | python3 -c 'import json,sys; print(" ".join(json.load(sys.stdin)["features"]))'; }
+assert_eq "$(feats g1)" "version_1 indirect_desc in_order" "nomrg: negotiated features"
 tp_stop nomrg_g1; tp_stop nomrg_g2; stop_pid "$VSWD_PID"
+# virtio_user takes in-order paths by default: the other paths too.
+variant ooo server 1 ",in_order=0"
+assert_eq "$(feats g1)" "version_1 mrg_rxbuf indirect_desc" "ooo: negotiated features"
+tp_stop ooo_g1; tp_stop ooo_g2; stop_pid "$VSWD_PID"
 variant cli client 2 ""
 
 # vswd restarted under running client-mode frontends: they take it back.
 log "restarting vswd under client-mode frontends"
 stop_pid "$VSWD_PID"
 start_vswd cli2 "$CFG"
-wait_for "links up again" 30 bash -c "[[ \$('$VSWCTL' -s '$VSW_SOCK' --json port list | grep -c '\"up\"') -eq 2 ]]"
+wait_links_up 2 30
 tp_cmd cli_g1 "stop"; tp_cmd cli_g2 "stop"
 tp_cmd cli_g1 "clear port stats all"; tp_cmd cli_g2 "clear port stats all"
 tp_cmd cli_g2 "start"
