@@ -108,6 +108,13 @@ tp_start() {
 
 tp_cmd() { echo "$2" >"$T/$1.in"; }
 
+# tp_guest NAME MAC PEER: a testpmd guest on vswd's socket $RUN/NAME.sock,
+# receiving (rxonly), sending 64-byte frames to PEER when told to.
+tp_guest() {
+	tp_start "$1" "net_virtio_user0,path=$RUN/$1.sock,mac=$2,queue_size=256" \
+		--forward-mode=rxonly --eth-peer=0,"$3" --txpkts=64
+}
+
 # tp_stop NAME: quit cleanly (so virtio_user closes its socket), else kill.
 tp_stop() {
 	local pid

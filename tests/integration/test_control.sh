@@ -31,9 +31,9 @@ assert_eq "$rc" 1 "stats of a missing port"
 assert_contains "$out" "no port named nope; ports are: g1, g2, g3" "error message"
 
 M1=02:00:00:00:51:01 M2=02:00:00:00:51:02 M3=02:00:00:00:51:03
-tp_start g1 "net_virtio_user0,path=$RUN/g1.sock,mac=$M1,queue_size=256" --forward-mode=rxonly --eth-peer=0,$M2 --txpkts=64
-tp_start g2 "net_virtio_user0,path=$RUN/g2.sock,mac=$M2,queue_size=256" --forward-mode=rxonly --eth-peer=0,$M1 --txpkts=64
-tp_start g3 "net_virtio_user0,path=$RUN/g3.sock,mac=$M3,queue_size=256" --forward-mode=rxonly --eth-peer=0,$M1 --txpkts=64
+tp_guest g1 $M1 $M2
+tp_guest g2 $M2 $M1
+tp_guest g3 $M3 $M1
 wait_links_up 3 30
 
 # Learn everyone, then capture what g1 receives.

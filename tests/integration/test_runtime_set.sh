@@ -26,9 +26,9 @@ wait_for "vswd" 20 test -S "$RUN/g3.sock"
 assert_contains "$(vswctl fdb show network=lan)" "02:00:00:00:99:03" "static MAC from the config"
 
 M1=02:00:00:00:61:01 M2=02:00:00:00:61:02 M3=02:00:00:00:61:03
-tp_start g1 "net_virtio_user0,path=$RUN/g1.sock,mac=$M1,queue_size=256" --forward-mode=rxonly --eth-peer=0,$M2 --txpkts=64
-tp_start g2 "net_virtio_user0,path=$RUN/g2.sock,mac=$M2,queue_size=256" --forward-mode=rxonly --eth-peer=0,$M1 --txpkts=64
-tp_start g3 "net_virtio_user0,path=$RUN/g3.sock,mac=$M3,queue_size=256" --forward-mode=rxonly --eth-peer=0,$M1 --txpkts=64
+tp_guest g1 $M1 $M2
+tp_guest g2 $M2 $M1
+tp_guest g3 $M3 $M1
 wait_links_up 3 30
 for g in g1 g2 g3; do tp_cmd $g "start"; done
 

@@ -61,8 +61,8 @@ vswctl port del f >/dev/null
 vswctl port add name=g1 type=vhost-user network=lan path=g1.sock >/dev/null
 vswctl port add name=g2 type=vhost-user network=lan path=g2.sock >/dev/null
 M1=02:00:00:00:71:01 M2=02:00:00:00:71:02
-tp_start g1 "net_virtio_user0,path=$RUN/g1.sock,mac=$M1,queue_size=256" --forward-mode=rxonly --eth-peer=0,$M2 --txpkts=64
-tp_start g2 "net_virtio_user0,path=$RUN/g2.sock,mac=$M2,queue_size=256" --forward-mode=rxonly --eth-peer=0,$M1 --txpkts=64
+tp_guest g1 $M1 $M2
+tp_guest g2 $M2 $M1
 wait_links_up 2 30
 tp_cmd g1 "start"
 tp_cmd g2 "start tx_first 1"
