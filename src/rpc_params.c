@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "control/config_json.h"
 #include "rpc_params.h"
 
 json_t *rpc_fail(struct vsw_rpc_error *e, int code, const char *fmt, ...)
@@ -58,23 +59,16 @@ const char *rpc_str_param(json_t *params, const char *key, bool required,
 	return json_string_value(v);
 }
 
-void rpc_port_names(const struct vswd *d, char *buf, size_t size)
+/* "a, b, c" (or "none"): the configured ports' or networks' names, for
+ * messages that say what exists. */
+static void names(const struct vswd *d, bool ports, char *buf, size_t size)
 {
+	unsigned int n = ports ? d->cfg.nports : d->cfg.nnetworks;
 	buf[0] = '\0';
-	for (unsigned int i = 0; i < d->cfg.nports; i++) {
+	for (unsigned int i = 0; i < n; i++) {
 		strncat(buf, i ? ", " : "", size - strlen(buf) - 1);
-		strncat(buf, d->cfg.ports[i].name, size - strlen(buf) - 1);
-	}
-	if (buf[0] == '\0')
-		snprintf(buf, size, "none");
-}
-
-void rpc_network_names(const struct vswd *d, char *buf, size_t size)
-{
-	buf[0] = '\0';
-	for (unsigned int i = 0; i < d->cfg.nnetworks; i++) {
-		strncat(buf, i ? ", " : "", size - strlen(buf) - 1);
-		strncat(buf, d->cfg.networks[i].name, size - strlen(buf) - 1);
+		strncat(buf, ports ? d->cfg.ports[i].name : d->cfg.networks[i].name,
+			size - strlen(buf) - 1);
 	}
 	if (buf[0] == '\0')
 		snprintf(buf, size, "none");
@@ -87,9 +81,9 @@ struct vsw_port *rpc_port_param(struct vswd *d, json_t *params, struct vsw_rpc_e
 		return NULL;
 	struct vsw_port *p = vsw_switch_find_port(&d->sw, name);
 	if (p == NULL) {
-		char names[1024];
-		rpc_port_names(d, names, sizeof(names));
-		rpc_fail(e, VSW_RPC_FAILED, "no port named %s; ports are: %s", name, names);
+		char list[1024];
+		names(d, true, list, sizeof(list));
+		rpc_fail(e, VSW_RPC_FAILED, "no port named %s; ports are: %s", name, list);
 	}
 	return p;
 }
@@ -102,9 +96,9 @@ struct vsw_network *rpc_network_param(struct vswd *d, json_t *params, const char
 		return NULL;
 	struct vsw_network *n = vsw_switch_find_network(&d->sw, name);
 	if (n == NULL) {
-		char names[1024];
-		rpc_network_names(d, names, sizeof(names));
-		rpc_fail(e, VSW_RPC_FAILED, "no network named %s; networks are: %s", name, names);
+		char list[1024];
+		names(d, false, list, sizeof(list));
+		rpc_fail(e, VSW_RPC_FAILED, "no network named %s; networks are: %s", name, list);
 	}
 	return n;
 }
@@ -125,25 +119,16 @@ void rpc_config_error(struct vsw_rpc_error *e, const char *section,
 	rpc_fail(e, VSW_RPC_INVALID_PARAMS, "%s", msg);
 }
 
-/* Loads the running configuration with one more network or port, through
- * the file parser, so the same rules and messages apply. On success *out
- * holds the new configuration. */
-bool rpc_config_with(struct vswd *d, const char *section, json_t *item,
-			struct vsw_config *out, struct vsw_rpc_error *e)
+/* Parses root (the running configuration as a JSON tree, edited by the
+ * caller; consumed here) with the configuration file's rules and messages,
+ * so the socket accepts and refuses exactly what the file does. */
+bool rpc_config_parse_tree(struct vswd *d, json_t *root, const char *section,
+			   struct vsw_config *out, struct vsw_rpc_error *e)
 {
-	char *js = json_dumps(item, 0);
-	bool is_net = strcmp(section, "networks") == 0;
-	char *text = js ? vsw_config_dump_yaml_with(&d->cfg, is_net ? js : NULL, is_net ? NULL : js)
-			: NULL;
-	free(js);
-	if (text == NULL) {
-		rpc_fail(e, VSW_RPC_INTERNAL_ERROR, "out of memory");
-		return false;
-	}
 	struct vsw_config_error err;
 	const struct vsw_config_env env = { .cpus = &d->cpus };
-	int rc = vsw_config_parse(out, text, strlen(text), "request", &env, &err);
-	free(text);
+	int rc = vsw_config_from_json(out, root, &env, &err);
+	json_decref(root);
 	if (rc < 0) {
 		rpc_config_error(e, section, &err);
 		return false;
@@ -152,3 +137,14 @@ bool rpc_config_with(struct vswd *d, const char *section, json_t *item,
 	return true;
 }
 
+bool rpc_config_with(struct vswd *d, const char *section, json_t *item,
+		     struct vsw_config *out, struct vsw_rpc_error *e)
+{
+	json_t *root = vsw_config_to_json(&d->cfg);
+	if (root == NULL || json_array_append(json_object_get(root, section), item) < 0) {
+		json_decref(root);
+		rpc_fail(e, VSW_RPC_INTERNAL_ERROR, "out of memory");
+		return false;
+	}
+	return rpc_config_parse_tree(d, root, section, out, e);
+}

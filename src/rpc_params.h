@@ -12,13 +12,17 @@ json_t *rpc_fail(struct vsw_rpc_error *e, int code, const char *fmt, ...)
 bool rpc_check_params(json_t *params, const char *const *allowed, struct vsw_rpc_error *e);
 const char *rpc_str_param(json_t *params, const char *key, bool required,
 			     struct vsw_rpc_error *e);
-void rpc_port_names(const struct vswd *d, char *buf, size_t size);
-void rpc_network_names(const struct vswd *d, char *buf, size_t size);
 struct vsw_port *rpc_port_param(struct vswd *d, json_t *params, struct vsw_rpc_error *e);
 struct vsw_network *rpc_network_param(struct vswd *d, json_t *params, const char *key,
 					 struct vsw_rpc_error *e);
+/* The running configuration with item appended to its section ("networks"
+ * or "ports"), parsed by the file's rules into out. */
 bool rpc_config_with(struct vswd *d, const char *section, json_t *item,
-			struct vsw_config *out, struct vsw_rpc_error *e);
+		     struct vsw_config *out, struct vsw_rpc_error *e);
+/* Parses root, the running configuration as a JSON tree edited by the
+ * caller (consumed), by the file's rules into out. */
+bool rpc_config_parse_tree(struct vswd *d, json_t *root, const char *section,
+			   struct vsw_config *out, struct vsw_rpc_error *e);
 void rpc_config_error(struct vsw_rpc_error *e, const char *section,
 		      const struct vsw_config_error *err);
 

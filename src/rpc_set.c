@@ -44,16 +44,7 @@ static bool merged_config(struct vswd *d, const char *section, const char *name,
 		else
 			json_object_set(item, key, v);
 	}
-	struct vsw_config_error err;
-	const struct vsw_config_env env = { .cpus = &d->cpus };
-	int rc = vsw_config_from_json(next, root, &env, &err);
-	json_decref(root);
-	if (rc < 0) {
-		rpc_config_error(e, section, &err);
-		return false;
-	}
-	snprintf(next->source, sizeof(next->source), "%s", d->cfg.source);
-	return true;
+	return rpc_config_parse_tree(d, root, section, next, e);
 }
 
 static bool wants_change(json_t *params, struct vsw_rpc_error *e)
@@ -301,14 +292,8 @@ json_t *vswd_m_config_set(void *ctx, json_t *params, struct vsw_rpc_error *e)
 		return rpc_fail(e, VSW_RPC_INTERNAL_ERROR, "out of memory");
 	json_object_update(root, params);
 	static struct vsw_config next;
-	struct vsw_config_error cerr;
-	const struct vsw_config_env env = { .cpus = &d->cpus };
-	int rc = vsw_config_from_json(&next, root, &env, &cerr);
-	json_decref(root);
-	if (rc < 0) {
-		rpc_config_error(e, "", &cerr);
+	if (!rpc_config_parse_tree(d, root, "", &next, e))
 		return NULL;
-	}
 	if (strcmp(next.run_dir, d->cfg.run_dir) != 0)
 		return rpc_fail(e, VSW_RPC_FAILED,
 				"run_dir is fixed while vswd runs (its lock and sockets live there); "

@@ -131,11 +131,6 @@ int vsw_config_default_yaml(char *buf, size_t size, const struct vsw_config_env 
 /* The configuration as YAML that vsw_config_parse reads back to the same
  * values (malloc'ed; NULL when out of memory). */
 char *vsw_config_dump_yaml(const struct vsw_config *cfg);
-/* The same with one more entry (YAML flow text, e.g. JSON) at the end of the
- * networks or ports list: how run-time additions are validated. */
-char *vsw_config_dump_yaml_with(const struct vsw_config *cfg, const char *extra_network,
-				const char *extra_port);
-
 const struct vsw_cfg_network *vsw_config_find_network(const struct vsw_config *cfg,
 						      const char *name);
 const struct vsw_cfg_port *vsw_config_find_port(const struct vsw_config *cfg, const char *name);

@@ -109,12 +109,6 @@ static void dump_port(FILE *f, const struct vsw_cfg_port *p)
 
 char *vsw_config_dump_yaml(const struct vsw_config *cfg)
 {
-	return vsw_config_dump_yaml_with(cfg, NULL, NULL);
-}
-
-char *vsw_config_dump_yaml_with(const struct vsw_config *cfg, const char *extra_network,
-				const char *extra_port)
-{
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -127,16 +121,12 @@ char *vsw_config_dump_yaml_with(const struct vsw_config *cfg, const char *extra_
 		   "control_socket_mode: \"%04o\"\nlog_level: %s\n",
 		cfg->memory_mb, cfg->run_dir, cfg->control_socket,
 		(unsigned int)cfg->control_socket_mode, vsw_log_level_name(cfg->log_level));
-	fprintf(f, "networks:%s\n", cfg->nnetworks || extra_network ? "" : " []");
+	fprintf(f, "networks:%s\n", cfg->nnetworks ? "" : " []");
 	for (unsigned int i = 0; i < cfg->nnetworks; i++)
 		dump_network(f, &cfg->networks[i]);
-	if (extra_network)
-		fprintf(f, "  - %s\n", extra_network);
-	fprintf(f, "ports:%s\n", cfg->nports || extra_port ? "" : " []");
+	fprintf(f, "ports:%s\n", cfg->nports ? "" : " []");
 	for (unsigned int i = 0; i < cfg->nports; i++)
 		dump_port(f, &cfg->ports[i]);
-	if (extra_port)
-		fprintf(f, "  - %s\n", extra_port);
 	if (fclose(f) != 0) {
 		free(buf);
 		return NULL;

@@ -20,8 +20,7 @@
 static bool slot_used[VSW_MAX_PORTS];
 
 static unsigned int txq_span(const struct vsw_switch *sw);
-static bool tx_shared(const struct vsw_switch *sw, const struct vsw_port *p, unsigned int nworkers,
-		      unsigned int span);
+static bool tx_shared(const struct vsw_port *p, unsigned int nworkers, unsigned int span);
 
 uint64_t vsw_switch_now(void)
 {
@@ -183,11 +182,17 @@ static void publish_polls(struct vsw_switch *sw, struct vsw_worker *w, struct vs
 	rte_free(old);
 }
 
-static void publish_members(struct vsw_switch *sw, struct vsw_network *net,
-			    struct vsw_members *next)
+void vsw_switch_set_member(struct vsw_switch *sw, struct vsw_network *net,
+			   const struct vsw_port *p, bool member, struct vsw_members *m)
 {
+	m->n = 0;
+	for (uint16_t j = 0; j < net->members->n; j++)
+		if (net->members->ports[j] != p->id)
+			m->ports[m->n++] = net->members->ports[j];
+	if (member)
+		m->ports[m->n++] = p->id;
 	struct vsw_members *old = net->members;
-	__atomic_store_n(&net->members, next, __ATOMIC_RELEASE);
+	__atomic_store_n(&net->members, m, __ATOMIC_RELEASE);
 	vsw_switch_sync(sw);
 	rte_free(old);
 }
@@ -206,9 +211,8 @@ static struct vsw_worker *pick_worker(struct vsw_switch *sw, const struct vsw_po
 	return best;
 }
 
-void vsw_switch_port_static_macs(struct vsw_switch *sw, struct vsw_port *p, bool add)
+void vsw_switch_port_static_macs(struct vsw_port *p, bool add)
 {
-	(void)sw;
 	for (unsigned int i = 0; i < p->cfg.nmacs; i++) {
 		struct rte_ether_addr mac;
 		memcpy(mac.addr_bytes, p->cfg.macs[i], RTE_ETHER_ADDR_LEN);
@@ -229,17 +233,14 @@ void vsw_switch_port_static_macs(struct vsw_switch *sw, struct vsw_port *p, bool
 
 void vsw_switch_port_attach(struct vsw_switch *sw, struct vsw_port *p)
 {
-	p->tx_shared = tx_shared(sw, p, sw->nworkers, txq_span(sw));
+	p->tx_shared = tx_shared(p, sw->nworkers, txq_span(sw));
 	__atomic_store_n(&sw->ports[p->id], p, __ATOMIC_RELEASE);
 
 	struct vsw_members *m = rte_malloc("vsw_members", sizeof(*m), 0);
-	if (m != NULL) {
-		*m = *p->net->members;
-		m->ports[m->n++] = p->id;
-		publish_members(sw, p->net, m);
-	}
+	if (m != NULL)
+		vsw_switch_set_member(sw, p->net, p, true, m);
 
-	vsw_switch_port_static_macs(sw, p, true);
+	vsw_switch_port_static_macs(p, true);
 
 	uint16_t extra[VSW_MAX_WORKERS] = { 0 };
 	struct vsw_poll_list *next[VSW_MAX_WORKERS] = { NULL };
@@ -377,13 +378,8 @@ void vsw_switch_port_remove(struct vsw_switch *sw, struct vsw_port *p)
 		publish_polls(sw, w, pl);
 	}
 	struct vsw_members *m = rte_malloc("vsw_members", sizeof(*m), 0);
-	if (m != NULL) {
-		m->n = 0;
-		for (uint16_t j = 0; j < p->net->members->n; j++)
-			if (p->net->members->ports[j] != p->id)
-				m->ports[m->n++] = p->net->members->ports[j];
-		publish_members(sw, p->net, m);
-	}
+	if (m != NULL)
+		vsw_switch_set_member(sw, p->net, p, false, m);
 	__atomic_store_n(&sw->ports[p->id], NULL, __ATOMIC_RELEASE);
 	vsw_switch_sync(sw);
 	vsw_fdb_flush(p->net->fdb, p->id, true);
@@ -457,10 +453,8 @@ static unsigned int txq_span(const struct vsw_switch *sw)
 }
 
 /* Whether workers may meet on one of p's tx queues and must lock it. */
-static bool tx_shared(const struct vsw_switch *sw, const struct vsw_port *p, unsigned int nworkers,
-		      unsigned int span)
+static bool tx_shared(const struct vsw_port *p, unsigned int nworkers, unsigned int span)
 {
-	(void)sw;
 	return nworkers > 1 &&
 	       (p->cfg.type == VSW_PORT_VHOST_USER || p->ops->nb_tx_queues(p) < span);
 }
@@ -474,7 +468,7 @@ static void update_tx_shared(struct vsw_switch *sw, unsigned int nworkers, unsig
 		struct vsw_port *p = sw->ports[i];
 		if (p == NULL)
 			continue;
-		bool v = tx_shared(sw, p, nworkers, span);
+		bool v = tx_shared(p, nworkers, span);
 		changed |= v != p->tx_shared;
 		__atomic_store_n(&p->tx_shared, v, __ATOMIC_RELEASE);
 	}

@@ -84,7 +84,12 @@ void vsw_switch_port_attach(struct vsw_switch *sw, struct vsw_port *p);
 int vsw_switch_network_resize(struct vsw_switch *sw, struct vsw_network *net, uint32_t size,
 			      char *err, size_t errlen);
 /* Adds (or removes) the port's configured static MAC entries in its network's table. */
-void vsw_switch_port_static_macs(struct vsw_switch *sw, struct vsw_port *p, bool add);
+void vsw_switch_port_static_macs(struct vsw_port *p, bool add);
+/* Publishes net's member list, built in m (allocated by the caller, so this
+ * cannot fail), with p added or taken out; frees the old one after a grace
+ * period. */
+void vsw_switch_set_member(struct vsw_switch *sw, struct vsw_network *net,
+			   const struct vsw_port *p, bool member, struct vsw_members *m);
 /* Moves the polling of one rx queue to the worker on cpu. */
 int vsw_switch_queue_pin(struct vsw_switch *sw, struct vsw_port *p, uint16_t queue,
 			 unsigned int cpu, char *err, size_t errlen);

@@ -24,23 +24,6 @@ static bool same_macs(const struct vsw_cfg_port *a, const struct vsw_cfg_port *b
 	return a->nmacs == b->nmacs && memcmp(a->macs, b->macs, a->nmacs * sizeof(a->macs[0])) == 0;
 }
 
-/* Publishes net's member list, built in m (allocated beforehand, so this
- * cannot fail half-way), with p's id added or taken out. */
-static void set_member(struct vsw_switch *sw, struct vsw_network *net, const struct vsw_port *p,
-		       bool member, struct vsw_members *m)
-{
-	m->n = 0;
-	for (uint16_t j = 0; j < net->members->n; j++)
-		if (net->members->ports[j] != p->id)
-			m->ports[m->n++] = net->members->ports[j];
-	if (member)
-		m->ports[m->n++] = p->id;
-	struct vsw_members *old = net->members;
-	__atomic_store_n(&net->members, m, __ATOMIC_RELEASE);
-	vsw_switch_sync(sw);
-	rte_free(old);
-}
-
 static void store_vlans(struct vsw_port *p, const struct vsw_cfg_port *next)
 {
 	uint64_t bm[RTE_DIM(p->trunk_bitmap)] = { 0 };
@@ -112,8 +95,8 @@ int vsw_switch_port_update(struct vsw_switch *sw, struct vsw_port *p,
 		 * port and no worker handles its packets while its settings
 		 * change (they wait in its queues), so no burst ever sees old
 		 * and new settings mixed. */
-		set_member(sw, from, p, false, out);
-		vsw_switch_port_static_macs(sw, p, false);
+		vsw_switch_set_member(sw, from, p, false, out);
+		vsw_switch_port_static_macs(p, false);
 		vsw_fdb_flush(from->fdb, p->id, true);
 		store_vlans(p, next);
 		p->cfg.nmacs = next->nmacs;
@@ -121,8 +104,8 @@ int vsw_switch_port_update(struct vsw_switch *sw, struct vsw_port *p,
 		snprintf(p->cfg.network, sizeof(p->cfg.network), "%s", next->network);
 		__atomic_store_n(&p->net, to, __ATOMIC_RELEASE);
 		vsw_switch_sync(sw);
-		set_member(sw, to, p, true, in);
-		vsw_switch_port_static_macs(sw, p, true);
+		vsw_switch_set_member(sw, to, p, true, in);
+		vsw_switch_port_static_macs(p, true);
 		vsw_switch_port_resume(sw, pz);
 		rte_free(pz);
 		VSW_LOG(INFO, switch, "port %s: network %s, vlan %u, %u trunk VLANs, %u static MACs",

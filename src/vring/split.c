@@ -173,20 +173,25 @@ static inline int avail_count(struct vsw_vq *vq)
  * and buffers PF_BUF slots before use, so the misses overlap. */
 #define PF_DESC 16
 #define PF_BUF 6
+/* At most this many chains per dequeue call (callers loop for more). */
+#define DEQ_MAX 256
 
-static inline void prefetch_desc(const struct vsw_vq *vq, uint16_t i)
+/* The head the guest put at avail position last_avail_idx + i. */
+static inline uint16_t avail_head(const struct vsw_vq *vq, uint16_t i)
 {
-	uint16_t head = __atomic_load_n(&vq->avail->ring[(uint16_t)(vq->last_avail_idx + i) & vq->mask],
-					__ATOMIC_RELAXED);
+	return __atomic_load_n(&vq->avail->ring[(uint16_t)(vq->last_avail_idx + i) & vq->mask],
+			       __ATOMIC_RELAXED);
+}
+
+static inline void prefetch_desc(const struct vsw_vq *vq, uint16_t head)
+{
 	rte_prefetch0(&vq->desc[head & vq->mask]);
 }
 
 /* A hint only: the descriptor read here decides nothing, and the chain is
  * read again (once, and checked) when the packet is processed. */
-static inline void prefetch_buf(struct vsw_vq *vq, uint16_t i, bool write)
+static inline void prefetch_buf(struct vsw_vq *vq, uint16_t head, bool write)
 {
-	uint16_t head = __atomic_load_n(&vq->avail->ring[(uint16_t)(vq->last_avail_idx + i) & vq->mask],
-					__ATOMIC_RELAXED);
 	const volatile struct vring_desc *d = &vq->desc[head & vq->mask];
 	uint64_t addr = d->addr;
 	uint32_t len = d->len;
@@ -211,24 +216,27 @@ uint16_t vsw_split_dequeue(struct vsw_vq *vq, struct rte_mempool *mp, struct rte
 	int avail = avail_count(vq);
 	if (avail <= 0)
 		return 0;
-	uint16_t count = (uint16_t)RTE_MIN((int)n, avail);
+	/* The burst's heads are read once, for the prefetches and the work. */
+	uint16_t heads[DEQ_MAX];
+	uint16_t count = (uint16_t)RTE_MIN(RTE_MIN((int)n, avail), DEQ_MAX);
 	if (unlikely(rte_pktmbuf_alloc_bulk(mp, pkts, count) != 0)) {
 		vq->stats.drop_no_mbuf++; /* not consumed: the guest's packets wait */
 		return 0;
 	}
+	for (uint16_t i = 0; i < count; i++)
+		heads[i] = avail_head(vq, i);
 	uint16_t used_old = vq->last_used_idx, done = 0, got = 0;
 	uint64_t bytes = 0;
 	for (uint16_t i = 0; i < RTE_MIN(count, (uint16_t)PF_DESC); i++)
-		prefetch_desc(vq, i);
+		prefetch_desc(vq, heads[i]);
 	for (uint16_t i = 0; i < RTE_MIN(count, (uint16_t)PF_BUF); i++)
-		prefetch_buf(vq, i, false);
+		prefetch_buf(vq, heads[i], false);
 	for (uint16_t i = 0; i < count; i++) {
-		uint16_t slot = (uint16_t)(vq->last_avail_idx + i) & vq->mask;
-		uint16_t head = __atomic_load_n(&vq->avail->ring[slot], __ATOMIC_RELAXED);
+		uint16_t head = heads[i];
 		if (i + PF_DESC < count)
-			prefetch_desc(vq, i + PF_DESC);
+			prefetch_desc(vq, heads[i + PF_DESC]);
 		if (i + PF_BUF < count)
-			prefetch_buf(vq, i + PF_BUF, false);
+			prefetch_buf(vq, heads[i + PF_BUF], false);
 		struct rte_mbuf *m = pkts[got];
 		int rc = dequeue_one(vq, mp, head, m);
 		if (rc == PKT_BROKEN)
@@ -307,16 +315,16 @@ uint16_t vsw_split_enqueue(struct vsw_vq *vq, struct rte_mbuf *const *pkts, uint
 	struct virtio_net_hdr hdr = { 0 };
 	uint16_t ahead = (uint16_t)RTE_MIN(avail, (int)n);
 	for (uint16_t i = 0; i < RTE_MIN(ahead, (uint16_t)PF_DESC); i++)
-		prefetch_desc(vq, i);
+		prefetch_desc(vq, avail_head(vq, i));
 	for (uint16_t i = 0; i < RTE_MIN(ahead, (uint16_t)PF_BUF); i++)
-		prefetch_buf(vq, i, true);
+		prefetch_buf(vq, avail_head(vq, i), true);
 	for (; sent < n; sent++) {
 		struct rte_mbuf *m = pkts[sent];
 		/* One chain per packet is the common case: fetch ahead by that. */
 		if (done + PF_DESC < ahead)
-			prefetch_desc(vq, (uint16_t)(done + PF_DESC));
+			prefetch_desc(vq, avail_head(vq, (uint16_t)(done + PF_DESC)));
 		if (done + PF_BUF < ahead)
-			prefetch_buf(vq, (uint16_t)(done + PF_BUF), true);
+			prefetch_buf(vq, avail_head(vq, (uint16_t)(done + PF_BUF)), true);
 		struct vsw_src_cursor cur;
 		uint16_t heads = 0;
 		uint8_t *nb_lo = NULL, *nb_hi = NULL;
@@ -328,8 +336,7 @@ uint16_t vsw_split_enqueue(struct vsw_vq *vq, struct rte_mbuf *const *pkts, uint
 		/* Fast path: a one-segment packet that fits, with its header, in
 		 * the first descriptor of a direct chain. */
 		if (likely(m->nb_segs == 1 && vq->hdr_len == 12 && done < avail)) {
-			uint16_t slot = (uint16_t)(vq->last_avail_idx + done) & vq->mask;
-			uint16_t head = __atomic_load_n(&vq->avail->ring[slot], __ATOMIC_RELAXED);
+			uint16_t head = avail_head(vq, done);
 			if (likely(head < vq->size)) {
 				struct vring_desc d;
 				read_desc(&d, &vq->desc[head]);
@@ -357,8 +364,7 @@ uint16_t vsw_split_enqueue(struct vsw_vq *vq, struct rte_mbuf *const *pkts, uint
 				out_of_bufs = true;
 				break;
 			}
-			uint16_t slot = (uint16_t)(vq->last_avail_idx + done + heads) & vq->mask;
-			uint16_t head = __atomic_load_n(&vq->avail->ring[slot], __ATOMIC_RELAXED);
+			uint16_t head = avail_head(vq, (uint16_t)(done + heads));
 			int64_t w = fill_chain(vq, head, &cur, stream_pos,
 					       vq->hdr_len == 12 ? &nb_lo : NULL,
 					       vq->hdr_len == 12 ? &nb_hi : NULL);
