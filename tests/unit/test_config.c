@@ -276,6 +276,26 @@ static void test_json_edit(void **state)
 	json_decref(root);
 }
 
+/* Names of digits only stay names through the JSON tree ("007" is not 7). */
+static void test_json_digit_names(void **state)
+{
+	(void)state;
+	static const char yaml[] = "cores: [1]\nnetworks:\n  - { name: 007, mode: bridge }\n"
+				   "ports:\n  - { name: 12, type: vhost-user, network: 007, path: a.sock }\n";
+	static struct vsw_config again;
+	struct vsw_config_error err = { .msg = "" };
+	if (vsw_config_parse(&cfg, yaml, strlen(yaml), "t", &env, &err) != 0)
+		fail_msg("%s", err.msg);
+	json_t *root = vsw_config_to_json(&cfg);
+	assert_non_null(vsw_config_json_item(root, "networks", "007", NULL));
+	if (vsw_config_from_json(&again, root, &env, &err) != 0)
+		fail_msg("%s", err.msg);
+	json_decref(root);
+	assert_string_equal(again.networks[0].name, "007");
+	assert_string_equal(again.ports[0].network, "007");
+	assert_string_equal(again.ports[0].name, "12");
+}
+
 int main(void)
 {
 	CPU_ZERO(&two_cpus);
@@ -290,6 +310,7 @@ int main(void)
 		cmocka_unit_test(test_unreadable_file),
 		cmocka_unit_test(test_dump_round_trip),
 		cmocka_unit_test(test_json_edit),
+		cmocka_unit_test(test_json_digit_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
