@@ -3,7 +3,6 @@
  * running configuration with a change through the file's rules. */
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "control/config_json.h"

@@ -12,14 +12,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <rte_log.h>
 
 #include "common/log.h"
-#include "common/runlock.h"
 #include "control/config_json.h"
-#include "pmd/host_if.h"
 #include "rpc_params.h"
 #include "rpc_set.h"
 #include "vhost_user/vhost_port.h"
