@@ -33,6 +33,7 @@ struct vsw_worker_stats {
 	uint64_t busy_cycles, idle_cycles;
 	uint64_t packets;     /* received and processed */
 	uint64_t iterations;
+	uint64_t busy_rounds; /* iterations that moved packets */
 } __rte_cache_aligned;
 
 struct vsw_worker {

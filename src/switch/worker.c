@@ -48,6 +48,7 @@ int vsw_worker_main(void *arg)
 		if (got) {
 			w->stats.busy_cycles += t1 - t0;
 			w->stats.packets += got;
+			w->stats.busy_rounds++;
 		} else {
 			w->stats.idle_cycles += t1 - t0;
 		}

@@ -126,7 +126,9 @@ a, b = (json.load(open(f))[0] for f in sys.argv[1:])
 pk = b["packets"] - a["packets"]
 busy = b["busy_cycles"] - a["busy_cycles"]
 idle = b["idle_cycles"] - a["idle_cycles"]
-print("%.0f %.0f" % (busy / pk if pk else 0, 100.0 * idle / (busy + idle) if busy + idle else 0))
+rounds = b.get("busy_rounds", 0) - a.get("busy_rounds", 0)
+print("%.0f %.0f %.1f" % (busy / pk if pk else 0, 100.0 * idle / (busy + idle) if busy + idle else 0,
+                         pk / rounds if rounds else 0))
 EOF
 }
 
@@ -147,7 +149,7 @@ testpmd_cycles() {
 	# "CPU cycles/packet=273.41 (busy cycles=... / total Rx=...) at 2.4 GHz"
 	local line busy total
 	line=$(grep "CPU cycles/packet" "$W/sw.log" | tail -n1)
-	sed -E 's/.*CPU cycles\/packet=([0-9.]+).*/\1/' <<<"$line" | awk '{printf "%.0f -\n", $1}'
+	sed -E 's/.*CPU cycles\/packet=([0-9.]+).*/\1/' <<<"$line" | awk '{printf "%.0f - -\n", $1}'
 }
 
 ovs_env() {
@@ -190,10 +192,10 @@ ovs_cycles_mark() {
 ovs_cycles() {
 	awk -F: '/avg processing cycles per packet/ { split($2, a, " "); c = a[1] }
 		/idle cycles/ { split($2, b, " "); gsub(/[()%]/, "", b[2]); i = b[2] }
-		END { printf "%.0f %s\n", c, i ? i : "-" }' "$W/ovs.stats"
+		END { printf "%.0f %s -\n", c, i ? i : "-" }' "$W/ovs.stats"
 }
 
-measure() { # SWITCH SIZE -> "mpps cycles idle%"
+measure() { # SWITCH SIZE -> "mpps cycles idle% packets-per-busy-round"
 	local sw=$1 size=$2 rx
 	"start_$sw"
 	gen_start "$SOCK0" "$SOCK1" "$size"
@@ -215,24 +217,25 @@ measure() { # SWITCH SIZE -> "mpps cycles idle%"
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "nan"; else print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 echo "# switch benchmark: $REPS repetitions of ${SECS}s, sizes $SIZES, switches $ONLY"
-echo "# rep switch size Mpps cycles/packet idle%"
+echo "# rep switch size Mpps cycles/packet idle% packets/busy-round (vsw: near 32 x queues polled = saturated)"
 for rep in $(seq "$REPS"); do
 	for size in $SIZES; do
 		for sw in $ONLY; do
-			r=$(measure "$sw" "$size" 2>>"$W/errors.log") || r="nan nan nan"
+			r=$(measure "$sw" "$size" 2>>"$W/errors.log") || r="nan nan nan nan"
 			echo "$rep $sw $size $r" | tee -a "$W/results"
 		done
 	done
 done
 
 echo
-printf "%-8s %-6s %10s %14s %8s\n" switch size "Mpps(med)" "cycles/pkt" "idle%"
+printf "%-8s %-6s %10s %14s %8s %12s\n" switch size "Mpps(med)" "cycles/pkt" "idle%" "pkts/round"
 for size in $SIZES; do
 	for sw in $ONLY; do
 		mpps=$(awk -v s="$sw" -v z="$size" '$2 == s && $3 == z { print $4 }' "$W/results" | median)
 		cyc=$(awk -v s="$sw" -v z="$size" '$2 == s && $3 == z { print $5 }' "$W/results" | median)
 		idle=$(awk -v s="$sw" -v z="$size" '$2 == s && $3 == z && $6 != "-" { print $6 }' "$W/results" | median)
-		printf "%-8s %-6s %10s %14s %8s\n" "$sw" "$size" "$mpps" "$cyc" "$idle"
+		rnd=$(awk -v s="$sw" -v z="$size" '$2 == s && $3 == z && $7 != "-" { print $7 }' "$W/results" | median)
+		printf "%-8s %-6s %10s %14s %8s %12s\n" "$sw" "$size" "$mpps" "$cyc" "$idle" "$rnd"
 		eval "M_${sw}_$size=$mpps C_${sw}_$size=$cyc"
 	done
 done
