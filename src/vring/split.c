@@ -363,7 +363,11 @@ uint16_t vsw_split_enqueue(struct vsw_vq *vq, struct rte_mbuf *const *pkts, uint
 						   VRING_DESC_F_WRITE && d.len >= need)) {
 					uint8_t *p = vsw_gpa_to_hva(vq->mem, d.addr, need, &vq->mem_hint);
 					if (likely(p != NULL)) {
-						memcpy(p, &hdr, 12);
+						/* From a constant: copying the stack header
+						 * just written (num_buffers) would stall on
+						 * store forwarding. */
+						static const struct virtio_net_hdr one = { .num_buffers = 1 };
+						memcpy(p, &one, 12);
 						rte_memcpy(p + 12, rte_pktmbuf_mtod(m, const uint8_t *),
 							   m->data_len);
 						struct vring_used_elem *u =
