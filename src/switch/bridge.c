@@ -94,6 +94,43 @@ static int ingress_vlan(struct vsw_port *in, struct rte_mbuf *m, uint16_t *vlan)
 	return 0;
 }
 
+/* Bursts usually carry few distinct addresses (often one flow): each run of
+ * equal keys is learned or looked up once, not once per packet. */
+static uint16_t unique_runs(const struct vsw_fdb_key *keys, uint16_t n, struct vsw_fdb_key *u,
+			    uint16_t *run_of)
+{
+	uint16_t nu = 0;
+	for (uint16_t i = 0; i < n; i++) {
+		if (nu == 0 || memcmp(&u[nu - 1], &keys[i], sizeof(keys[i])) != 0)
+			u[nu++] = keys[i];
+		if (run_of != NULL)
+			run_of[i] = (uint16_t)(nu - 1);
+	}
+	return nu;
+}
+
+void vsw_bridge_learn(struct vsw_fwd_ctx *c, struct vsw_port *in, struct vsw_fdb *fdb,
+		      const struct vsw_fdb_key *src, uint16_t n)
+{
+	struct vsw_fdb_key u[VSW_BURST];
+	uint16_t nu = unique_runs(src, n, u, NULL);
+	uint32_t full = vsw_fdb_learn_bulk(fdb, u, nu, (nu == 64 ? ~0ull : (1ull << nu) - 1), in->id,
+					   c->now);
+	if (full)
+		in->counters[c->cidx].drops[VSW_DROP_TABLE_FULL] += full; /* counted, still forwarded */
+}
+
+void vsw_bridge_lookup(const struct vsw_fdb *fdb, const struct vsw_fdb_key *dst, uint16_t n,
+		       uint16_t *out)
+{
+	struct vsw_fdb_key u[VSW_BURST];
+	uint16_t run_of[VSW_BURST], uout[VSW_BURST];
+	uint16_t nu = unique_runs(dst, n, u, run_of);
+	vsw_fdb_lookup_bulk(fdb, u, nu, uout);
+	for (uint16_t i = 0; i < n; i++)
+		out[i] = uout[run_of[i]];
+}
+
 void vsw_bridge_input(struct vsw_fwd_ctx *c, struct vsw_port *in, struct rte_mbuf **pkts,
 		      uint16_t n)
 {
@@ -131,26 +168,9 @@ void vsw_bridge_input(struct vsw_fwd_ctx *c, struct vsw_port *in, struct rte_mbu
 	rc->rx_bytes += bytes;
 	if (k == 0)
 		return;
-	/* Bursts usually carry few distinct addresses (often one flow): learn
-	 * and look up each distinct key once, not once per packet. */
 	struct vsw_fdb *fdb = __atomic_load_n(&in->net->fdb, __ATOMIC_ACQUIRE);
-	struct vsw_fdb_key usrc[VSW_BURST], udst[VSW_BURST];
-	uint16_t dst_of[VSW_BURST], uout[VSW_BURST];
-	uint16_t ns = 0, nd = 0;
-	for (uint16_t i = 0; i < k; i++) {
-		if (ns == 0 || memcmp(&usrc[ns - 1], &src[i], sizeof(src[i])) != 0)
-			usrc[ns++] = src[i];
-		if (nd == 0 || memcmp(&udst[nd - 1], &dst[i], sizeof(dst[i])) != 0)
-			udst[nd++] = dst[i];
-		dst_of[i] = (uint16_t)(nd - 1);
-	}
-	uint32_t full = vsw_fdb_learn_bulk(fdb, usrc, ns, (ns == 64 ? ~0ull : (1ull << ns) - 1),
-					   in->id, c->now);
-	if (full)
-		rc->drops[VSW_DROP_TABLE_FULL] += full; /* counted, still forwarded */
-	vsw_fdb_lookup_bulk(fdb, udst, nd, uout);
-	for (uint16_t i = 0; i < k; i++)
-		out[i] = uout[dst_of[i]];
+	vsw_bridge_learn(c, in, fdb, src, k);
+	vsw_bridge_lookup(fdb, dst, k, out);
 	for (uint16_t i = 0; i < k; i++) {
 		struct rte_mbuf *m = ok[i];
 		if (out[i] == VSW_FDB_NONE || rte_is_multicast_ether_addr(&dst[i].mac)) {

@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "switch/fdb.h"
 #include "switch/network.h"
 #include "switch/port.h"
 
@@ -29,6 +30,13 @@ struct vsw_fwd_ctx {
 /* Forwards n packets received on in (all of them are consumed). */
 void vsw_bridge_input(struct vsw_fwd_ctx *c, struct vsw_port *in, struct rte_mbuf **pkts,
 		      uint16_t n);
+/* Learns the sources of n packets received on in (a full table is counted
+ * on in), and looks up n destinations (VSW_FDB_NONE: unknown). */
+void vsw_bridge_learn(struct vsw_fwd_ctx *c, struct vsw_port *in, struct vsw_fdb *fdb,
+		      const struct vsw_fdb_key *src, uint16_t n);
+void vsw_bridge_lookup(const struct vsw_fdb *fdb, const struct vsw_fdb_key *dst, uint16_t n,
+		       uint16_t *out);
+
 /* Sends every batch filled since the last flush. */
 void vsw_bridge_flush(struct vsw_fwd_ctx *c);
 

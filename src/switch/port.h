@@ -21,6 +21,7 @@
 struct vsw_port;
 struct vsw_network;
 struct vsw_capture;
+struct vsw_vq_view;
 
 /* Why a packet was dropped; one counter each, per port. */
 enum vsw_drop_reason {
@@ -49,6 +50,17 @@ struct vsw_port_ops {
 	 * drops with reason *why). */
 	uint16_t (*tx_burst)(struct vsw_port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n,
 			     enum vsw_drop_reason *why);
+	/* Optional, for frames copied from guest to guest with no mbuf (see
+	 * direct.c): look at up to n frames of rx queue q in place (*stopped:
+	 * at a frame that must be received as an mbuf); give the
+	 * first k back as received; send frames given as views (copied, so
+	 * nothing to free; returns how many were sent, a prefix). */
+	uint16_t (*rx_peek)(struct vsw_port *p, uint16_t q, struct vsw_vq_view *v, uint16_t n,
+			    bool *stopped);
+	void (*rx_peek_done)(struct vsw_port *p, uint16_t q, const struct vsw_vq_view *v,
+			     uint16_t k);
+	uint16_t (*tx_views)(struct vsw_port *p, uint16_t q, const struct vsw_vq_view *const *v,
+			     uint16_t n);
 	/* Number of rx / tx queues usable right now (vhost: the guest's enabled queues). */
 	uint16_t (*nb_rx_queues)(const struct vsw_port *p);
 	uint16_t (*nb_tx_queues)(const struct vsw_port *p);

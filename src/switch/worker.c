@@ -5,6 +5,7 @@
 #include <rte_lcore.h>
 
 #include "common/log.h"
+#include "switch/direct.h"
 #include "switch/switch.h"
 #include "switch/worker.h"
 
@@ -35,6 +36,11 @@ int vsw_worker_main(void *arg)
 			struct vsw_port *p = __atomic_load_n(&sw->ports[pl->polls[i].port],
 							     __ATOMIC_ACQUIRE);
 			if (p == NULL)
+				continue;
+			bool rest;
+			uint16_t d = vsw_direct_input(fwd, p, pl->polls[i].queue, &rest);
+			got += d;
+			if (!rest)
 				continue;
 			uint16_t n = p->ops->rx_burst(p, pl->polls[i].queue, pkts, VSW_BURST);
 			if (n == 0)

@@ -30,31 +30,71 @@ static uint16_t vp_rx(struct vsw_port *p, uint16_t q, struct rte_mbuf **pkts, ui
 	return vsw_vq_dequeue_burst(&v->vq, vp->pool, pkts, n);
 }
 
-static uint16_t vp_tx(struct vsw_port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n,
-		      enum vsw_drop_reason *why)
+static uint16_t vp_rx_peek(struct vsw_port *p, uint16_t q, struct vsw_vq_view *views, uint16_t n,
+			   bool *stopped)
+{
+	struct vhost_port *vp = p->priv;
+	struct vsw_vhost_vq *v = vp->txq[q];
+	if (!__atomic_load_n(&v->running, __ATOMIC_ACQUIRE)) {
+		*stopped = false;
+		return 0;
+	}
+	return vsw_vq_peek(&v->vq, views, n, stopped);
+}
+
+static void vp_rx_peek_done(struct vsw_port *p, uint16_t q, const struct vsw_vq_view *views,
+			    uint16_t k)
+{
+	struct vhost_port *vp = p->priv;
+	/* Still running: the queue stops only after the workers' grace period. */
+	vsw_vq_peek_done(&vp->txq[q]->vq, views, k);
+}
+
+/* The guest's rx queue behind tx queue q, or NULL when it is not running.
+ * A guest may use fewer queue pairs than offered: then its first queue,
+ * with that queue's lock taken if workers share it (*lock0; always after
+ * the caller's own lock, so no two workers wait on each other). */
+static struct vsw_vhost_vq *tx_queue_get(struct vsw_port *p, uint16_t q, bool *lock0)
 {
 	struct vhost_port *vp = p->priv;
 	struct vsw_vhost_vq *v = vp->rxq[q];
-	uint16_t sent = 0;
-	/* A guest may use fewer queue pairs than offered: fall back to its
-	 * first queue rather than drop. */
 	bool fallback = q != 0 && !__atomic_load_n(&v->running, __ATOMIC_ACQUIRE);
 	/* Read once: workers coming and going change it under us. */
-	bool lock0 = fallback && __atomic_load_n(&p->tx_shared, __ATOMIC_ACQUIRE);
+	*lock0 = fallback && __atomic_load_n(&p->tx_shared, __ATOMIC_ACQUIRE);
 	if (fallback) {
 		v = vp->rxq[0];
-		/* Queue 0 may be another worker's: take its lock too (always
-		 * after our own, so no two workers wait on each other). */
-		if (lock0)
+		if (*lock0)
 			rte_spinlock_lock(&p->txq_lock[0]);
 	}
-	if (__atomic_load_n(&v->running, __ATOMIC_ACQUIRE))
-		sent = vsw_vq_enqueue_burst(&v->vq, pkts, n);
+	return __atomic_load_n(&v->running, __ATOMIC_ACQUIRE) ? v : NULL;
+}
+
+static void tx_queue_put(struct vsw_port *p, bool lock0)
+{
 	if (lock0)
 		rte_spinlock_unlock(&p->txq_lock[0]);
+}
+
+static uint16_t vp_tx(struct vsw_port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n,
+		      enum vsw_drop_reason *why)
+{
+	bool lock0;
+	struct vsw_vhost_vq *v = tx_queue_get(p, q, &lock0);
+	uint16_t sent = v != NULL ? vsw_vq_enqueue_burst(&v->vq, pkts, n) : 0;
+	tx_queue_put(p, lock0);
 	/* The guest has its copy; ours go back to the pool either way. */
 	rte_pktmbuf_free_bulk(pkts, n);
 	*why = VSW_DROP_NO_BUF;
+	return sent;
+}
+
+static uint16_t vp_tx_views(struct vsw_port *p, uint16_t q, const struct vsw_vq_view *const *views,
+			    uint16_t n)
+{
+	bool lock0;
+	struct vsw_vhost_vq *v = tx_queue_get(p, q, &lock0);
+	uint16_t sent = v != NULL ? vsw_vq_enqueue_views(&v->vq, views, n) : 0;
+	tx_queue_put(p, lock0);
 	return sent;
 }
 
@@ -79,6 +119,9 @@ static void vp_destroy(struct vsw_port *p)
 static const struct vsw_port_ops vhost_port_ops = {
 	.rx_burst = vp_rx,
 	.tx_burst = vp_tx,
+	.rx_peek = vp_rx_peek,
+	.rx_peek_done = vp_rx_peek_done,
+	.tx_views = vp_tx_views,
 	.nb_rx_queues = vp_nb_rx,
 	.nb_tx_queues = vp_nb_tx,
 	.destroy = vp_destroy,

@@ -163,18 +163,21 @@ static inline int vsw_tx_finish(struct vsw_vq *vq, struct rte_mbuf *m, struct vs
 		return VSW_PKT_DROP;
 	}
 	if (unlikely(t->hdr_got < vq->hdr_len || m->pkt_len == 0 ||
-		     ((t->hdr.flags | t->hdr.gso_type) && vsw_vq_apply_tx_hdr(&t->hdr, m) < 0))) {
+		     (vq->tx_offloads && (t->hdr.flags | t->hdr.gso_type) &&
+		      vsw_vq_apply_tx_hdr(&t->hdr, m) < 0))) {
 		vq->stats.drop_bad_pkt++;
 		return VSW_PKT_DROP;
 	}
 	return VSW_PKT_OK;
 }
 
-/* Reads packet bytes for the guest: first the virtio-net header, then the
- * mbuf's segments. */
+/* Reads packet bytes for the guest: flat pieces first (the virtio-net
+ * header; for a frame still in another guest's memory, our copy of its
+ * Ethernet header and then the rest of it), then an mbuf's segments. */
 struct vsw_src_cursor {
-	const uint8_t *hdr;
-	uint32_t hdr_left;
+	const uint8_t *piece[3];
+	uint32_t piece_left[3];
+	unsigned int npieces, ip;
 	const struct rte_mbuf *seg;
 	uint32_t seg_off;
 	uint32_t left; /* total bytes still to copy */
@@ -183,11 +186,31 @@ struct vsw_src_cursor {
 static inline void vsw_cursor_init(struct vsw_src_cursor *c, const void *hdr, uint16_t hdr_len,
 				   const struct rte_mbuf *m)
 {
-	c->hdr = hdr;
-	c->hdr_left = hdr_len;
+	c->piece[0] = hdr;
+	c->piece_left[0] = hdr_len;
+	c->npieces = 1;
+	c->ip = 0;
 	c->seg = m;
 	c->seg_off = 0;
 	c->left = hdr_len + m->pkt_len;
+}
+
+/* A frame of len bytes whose first head_len bytes are at head and the rest at rest. */
+static inline void vsw_cursor_init_flat(struct vsw_src_cursor *c, const void *hdr, uint16_t hdr_len,
+					const void *head, uint32_t head_len, const void *rest,
+					uint32_t len)
+{
+	c->piece[0] = hdr;
+	c->piece_left[0] = hdr_len;
+	c->piece[1] = head;
+	c->piece_left[1] = head_len;
+	c->piece[2] = rest;
+	c->piece_left[2] = len - head_len;
+	c->npieces = 3;
+	c->ip = 0;
+	c->seg = NULL;
+	c->seg_off = 0;
+	c->left = hdr_len + len;
 }
 
 /* Copies up to len bytes to dst; returns how many. */
@@ -195,11 +218,13 @@ static inline uint32_t vsw_cursor_copy(struct vsw_src_cursor *c, uint8_t *dst, u
 {
 	uint32_t done = 0;
 	while (done < len && c->left > 0) {
-		if (c->hdr_left > 0) {
-			uint32_t n = RTE_MIN(c->hdr_left, len - done);
-			memcpy(dst + done, c->hdr, n);
-			c->hdr += n;
-			c->hdr_left -= n;
+		if (c->ip < c->npieces) {
+			uint32_t n = RTE_MIN(c->piece_left[c->ip], len - done);
+			rte_memcpy(dst + done, c->piece[c->ip], n);
+			c->piece[c->ip] += n;
+			c->piece_left[c->ip] -= n;
+			if (c->piece_left[c->ip] == 0)
+				c->ip++;
 			done += n;
 			c->left -= n;
 			continue;

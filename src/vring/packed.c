@@ -254,7 +254,9 @@ static int64_t fill(struct vsw_vq *vq, struct pchain *c, struct vsw_src_cursor *
 	}
 }
 
-uint16_t vsw_packed_enqueue(struct vsw_vq *vq, struct rte_mbuf *const *pkts, uint16_t n)
+/* src: mbufs, or (views) frames in another guest's memory. */
+static inline __attribute__((always_inline)) uint16_t
+packed_enqueue(struct vsw_vq *vq, const void *const *src, uint16_t n, bool views)
 {
 	struct used_rec used[256];
 	uint16_t nused = 0, sent = 0, too_big = 0, old_used = vq->last_used_idx;
@@ -262,11 +264,20 @@ uint16_t vsw_packed_enqueue(struct vsw_vq *vq, struct rte_mbuf *const *pkts, uin
 	uint64_t bytes = 0;
 	struct virtio_net_hdr hdr = { 0 };
 	for (; sent < n; sent++) {
-		struct rte_mbuf *m = pkts[sent];
 		struct vsw_src_cursor cur;
 		uint8_t *nb_lo = NULL, *nb_hi = NULL;
+		uint32_t plen;
 		hdr.num_buffers = 1;
-		vsw_cursor_init(&cur, &hdr, vq->hdr_len, m);
+		if (views) {
+			const struct vsw_vq_view *v = src[sent];
+			vsw_cursor_init_flat(&cur, &hdr, vq->hdr_len, &v->eth, RTE_ETHER_HDR_LEN,
+					     v->frame + RTE_ETHER_HDR_LEN, v->len);
+			plen = v->len;
+		} else {
+			const struct rte_mbuf *m = src[sent];
+			vsw_cursor_init(&cur, &hdr, vq->hdr_len, m);
+			plen = m->pkt_len;
+		}
 		uint16_t idx = vq->last_avail_idx, uidx = vq->last_used_idx, bufs = 0;
 		bool wrap = vq->avail_wrap, uwrap = vq->used_wrap, stop = false;
 		uint32_t stream_pos = 0;
@@ -313,7 +324,7 @@ uint16_t vsw_packed_enqueue(struct vsw_vq *vq, struct rte_mbuf *const *pkts, uin
 			*nb_lo = (uint8_t)bufs;
 			*nb_hi = (uint8_t)(bufs >> 8);
 		}
-		bytes += m->pkt_len;
+		bytes += plen;
 	}
 	if (sent < n)
 		vq->stats.drop_no_buf += n - sent;
@@ -322,4 +333,14 @@ uint16_t vsw_packed_enqueue(struct vsw_vq *vq, struct rte_mbuf *const *pkts, uin
 	vq->stats.bytes += bytes;
 	vq->stats.packets += sent - too_big;
 	return sent;
+}
+
+uint16_t vsw_packed_enqueue(struct vsw_vq *vq, struct rte_mbuf *const *pkts, uint16_t n)
+{
+	return packed_enqueue(vq, (const void *const *)pkts, n, false);
+}
+
+uint16_t vsw_packed_enqueue_views(struct vsw_vq *vq, const struct vsw_vq_view *const *v, uint16_t n)
+{
+	return packed_enqueue(vq, (const void *const *)v, n, true);
 }

@@ -115,13 +115,16 @@ static int dequeue_one(struct vsw_vq *vq, struct rte_mempool *mp, uint16_t head,
 		const uint8_t *p = vsw_gpa_to_hva(vq->mem, c.cur.addr, c.cur.len, &vq->mem_hint);
 		if (likely(p != NULL)) {
 			uint16_t len = (uint16_t)(c.cur.len - 12);
-			memcpy(&hdr, p, 12);
 			rte_memcpy(rte_pktmbuf_mtod(m, uint8_t *), p + 12, len);
 			m->data_len = len;
 			m->pkt_len = len;
-			if (unlikely((hdr.flags | hdr.gso_type) && vsw_vq_apply_tx_hdr(&hdr, m) < 0)) {
-				vq->stats.drop_bad_pkt++;
-				return PKT_DROP;
+			if (vq->tx_offloads) {
+				memcpy(&hdr, p, 12);
+				if (unlikely((hdr.flags | hdr.gso_type) &&
+					     vsw_vq_apply_tx_hdr(&hdr, m) < 0)) {
+					vq->stats.drop_bad_pkt++;
+					return PKT_DROP;
+				}
 			}
 			return PKT_OK;
 		}
@@ -320,7 +323,9 @@ static int64_t fill_chain(struct vsw_vq *vq, uint16_t head, struct vsw_src_curso
 	}
 }
 
-uint16_t vsw_split_enqueue(struct vsw_vq *vq, struct rte_mbuf *const *pkts, uint16_t n)
+/* src: mbufs, or (views) frames in another guest's memory. */
+static inline __attribute__((always_inline)) uint16_t
+split_enqueue(struct vsw_vq *vq, const void *const *src, uint16_t n, bool views)
 {
 	prefetch_ring(vq, RTE_MIN(n, (uint16_t)32));
 	int avail = avail_count(vq);
@@ -337,28 +342,22 @@ uint16_t vsw_split_enqueue(struct vsw_vq *vq, struct rte_mbuf *const *pkts, uint
 	for (uint16_t i = 0; i < RTE_MIN(ahead, (uint16_t)PF_BUF); i++)
 		prefetch_buf(vq, avail_head(vq, i), true);
 	for (; sent < n; sent++) {
-		struct rte_mbuf *m = pkts[sent];
+		const struct rte_mbuf *m = views ? NULL : src[sent];
+		const struct vsw_vq_view *v = views ? src[sent] : NULL;
+		uint32_t plen = views ? v->len : m->pkt_len;
 		/* One chain per packet is the common case: fetch ahead by that. */
 		if (done + PF_DESC < ahead)
 			prefetch_desc(vq, avail_head(vq, (uint16_t)(done + PF_DESC)));
 		if (done + PF_BUF < ahead)
 			prefetch_buf(vq, avail_head(vq, (uint16_t)(done + PF_BUF)), true);
-		struct vsw_src_cursor cur;
-		uint16_t heads = 0;
-		uint8_t *nb_lo = NULL, *nb_hi = NULL;
-		hdr.num_buffers = 1;
-		vsw_cursor_init(&cur, &hdr, vq->hdr_len, m);
-		uint32_t stream_pos = 0;
-		uint16_t first_used = done;
-		bool broken = false, out_of_bufs = false;
 		/* Fast path: a one-segment packet that fits, with its header, in
 		 * the first descriptor of a direct chain. */
-		if (likely(m->nb_segs == 1 && vq->hdr_len == 12 && done < avail)) {
+		if (likely((views || m->nb_segs == 1) && vq->hdr_len == 12 && done < avail)) {
 			uint16_t head = avail_head(vq, done);
 			if (likely(head < vq->size)) {
 				struct vring_desc d;
 				read_desc(&d, &vq->desc[head]);
-				uint32_t need = 12u + m->data_len;
+				uint32_t need = 12u + plen;
 				if (likely((d.flags & (VRING_DESC_F_WRITE | VRING_DESC_F_INDIRECT)) ==
 						   VRING_DESC_F_WRITE && d.len >= need)) {
 					uint8_t *p = vsw_gpa_to_hva(vq->mem, d.addr, need, &vq->mem_hint);
@@ -368,19 +367,39 @@ uint16_t vsw_split_enqueue(struct vsw_vq *vq, struct rte_mbuf *const *pkts, uint
 						 * store forwarding. */
 						static const struct virtio_net_hdr one = { .num_buffers = 1 };
 						memcpy(p, &one, 12);
-						rte_memcpy(p + 12, rte_pktmbuf_mtod(m, const uint8_t *),
-							   m->data_len);
+						if (views) {
+							memcpy(p + 12, &v->eth, RTE_ETHER_HDR_LEN);
+							rte_memcpy(p + 12 + RTE_ETHER_HDR_LEN,
+								   v->frame + RTE_ETHER_HDR_LEN,
+								   plen - RTE_ETHER_HDR_LEN);
+						} else {
+							rte_memcpy(p + 12,
+								   rte_pktmbuf_mtod(m, const uint8_t *),
+								   plen);
+						}
 						struct vring_used_elem *u =
 							&vq->used->ring[(uint16_t)(used_old + done) & vq->mask];
 						u->id = head;
 						u->len = need;
 						done++;
-						bytes += m->data_len;
+						bytes += plen;
 						continue;
 					}
 				}
 			}
 		}
+		struct vsw_src_cursor cur;
+		uint16_t heads = 0;
+		uint8_t *nb_lo = NULL, *nb_hi = NULL;
+		hdr.num_buffers = 1;
+		if (views)
+			vsw_cursor_init_flat(&cur, &hdr, vq->hdr_len, &v->eth, RTE_ETHER_HDR_LEN,
+					     v->frame + RTE_ETHER_HDR_LEN, v->len);
+		else
+			vsw_cursor_init(&cur, &hdr, vq->hdr_len, m);
+		uint32_t stream_pos = 0;
+		uint16_t first_used = done;
+		bool broken = false, out_of_bufs = false;
 		while (cur.left > 0) {
 			if (done + heads >= avail) {
 				out_of_bufs = true;
@@ -418,7 +437,7 @@ uint16_t vsw_split_enqueue(struct vsw_vq *vq, struct rte_mbuf *const *pkts, uint
 			*nb_lo = (uint8_t)heads;
 			*nb_hi = (uint8_t)(heads >> 8);
 		}
-		bytes += m->pkt_len;
+		bytes += plen;
 	}
 	if (sent < n)
 		vq->stats.drop_no_buf += n - sent;
@@ -430,4 +449,78 @@ uint16_t vsw_split_enqueue(struct vsw_vq *vq, struct rte_mbuf *const *pkts, uint
 	vq->stats.bytes += bytes;
 	vq->stats.packets += sent - too_big;
 	return sent;
+}
+
+uint16_t vsw_split_enqueue(struct vsw_vq *vq, struct rte_mbuf *const *pkts, uint16_t n)
+{
+	return split_enqueue(vq, (const void *const *)pkts, n, false);
+}
+
+uint16_t vsw_split_enqueue_views(struct vsw_vq *vq, const struct vsw_vq_view *const *v, uint16_t n)
+{
+	return split_enqueue(vq, (const void *const *)v, n, true);
+}
+
+uint16_t vsw_split_peek(struct vsw_vq *vq, struct vsw_vq_view *v, uint16_t n, bool *stopped)
+{
+	prefetch_ring(vq, RTE_MIN(n, (uint16_t)32));
+	int avail = avail_count(vq);
+	*stopped = avail != 0 && (avail < 0 || vq->hdr_len != 12);
+	if (avail <= 0 || vq->hdr_len != 12)
+		return 0;
+	uint16_t heads[DEQ_MAX];
+	uint16_t count = (uint16_t)RTE_MIN(RTE_MIN((int)n, avail), DEQ_MAX);
+	for (uint16_t i = 0; i < count; i++)
+		heads[i] = avail_head(vq, i);
+	for (uint16_t i = 0; i < RTE_MIN(count, (uint16_t)PF_DESC); i++)
+		prefetch_desc(vq, heads[i]);
+	for (uint16_t i = 0; i < RTE_MIN(count, (uint16_t)PF_BUF); i++)
+		prefetch_buf(vq, heads[i], false);
+	uint16_t got = 0;
+	for (; got < count; got++) {
+		if (got + PF_DESC < count)
+			prefetch_desc(vq, heads[got + PF_DESC]);
+		if (got + PF_BUF < count)
+			prefetch_buf(vq, heads[got + PF_BUF], false);
+		uint16_t head = heads[got];
+		if (unlikely(head >= vq->size))
+			break;
+		struct vring_desc d;
+		read_desc(&d, &vq->desc[head]);
+		if (unlikely((d.flags & (VRING_DESC_F_NEXT | VRING_DESC_F_WRITE |
+					 VRING_DESC_F_INDIRECT)) ||
+			     d.len < 12 + RTE_ETHER_HDR_LEN || d.len - 12 > vq->max_pkt_len))
+			break;
+		const uint8_t *p = vsw_gpa_to_hva(vq->mem, d.addr, d.len, &vq->mem_hint);
+		if (unlikely(p == NULL))
+			break;
+		if (vq->tx_offloads) {
+			struct virtio_net_hdr h;
+			memcpy(&h, p, 12);
+			if (unlikely(h.flags | h.gso_type))
+				break; /* an offload request: dequeue applies or refuses it */
+		}
+		v[got].frame = p + 12;
+		v[got].len = d.len - 12;
+		v[got].head = head;
+		memcpy(&v[got].eth, p + 12, RTE_ETHER_HDR_LEN);
+	}
+	*stopped = got < count;
+	return got;
+}
+
+void vsw_split_peek_done(struct vsw_vq *vq, const struct vsw_vq_view *v, uint16_t k)
+{
+	uint16_t used_old = vq->last_used_idx;
+	uint64_t bytes = 0;
+	for (uint16_t i = 0; i < k; i++) {
+		struct vring_used_elem *u = &vq->used->ring[(uint16_t)(used_old + i) & vq->mask];
+		u->id = v[i].head;
+		u->len = 0;
+		bytes += v[i].len;
+	}
+	vq->last_avail_idx = (uint16_t)(vq->last_avail_idx + k);
+	publish_used(vq, used_old, k);
+	vq->stats.packets += k;
+	vq->stats.bytes += bytes;
 }

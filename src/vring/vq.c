@@ -20,6 +20,10 @@
 uint16_t vsw_split_dequeue(struct vsw_vq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
 			   uint16_t n);
 uint16_t vsw_split_enqueue(struct vsw_vq *vq, struct rte_mbuf *const *pkts, uint16_t n);
+uint16_t vsw_split_peek(struct vsw_vq *vq, struct vsw_vq_view *v, uint16_t n, bool *stopped);
+void vsw_split_peek_done(struct vsw_vq *vq, const struct vsw_vq_view *v, uint16_t k);
+uint16_t vsw_packed_enqueue_views(struct vsw_vq *vq, const struct vsw_vq_view *const *v, uint16_t n);
+uint16_t vsw_split_enqueue_views(struct vsw_vq *vq, const struct vsw_vq_view *const *v, uint16_t n);
 uint16_t vsw_packed_dequeue(struct vsw_vq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
 			    uint16_t n);
 uint16_t vsw_packed_enqueue(struct vsw_vq *vq, struct rte_mbuf *const *pkts, uint16_t n);
@@ -86,6 +90,11 @@ static int init(struct vsw_vq *vq, const struct vsw_vq_setup *s)
 	vq->features = s->features;
 	vq->event_idx = has(s->features, VSW_VIRTIO_RING_F_EVENT_IDX);
 	vq->mrg_rxbuf = has(s->features, VSW_VIRTIO_NET_F_MRG_RXBUF);
+	vq->tx_offloads = has(s->features, VSW_VIRTIO_NET_F_CSUM) ||
+			  has(s->features, VSW_VIRTIO_NET_F_HOST_TSO4) ||
+			  has(s->features, VSW_VIRTIO_NET_F_HOST_TSO6) ||
+			  has(s->features, VSW_VIRTIO_NET_F_HOST_UFO) ||
+			  has(s->features, VSW_VIRTIO_NET_F_HOST_USO);
 	vq->hdr_len = vsw_vq_hdr_len(s->features);
 	vq->max_pkt_len = s->max_pkt_len ? RTE_MIN(s->max_pkt_len, (uint32_t)VSW_VQ_MAX_PKT) : VSW_VQ_MAX_PKT;
 	vq->call_fd = s->call_fd;
@@ -250,4 +259,29 @@ uint16_t vsw_vq_enqueue_burst(struct vsw_vq *vq, struct rte_mbuf *const *pkts, u
 	if (n == 0)
 		return 0;
 	return vq->packed ? vsw_packed_enqueue(vq, pkts, n) : vsw_split_enqueue(vq, pkts, n);
+}
+
+uint16_t vsw_vq_peek(struct vsw_vq *vq, struct vsw_vq_view *v, uint16_t n, bool *stopped)
+{
+	*stopped = true;
+	if (unlikely(vq->broken || vq->packed || n == 0))
+		return 0;
+	return vsw_split_peek(vq, v, n, stopped);
+}
+
+void vsw_vq_peek_done(struct vsw_vq *vq, const struct vsw_vq_view *v, uint16_t k)
+{
+	if (k > 0)
+		vsw_split_peek_done(vq, v, k);
+}
+
+uint16_t vsw_vq_enqueue_views(struct vsw_vq *vq, const struct vsw_vq_view *const *v, uint16_t n)
+{
+	if (unlikely(vq->broken)) {
+		vq->stats.drop_no_buf += n;
+		return 0;
+	}
+	if (n == 0)
+		return 0;
+	return vq->packed ? vsw_packed_enqueue_views(vq, v, n) : vsw_split_enqueue_views(vq, v, n);
 }

@@ -11,11 +11,17 @@
 #include <stdint.h>
 
 #include <rte_common.h>
+#include <rte_ether.h>
 #include <rte_mbuf.h>
 
 #include "vring/guest_mem.h"
 
 /* Virtio feature bits the engine understands (virtio 1.2). */
+#define VSW_VIRTIO_NET_F_CSUM 0
+#define VSW_VIRTIO_NET_F_HOST_TSO4 11
+#define VSW_VIRTIO_NET_F_HOST_TSO6 12
+#define VSW_VIRTIO_NET_F_HOST_UFO 14
+#define VSW_VIRTIO_NET_F_HOST_USO 56
 #define VSW_VIRTIO_NET_F_MTU 3
 #define VSW_VIRTIO_NET_F_MRG_RXBUF 15
 #define VSW_VIRTIO_NET_F_STATUS 16
@@ -75,6 +81,10 @@ struct vring_packed_event;
 struct vsw_vq {
 	/* Read on every burst. */
 	bool packed, event_idx, mrg_rxbuf, broken;
+	/* The guest may ask for checksum or segmentation in its TX headers.
+	 * Without any of those features it must send zero flags and GSO_NONE
+	 * (virtio 1.2, 5.1.6.2.1), so the header is not even read. */
+	bool tx_offloads;
 	uint16_t size, mask, hdr_len;
 	uint32_t max_pkt_len;
 	uint32_t mem_hint;
@@ -109,6 +119,30 @@ uint16_t vsw_vq_dequeue_burst(struct vsw_vq *vq, struct rte_mempool *mp, struct 
  * drop_no_buf). A taken packet larger than the guest's buffer is dropped
  * and counted in drop_too_big. */
 uint16_t vsw_vq_enqueue_burst(struct vsw_vq *vq, struct rte_mbuf *const *pkts, uint16_t n);
+
+/* A guest TX frame looked at where it lies, for a copy straight into
+ * another guest's RX buffer (no mbuf). eth is our one read of its Ethernet
+ * header: decisions are taken on it and it is what gets delivered. */
+struct vsw_vq_view {
+	const uint8_t *frame; /* guest memory: the frame, after the virtio-net header */
+	uint32_t len;         /* frame bytes, at least RTE_ETHER_HDR_LEN */
+	uint16_t head;
+	struct rte_ether_hdr eth;
+};
+
+/* Looks at up to n of the guest's next TX frames in place. Stops at the
+ * first chain that is not one plain readable descriptor holding a 12-byte
+ * header with no offload request and a frame of 14 to max_pkt_len bytes
+ * (and returns 0 for packed rings): those are for vsw_vq_dequeue_burst,
+ * which also reports what is wrong with them; *stopped says whether there
+ * was such a chain. Consumes nothing. */
+uint16_t vsw_vq_peek(struct vsw_vq *vq, struct vsw_vq_view *v, uint16_t n, bool *stopped);
+/* Gives the first k peeked frames back to the guest as sent (k may be less
+ * than peeked: the rest stay in the ring, to be dequeued). Nothing else may
+ * touch the queue between the peek and this. */
+void vsw_vq_peek_done(struct vsw_vq *vq, const struct vsw_vq_view *v, uint16_t k);
+/* vsw_vq_enqueue_burst for frames in another guest's memory. */
+uint16_t vsw_vq_enqueue_views(struct vsw_vq *vq, const struct vsw_vq_view *const *v, uint16_t n);
 
 /* GET_VRING_BASE: where the device is, in the encoding of setup.base. */
 uint32_t vsw_vq_get_base(const struct vsw_vq *vq);

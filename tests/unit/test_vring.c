@@ -33,6 +33,9 @@ static const struct mode SPLIT_MRG = { false, BASE_FEATURES | F(VSW_VIRTIO_NET_F
 static const struct mode PACKED_MRG = { true, BASE_FEATURES | F(VSW_VIRTIO_F_RING_PACKED) |
 						      F(VSW_VIRTIO_NET_F_MRG_RXBUF) };
 static const struct mode SPLIT_EVIDX = { false, BASE_FEATURES | F(VSW_VIRTIO_RING_F_EVENT_IDX) };
+static const struct mode SPLIT_CSUM = { false, BASE_FEATURES | F(VSW_VIRTIO_NET_F_CSUM) };
+static const struct mode PACKED_CSUM = { true, BASE_FEATURES | F(VSW_VIRTIO_F_RING_PACKED) |
+						       F(VSW_VIRTIO_NET_F_CSUM) };
 
 static const struct mode *mode_of(void **state)
 {
@@ -573,6 +576,213 @@ static void test_buffer_across_regions(void **state)
 	free(second);
 }
 
+/* Without CSUM or a HOST_ GSO feature the driver must send a zero header
+ * (virtio 1.2, 5.1.6.2.1): the engine does not read it, so even a header
+ * that would be refused with CSUM leaves the frame as sent. */
+static void test_header_ignored_without_offloads(void **state)
+{
+	start(state, 64, 0);
+	uint8_t pkt[100];
+	fill_pattern(pkt, sizeof(pkt), 4);
+	struct virtio_net_hdr h = { .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM, .csum_start = 90,
+				    .csum_offset = 16, .gso_type = 1 };
+	drv_tx_hdr(&D, &h, pkt, sizeof(pkt));
+	struct rte_mbuf *out[2];
+	assert_int_equal(vsw_vq_dequeue_burst(&Q, pool, out, 2), 1);
+	assert_true(mbuf_equals(out[0], pkt, sizeof(pkt)));
+	assert_int_equal(Q.stats.drop_bad_pkt, 0);
+	rte_pktmbuf_free(out[0]);
+}
+
+/* --- frames looked at in place and copied guest to guest (no mbuf) --- */
+
+static void test_peek_in_place(void **state)
+{
+	start(state, 64, 0);
+	struct vsw_vq_view v[8];
+	bool stopped = true;
+	assert_int_equal(vsw_vq_peek(&Q, v, 8, &stopped), 0);
+	assert_false(stopped); /* empty, not stopped */
+	uint8_t pkt[5][1500];
+	uint32_t lens[5] = { 60, 1500, 14, 300, 61 };
+	uint16_t ids[5];
+	for (int i = 0; i < 5; i++)
+		fill_pattern(pkt[i], lens[i], (uint8_t)(i + 1));
+	ids[0] = drv_tx(&D, pkt[0], lens[0], 1, false);
+	ids[1] = drv_tx(&D, pkt[1], lens[1], 1, false);
+	ids[2] = drv_tx(&D, pkt[2], lens[2], 1, false);
+	ids[3] = drv_tx(&D, pkt[3], lens[3], 2, false); /* chained: not for a view */
+	ids[4] = drv_tx(&D, pkt[4], lens[4], 1, false);
+	for (int pass = 0; pass < 2; pass++) { /* looking consumes nothing */
+		assert_int_equal(vsw_vq_peek(&Q, v, 8, &stopped), 3);
+		assert_true(stopped);
+		for (int i = 0; i < 3; i++) {
+			assert_int_equal(v[i].len, lens[i]);
+			assert_int_equal(v[i].head, ids[i]);
+			assert_memory_equal(v[i].frame, pkt[i], lens[i]);
+			assert_memory_equal(&v[i].eth, pkt[i], RTE_ETHER_HDR_LEN);
+		}
+		assert_false(drv_used(&D, &(uint16_t){ 0 }, &(uint32_t){ 0 }));
+		assert_int_equal(Q.stats.packets, 0);
+	}
+	/* n bounds the look. */
+	assert_int_equal(vsw_vq_peek(&Q, v, 2, &stopped), 2);
+	assert_false(stopped);
+	/* Two given back as sent; the rest are dequeued after them, in order. */
+	assert_int_equal(vsw_vq_peek(&Q, v, 8, &stopped), 3);
+	vsw_vq_peek_done(&Q, v, 2);
+	uint16_t id;
+	uint32_t len;
+	for (int i = 0; i < 2; i++) {
+		assert_true(drv_used(&D, &id, &len));
+		assert_int_equal(id, ids[i]);
+	}
+	assert_false(drv_used(&D, &id, &len));
+	assert_int_equal(Q.stats.packets, 2);
+	assert_int_equal(Q.stats.bytes, 60 + 1500);
+	struct rte_mbuf *out[8];
+	assert_int_equal(vsw_vq_dequeue_burst(&Q, pool, out, 8), 3);
+	for (int i = 0; i < 3; i++) {
+		assert_true(mbuf_equals(out[i], pkt[i + 2], lens[i + 2]));
+		assert_true(drv_used(&D, &id, &len));
+		assert_int_equal(id, ids[i + 2]);
+	}
+	rte_pktmbuf_free_bulk(out, 3);
+	assert_false(vsw_vq_is_broken(&Q));
+}
+
+/* What a view may not hold goes the mbuf way, which says what is wrong. */
+static void test_peek_stops_short(void **state)
+{
+	start(state, 64, 0);
+	struct vsw_vq_view v[4];
+	bool stopped;
+	uint8_t pkt[1600];
+	fill_pattern(pkt, sizeof(pkt), 3);
+	drv_tx(&D, pkt, 13, 1, false); /* shorter than an Ethernet header */
+	assert_int_equal(vsw_vq_peek(&Q, v, 4, &stopped), 0);
+	assert_true(stopped);
+	struct rte_mbuf *out[4];
+	assert_int_equal(vsw_vq_dequeue_burst(&Q, pool, out, 4), 1);
+	rte_pktmbuf_free(out[0]);
+	Q.max_pkt_len = 1500; /* over the port's frame size */
+	drv_tx(&D, pkt, 1501, 1, false);
+	assert_int_equal(vsw_vq_peek(&Q, v, 4, &stopped), 0);
+	assert_true(stopped);
+	assert_int_equal(vsw_vq_dequeue_burst(&Q, pool, out, 4), 0);
+	assert_int_equal(Q.stats.drop_too_big, 1);
+	drv_tx(&D, pkt, 100, 1, true); /* indirect */
+	assert_int_equal(vsw_vq_peek(&Q, v, 4, &stopped), 0);
+	assert_true(stopped);
+	assert_int_equal(vsw_vq_dequeue_burst(&Q, pool, out, 4), 1);
+	rte_pktmbuf_free(out[0]);
+	assert_false(vsw_vq_is_broken(&Q));
+}
+
+/* With CSUM negotiated a header asking for work stops the look. */
+static void test_peek_stops_at_offload_header(void **state)
+{
+	start(state, 64, 0);
+	uint8_t pkt[100] = { 0 };
+	drv_tx(&D, pkt, sizeof(pkt), 1, false);
+	struct virtio_net_hdr h = { .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM, .csum_start = 34,
+				    .csum_offset = 6 };
+	drv_tx_hdr(&D, &h, pkt, sizeof(pkt));
+	struct vsw_vq_view v[4];
+	bool stopped;
+	assert_int_equal(vsw_vq_peek(&Q, v, 4, &stopped), 1);
+	assert_true(stopped);
+}
+
+static void test_peek_packed_is_empty(void **state)
+{
+	start(state, 64, 0);
+	uint8_t pkt[100] = { 0 };
+	drv_tx(&D, pkt, sizeof(pkt), 1, false);
+	struct vsw_vq_view v[4];
+	bool stopped;
+	assert_int_equal(vsw_vq_peek(&Q, v, 4, &stopped), 0);
+	assert_true(stopped); /* not for views: dequeue it */
+	struct rte_mbuf *out[4];
+	assert_int_equal(vsw_vq_dequeue_burst(&Q, pool, out, 4), 1);
+	rte_pktmbuf_free(out[0]);
+}
+
+/* A view is delivered with the Ethernet header that was read once (eth),
+ * whatever the sender's memory holds by then, and the rest from there. */
+static void test_views_to_rx(void **state)
+{
+	start(state, 64, 0);
+	uint64_t gpa[3];
+	for (int i = 0; i < 3; i++) {
+		uint64_t before = D.buf_next;
+		drv_rx(&D, 2048, 1);
+		gpa[i] = DRV_GPA_BASE + ((before + 15) & ~15ull);
+	}
+	uint8_t frame[2][1000];
+	fill_pattern(frame[0], 1000, 1);
+	fill_pattern(frame[1], 60, 2);
+	struct vsw_vq_view v[2] = { { .frame = frame[0], .len = 1000, .head = 0 },
+				    { .frame = frame[1], .len = 60, .head = 1 } };
+	memset(&v[0].eth, 0xab, sizeof(v[0].eth));
+	memcpy(&v[1].eth, frame[1], RTE_ETHER_HDR_LEN);
+	const struct vsw_vq_view *vp[2] = { &v[0], &v[1] };
+	assert_int_equal(vsw_vq_enqueue_views(&Q, vp, 2), 2);
+	static const uint8_t hdr[12] = { [10] = 1 };
+	uint16_t id;
+	uint32_t len;
+	const uint8_t *b = drv_ptr(&D, gpa[0]);
+	assert_true(drv_used(&D, &id, &len));
+	assert_int_equal(len, 12 + 1000);
+	assert_memory_equal(b, hdr, 12);
+	assert_memory_equal(b + 12, &v[0].eth, RTE_ETHER_HDR_LEN);
+	assert_memory_equal(b + 12 + 14, frame[0] + 14, 1000 - 14);
+	b = drv_ptr(&D, gpa[1]);
+	assert_true(drv_used(&D, &id, &len));
+	assert_int_equal(len, 12 + 60);
+	assert_memory_equal(b + 12, frame[1], 60);
+	assert_int_equal(Q.stats.packets, 2);
+	assert_int_equal(Q.stats.bytes, 1060);
+	/* One buffer left for two: a prefix is taken, the rest counted. */
+	assert_int_equal(vsw_vq_enqueue_views(&Q, vp, 2), 1);
+	assert_int_equal(Q.stats.drop_no_buf, 1);
+	assert_false(vsw_vq_is_broken(&Q));
+}
+
+/* A view over several small buffers (MRG_RXBUF): header, eth, rest. */
+static void test_views_mergeable(void **state)
+{
+	start(state, 64, 0);
+	uint64_t first = 0;
+	for (int i = 0; i < 20; i++) {
+		uint64_t before = D.buf_next;
+		drv_rx(&D, 10, 1);
+		if (i == 0)
+			first = DRV_GPA_BASE + ((before + 15) & ~15ull);
+	}
+	uint8_t frame[100];
+	fill_pattern(frame, sizeof(frame), 6);
+	struct vsw_vq_view v = { .frame = frame, .len = sizeof(frame), .head = 0 };
+	memset(&v.eth, 0x5a, sizeof(v.eth));
+	const struct vsw_vq_view *vp = &v;
+	assert_int_equal(vsw_vq_enqueue_views(&Q, &vp, 1), 1);
+	/* 112 bytes in 10-byte buffers: 12; drv_rx buffers are 16 bytes apart. */
+	uint8_t got[120];
+	uint32_t total = 0, len;
+	uint16_t id;
+	int n = 0;
+	while (drv_used(&D, &id, &len)) {
+		memcpy(got + total, drv_ptr(&D, first + 16ull * (uint64_t)n), len);
+		total += len;
+		n++;
+	}
+	assert_int_equal(n, 12);
+	assert_int_equal(total, 112);
+	assert_int_equal(got[10] | got[11] << 8, 12);
+	assert_memory_equal(got + 12, &v.eth, RTE_ETHER_HDR_LEN);
+	assert_memory_equal(got + 26, frame + 14, sizeof(frame) - 14);
+}
+
 #define BOTH(fn)                                                                         \
 	cmocka_unit_test_prestate_setup_teardown(fn, NULL, teardown, (void *)&SPLIT),    \
 	cmocka_unit_test_prestate_setup_teardown(fn, NULL, teardown, (void *)&PACKED)
@@ -607,7 +817,16 @@ int main(void)
 		cmocka_unit_test_prestate_setup_teardown(test_avail_runs_ahead, NULL, teardown, (void *)&SPLIT),
 		BOTH(test_zero_length_head),
 		BOTH(test_too_big_dropped_not_broken),
-		BOTH(test_bad_headers_dropped),
+		cmocka_unit_test_prestate_setup_teardown(test_bad_headers_dropped, NULL, teardown, (void *)&SPLIT_CSUM),
+		cmocka_unit_test_prestate_setup_teardown(test_bad_headers_dropped, NULL, teardown, (void *)&PACKED_CSUM),
+		BOTH(test_header_ignored_without_offloads),
+		cmocka_unit_test_prestate_setup_teardown(test_peek_in_place, NULL, teardown, (void *)&SPLIT),
+		cmocka_unit_test_prestate_setup_teardown(test_peek_stops_short, NULL, teardown, (void *)&SPLIT),
+		cmocka_unit_test_prestate_setup_teardown(test_peek_stops_at_offload_header, NULL, teardown, (void *)&SPLIT_CSUM),
+		cmocka_unit_test_prestate_setup_teardown(test_peek_packed_is_empty, NULL, teardown, (void *)&PACKED),
+		BOTH(test_views_to_rx),
+		cmocka_unit_test_prestate_setup_teardown(test_views_mergeable, NULL, teardown, (void *)&SPLIT_MRG),
+		cmocka_unit_test_prestate_setup_teardown(test_views_mergeable, NULL, teardown, (void *)&PACKED_MRG),
 		BOTH(test_ring_outside_memory),
 		BOTH(test_buffer_across_regions),
 		BOTH(test_many_drops),
