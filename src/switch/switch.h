@@ -34,6 +34,7 @@ struct vsw_worker_stats {
 	uint64_t packets;     /* received and processed */
 	uint64_t iterations;
 	uint64_t busy_rounds; /* iterations that moved packets */
+	uint64_t direct_packets; /* of packets, those copied guest to guest with no mbuf */
 } __rte_cache_aligned;
 
 struct vsw_worker {

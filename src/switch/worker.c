@@ -40,6 +40,7 @@ int vsw_worker_main(void *arg)
 			bool rest;
 			uint16_t d = vsw_direct_input(fwd, p, pl->polls[i].queue, &rest);
 			got += d;
+			w->stats.direct_packets += d;
 			if (!rest)
 				continue;
 			uint16_t n = p->ops->rx_burst(p, pl->polls[i].queue, pkts, VSW_BURST);

@@ -47,6 +47,8 @@ assert_eq "$(tp_port_stat x1 RX-packets)" 0 "other network's guest"
 assert_eq "$(tp_port_stat v1 RX-packets)" 0 "guest on VLAN 20 (the others are untagged)"
 out=$(vswctl fdb show network=lan)
 for g in g1 g2 g3; do eval "assert_contains \"\$out\" \"\$MAC_$g\" 'fdb of lan'"; done
+# Floods go through the bridge as mbufs, never the copy-once path.
+assert_contains "$(vswctl --json core list)" '"direct_packets": 0' "no broadcast copied directly"
 
 # Phase 2: g1 sends 4 bursts of unicast to g2: only g2 gets them.
 for g in g1 g2 g3 v1 x1; do tp_cmd $g "stop"; tp_cmd $g "clear port stats all"; done
@@ -66,6 +68,8 @@ assert_contains "$stats" '"tx_packets": 128' "vsw's count for g2"
 stats=$(vswctl --json port stats g1)
 assert_contains "$stats" '"rx_packets": 128' "vsw's count for g1"
 assert_contains "$(vswctl --json port stats g3)" '"tx_packets": 0' "vsw's count for g3"
+# Known unicast between two plain guest ports is copied guest to guest.
+assert_contains "$(vswctl --json core list)" '"direct_packets": 128' "unicast copied directly"
 
 # MAC move: g2's address shows up behind g3 (a VM moved), unicast follows.
 tp_stop g3

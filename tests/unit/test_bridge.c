@@ -2,7 +2,8 @@
  * ports that record what they are given: learning, known unicast, flooding
  * sets (never back out of the ingress port, never into another network),
  * moves, aging on a fake clock, static entries, table limit, VLAN access and
- * trunk ports, MTU. */
+ * trunk ports, MTU; and the copy-once path's runs (direct.c) on fake
+ * ports that hand out and take frames as views. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,7 +17,9 @@
 #include <rte_mbuf.h>
 
 #include "switch/bridge.h"
+#include "switch/direct.h"
 #include "switch/fdb.h"
+#include "vring/vring.h"
 
 #define NPORTS 6
 #define CAP 256
@@ -24,6 +27,10 @@
 struct fake {
 	uint16_t n;
 	struct rte_mbuf *got[CAP];
+	/* copy-once path: frames taken as views, and how many more fit */
+	uint16_t nv;
+	struct vsw_vq_view views[CAP];
+	uint16_t room;
 };
 
 static struct rte_mempool *pool;
@@ -51,6 +58,49 @@ static uint16_t one_queue(const struct vsw_port *p)
 
 static const struct vsw_port_ops fake_ops = {
 	.tx_burst = fake_tx, .nb_rx_queues = one_queue, .nb_tx_queues = one_queue,
+};
+
+/* The frames a fake port's guest has queued, handed out as views. */
+static struct vsw_vq_view queued[CAP];
+static uint16_t nqueued, peek_done_k;
+static bool queue_stopped; /* after them, a frame views cannot carry */
+static int peeks;
+
+static uint16_t fake_peek(struct vsw_port *p, uint16_t q, struct vsw_vq_view *v, uint16_t n,
+			  bool *stopped)
+{
+	(void)p;
+	(void)q;
+	peeks++;
+	uint16_t k = RTE_MIN(n, nqueued);
+	memcpy(v, queued, k * sizeof(*v));
+	*stopped = k == nqueued && queue_stopped;
+	return k;
+}
+
+static void fake_peek_done(struct vsw_port *p, uint16_t q, const struct vsw_vq_view *v, uint16_t k)
+{
+	(void)p;
+	(void)q;
+	(void)v;
+	peek_done_k = k;
+}
+
+static uint16_t fake_tx_views(struct vsw_port *p, uint16_t q, const struct vsw_vq_view *const *v,
+			      uint16_t n)
+{
+	(void)q;
+	struct fake *f = p->priv;
+	uint16_t k = RTE_MIN(n, f->room);
+	for (uint16_t i = 0; i < k; i++)
+		f->views[f->nv++] = *v[i];
+	f->room -= k;
+	return k;
+}
+
+static const struct vsw_port_ops direct_ops = {
+	.tx_burst = fake_tx, .nb_rx_queues = one_queue, .nb_tx_queues = one_queue,
+	.rx_peek = fake_peek, .rx_peek_done = fake_peek_done, .tx_views = fake_tx_views,
 };
 
 static const struct rte_ether_addr mac_of[] = {
@@ -141,6 +191,8 @@ static int setup(void **state)
 		p->id = (uint16_t)i;
 		p->ops = &fake_ops;
 		p->priv = &fakes[i];
+		fakes[i].nv = 0;
+		fakes[i].room = CAP;
 		p->cfg.mtu = 1500;
 		p->net = i < 4 ? &net_a : &net_b;
 		snprintf(p->name, sizeof(p->name), "p%d", i);
@@ -150,7 +202,148 @@ static int setup(void **state)
 	set_members(&net_b, (int[]){ 4, 5 }, 2);
 	ctx->ports = ports;
 	ctx->now = 1000;
+	nqueued = peek_done_k = 0;
+	queue_stopped = false;
+	peeks = 0;
 	return 0;
+}
+
+/* --- the copy-once path --- */
+
+static uint8_t frame_bytes[CAP][2000];
+
+static void queue_view(const struct rte_ether_addr *src, const struct rte_ether_addr *dst,
+		       uint32_t len)
+{
+	struct vsw_vq_view *v = &queued[nqueued];
+	v->frame = frame_bytes[nqueued];
+	v->len = len;
+	v->head = nqueued;
+	v->eth.src_addr = *src;
+	v->eth.dst_addr = *dst;
+	v->eth.ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	nqueued++;
+}
+
+static void use_direct_ops(void)
+{
+	for (int i = 0; i < NPORTS; i++)
+		ports[i]->ops = &direct_ops;
+}
+
+static void learn(int port, int mac)
+{
+	send1(port, frame(&mac_of[mac], &bcast, 0, 64));
+	reset_rx();
+	for (int i = 0; i < NPORTS; i++) /* count from here on */
+		memset(ports[i]->counters, 0, sizeof(ports[i]->counters));
+}
+
+static void test_direct_run_of_known_unicast(void **state)
+{
+	(void)state;
+	use_direct_ops();
+	learn(1, 1);
+	learn(2, 2);
+	bool rest = true;
+	assert_int_equal(vsw_direct_input(ctx, ports[0], 0, &rest), 0);
+	assert_false(rest); /* nothing queued */
+	/* To 1, 2, 1: one batch per destination, each in order. */
+	queue_view(&mac_of[0], &mac_of[1], 100);
+	queue_view(&mac_of[0], &mac_of[2], 200);
+	queue_view(&mac_of[0], &mac_of[1], 300);
+	assert_int_equal(vsw_direct_input(ctx, ports[0], 0, &rest), 3);
+	assert_false(rest);
+	assert_int_equal(peek_done_k, 3);
+	assert_int_equal(fakes[1].nv, 2);
+	assert_int_equal(fakes[1].views[0].head, 0);
+	assert_int_equal(fakes[1].views[1].head, 2);
+	assert_int_equal(fakes[2].nv, 1);
+	assert_int_equal(fakes[3].nv + fakes[0].nv + fakes[3].n, 0);
+	assert_int_equal(ports[0]->counters[0].rx_packets, 3);
+	assert_int_equal(ports[0]->counters[0].rx_bytes, 600);
+	assert_int_equal(ports[1]->counters[0].tx_packets, 2);
+	assert_int_equal(ports[1]->counters[0].tx_bytes, 400);
+	/* The source was learned: unicast to it goes back to port 0. */
+	assert_int_equal(vsw_fdb_lookup(net_a.fdb, &mac_of[0], 0), 0);
+}
+
+/* Each frame the path cannot carry ends the run before it; the frame is
+ * left for the bridge (rest) and nothing after it is taken. */
+static void test_direct_run_ends_where_the_bridge_is_needed(void **state)
+{
+	(void)state;
+	use_direct_ops();
+	learn(1, 1);
+	learn(0, 3); /* mac 3 lives behind port 0 itself */
+	learn(4, 4); /* mac 4 in network B */
+	ports[2]->cfg.vlan = 20;
+	learn(2, 2);
+	const struct rte_ether_addr *stoppers[] = { &bcast, &mcast, &unknown, &mac_of[3],
+						    &mac_of[2] };
+	for (unsigned int s = 0; s < RTE_DIM(stoppers); s++) {
+		nqueued = 0;
+		fakes[1].nv = 0;
+		queue_view(&mac_of[0], &mac_of[1], 100);
+		queue_view(&mac_of[0], stoppers[s], 100);
+		queue_view(&mac_of[0], &mac_of[1], 100);
+		bool rest = false;
+		assert_int_equal(vsw_direct_input(ctx, ports[0], 0, &rest), 1);
+		assert_true(rest);
+		assert_int_equal(peek_done_k, 1);
+		assert_int_equal(fakes[1].nv, 1);
+	}
+	/* A frame over the destination's MTU: the bridge drops and counts it. */
+	nqueued = 0;
+	queue_view(&mac_of[0], &mac_of[1], 1515);
+	bool rest = false;
+	assert_int_equal(vsw_direct_input(ctx, ports[0], 0, &rest), 0);
+	assert_true(rest);
+	/* A destination with a capture running: the bridge feeds the capture. */
+	nqueued = 0;
+	queue_view(&mac_of[0], &mac_of[1], 100);
+	ports[1]->capture = (struct vsw_capture *)&ports; /* only compared with NULL */
+	assert_int_equal(vsw_direct_input(ctx, ports[0], 0, &rest), 0);
+	assert_true(rest);
+	ports[1]->capture = NULL;
+	/* A stale entry of a port now in another network. */
+	ports[1]->net = &net_b;
+	assert_int_equal(vsw_direct_input(ctx, ports[0], 0, &rest), 0);
+	assert_true(rest);
+	ports[1]->net = &net_a;
+	/* A destination that takes only mbufs (an ethdev, the host port). */
+	ports[1]->ops = &fake_ops;
+	assert_int_equal(vsw_direct_input(ctx, ports[0], 0, &rest), 0);
+	assert_true(rest);
+	ports[1]->ops = &direct_ops;
+	/* An ingress port with a VLAN is not even looked at. */
+	ports[0]->cfg.trunk[0] = 20;
+	ports[0]->cfg.ntrunk = 1;
+	peeks = 0;
+	assert_int_equal(vsw_direct_input(ctx, ports[0], 0, &rest), 0);
+	assert_true(rest);
+	assert_int_equal(peeks, 0);
+	ports[0]->cfg.ntrunk = 0;
+	/* The guest's queue ends at a frame only the mbuf way takes. */
+	queue_stopped = true;
+	assert_int_equal(vsw_direct_input(ctx, ports[0], 0, &rest), 1);
+	assert_true(rest);
+}
+
+static void test_direct_destination_full(void **state)
+{
+	(void)state;
+	use_direct_ops();
+	learn(1, 1);
+	for (int i = 0; i < 5; i++)
+		queue_view(&mac_of[0], &mac_of[1], 100);
+	fakes[1].room = 3;
+	bool rest;
+	assert_int_equal(vsw_direct_input(ctx, ports[0], 0, &rest), 5);
+	assert_int_equal(peek_done_k, 5); /* all leave the sender either way */
+	assert_int_equal(ports[1]->counters[0].tx_packets, 3);
+	assert_int_equal(ports[1]->counters[0].tx_bytes, 300);
+	assert_int_equal(ports[1]->counters[0].drops[VSW_DROP_NO_BUF], 2);
 }
 
 static int teardown(void **state)
@@ -395,6 +588,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_flood_to_trunk_copies_before_tagging, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mtu_and_runts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mbufs_all_returned, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_direct_run_of_known_unicast, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_direct_run_ends_where_the_bridge_is_needed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_direct_destination_full, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	rte_mempool_free(pool);
