@@ -4,7 +4,9 @@
  * SET_VRING_BASE, max_pkt_len) and then into a sequence of operations: the
  * guest posting TX and RX chains (direct or indirect, with fields mutated by
  * the input), raw pokes into guest memory (rings included), index and event
- * suppression tampering, dequeue and enqueue bursts, queue re-initialisation
+ * suppression tampering, dequeue and enqueue bursts, frames looked at in
+ * place (peek, part given back) and frames enqueued from such views, queue
+ * re-initialisation
  * from GET_VRING_BASE. After every burst and at the end it checks invariants:
  * returned counts within what was asked, returned mbufs sane, counters that
  * add up, a broken queue stays quiet, the device wrote guest memory only in
@@ -629,6 +631,79 @@ static void do_enqueue(struct rd *r)
 	check_positions();
 }
 
+static bool in_guest(const uint8_t *p, uint64_t len)
+{
+	return (p >= host0 && p <= host0 + R0_SIZE && len <= (uint64_t)(host0 + R0_SIZE - p)) ||
+	       (G.mem.nregions > 1 && p >= host1 && p <= host1 + R1_SIZE &&
+		len <= (uint64_t)(host1 + R1_SIZE - p));
+}
+
+/* Frames looked at in place: nothing written but the used side of those
+ * given back, every view inside guest memory, eth its frame's first bytes. */
+static void do_peek(struct rd *r)
+{
+	static struct vsw_vq_view v[256];
+	uint8_t sel = u8(r);
+	uint16_t n = sel >= 248 ? 256 : sel % 48;
+	struct vsw_vq_stats s0 = Q.stats;
+	snapshot();
+	bool stopped = false;
+	uint16_t got = vsw_vq_peek(&Q, v, n, &stopped);
+	CHECK(got <= n);
+	CHECK(Q.stats.packets == s0.packets);
+	if (Q.stats.broken != s0.broken) /* an avail index beyond the ring */
+		CHECK(vsw_vq_is_broken(&Q) && got == 0);
+	for (uint16_t i = 0; i < got; i++) {
+		CHECK(v[i].len >= RTE_ETHER_HDR_LEN && v[i].len <= Q.max_pkt_len);
+		CHECK(in_guest(v[i].frame, v[i].len));
+		CHECK(memcmp(&v[i].eth, v[i].frame, RTE_ETHER_HDR_LEN) == 0);
+		CHECK(v[i].head < Q.size);
+	}
+	uint16_t k = got ? (uint16_t)(u8(r) % (got + 1)) : 0;
+	vsw_vq_peek_done(&Q, v, k);
+	check_device_writes();
+	CHECK(Q.stats.packets - s0.packets == k);
+	check_positions();
+}
+
+/* Frames from another guest (here, host memory) into this one's RX buffers. */
+static void do_enqueue_views(struct rd *r)
+{
+	static uint8_t src[70000];
+	static struct vsw_vq_view v[64];
+	static const struct vsw_vq_view *vp[64];
+	uint8_t sel = u8(r);
+	uint16_t n = sel % 65;
+	for (uint16_t i = 0; i < n; i++) {
+		uint8_t z = u8(r);
+		uint32_t len = z < 2 * RTE_DIM(sizes) ? sizes[z % RTE_DIM(sizes)] : u16(r);
+		if (len < RTE_ETHER_HDR_LEN)
+			len = RTE_ETHER_HDR_LEN; /* a view always holds an Ethernet header */
+		if (len > sizeof(src))
+			len = sizeof(src);
+		uint32_t off = u16(r) % (sizeof(src) - len + 1);
+		v[i] = (struct vsw_vq_view){ .frame = src + off, .len = len, .head = i };
+		memset(&v[i].eth, u8(r), sizeof(v[i].eth));
+		vp[i] = &v[i];
+	}
+	bool was_broken = vsw_vq_is_broken(&Q);
+	struct vsw_vq_stats s0 = Q.stats;
+	snapshot();
+	allow_rx_buffers();
+	skip_if_self_modifying();
+	uint16_t sent = vsw_vq_enqueue_views(&Q, vp, n);
+	CHECK(sent <= n);
+	allow_rx_buffers();
+	check_device_writes();
+	if (was_broken)
+		CHECK(sent == 0);
+	CHECK(Q.stats.drop_no_buf - s0.drop_no_buf == (uint64_t)(n - sent));
+	CHECK((Q.stats.packets - s0.packets) + (Q.stats.drop_too_big - s0.drop_too_big) == sent);
+	if (Q.stats.broken != s0.broken)
+		CHECK(vsw_vq_is_broken(&Q));
+	check_positions();
+}
+
 /* Raw bytes anywhere in guest memory, rings included. */
 static void do_poke(struct rd *r)
 {
@@ -865,12 +940,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				post_chain(&r, !(o & 0x80), true);
 			break;
 		case 5:
-		case 6:
 			do_dequeue(&r);
 			break;
+		case 6: /* the top bit picks the copy-once forms */
+			if (o & 0x80)
+				do_peek(&r);
+			else
+				do_dequeue(&r);
+			break;
 		case 7:
-		case 8:
 			do_enqueue(&r);
+			break;
+		case 8:
+			if (o & 0x80)
+				do_enqueue_views(&r);
+			else
+				do_enqueue(&r);
 			break;
 		case 9:
 			do_poke(&r);
