@@ -588,6 +588,19 @@ static struct rte_mbuf *make_pkt(struct rd *r)
 	return m;
 }
 
+/* The counters after an enqueue of n that took sent (s0: before). */
+static void check_enqueued(const struct vsw_vq_stats *s0, bool was_broken, uint16_t n, uint16_t sent)
+{
+	if (was_broken)
+		CHECK(sent == 0);
+	/* Not taken: counted as drops for want of guest buffers. */
+	CHECK(Q.stats.drop_no_buf - s0->drop_no_buf == (uint64_t)(n - sent));
+	/* Taken: delivered or dropped as too big. */
+	CHECK((Q.stats.packets - s0->packets) + (Q.stats.drop_too_big - s0->drop_too_big) == sent);
+	if (Q.stats.broken != s0->broken)
+		CHECK(vsw_vq_is_broken(&Q));
+}
+
 static void do_enqueue(struct rd *r)
 {
 	static struct rte_mbuf *pkts[320];
@@ -614,14 +627,7 @@ static void do_enqueue(struct rd *r)
 		allow_rx_buffers(); /* ...or as it left them (RX data over the rings) */
 		check_device_writes(); /* and the used side */
 	}
-	if (was_broken)
-		CHECK(sent == 0);
-	/* Not taken: counted as drops for want of guest buffers. */
-	CHECK(Q.stats.drop_no_buf - s0.drop_no_buf == (uint64_t)(built - sent));
-	/* Taken: delivered or dropped as too big. */
-	CHECK((Q.stats.packets - s0.packets) + (Q.stats.drop_too_big - s0.drop_too_big) == sent);
-	if (Q.stats.broken != s0.broken)
-		CHECK(vsw_vq_is_broken(&Q));
+	check_enqueued(&s0, was_broken, built, sent);
 	/* The enqueue copies and never frees: the mbufs must still be ours. */
 	for (uint16_t i = 0; i < built; i++) {
 		const char *why = NULL;
@@ -695,12 +701,7 @@ static void do_enqueue_views(struct rd *r)
 	CHECK(sent <= n);
 	allow_rx_buffers();
 	check_device_writes();
-	if (was_broken)
-		CHECK(sent == 0);
-	CHECK(Q.stats.drop_no_buf - s0.drop_no_buf == (uint64_t)(n - sent));
-	CHECK((Q.stats.packets - s0.packets) + (Q.stats.drop_too_big - s0.drop_too_big) == sent);
-	if (Q.stats.broken != s0.broken)
-		CHECK(vsw_vq_is_broken(&Q));
+	check_enqueued(&s0, was_broken, n, sent);
 	check_positions();
 }
 
