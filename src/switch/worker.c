@@ -8,6 +8,7 @@
 #include "switch/direct.h"
 #include "switch/switch.h"
 #include "switch/worker.h"
+#include "vring/vring.h"
 
 int vsw_worker_main(void *arg)
 {
@@ -20,6 +21,7 @@ int vsw_worker_main(void *arg)
 	rte_rcu_qsbr_thread_register(sw->qsbr, w->index);
 	rte_rcu_qsbr_thread_online(sw->qsbr, w->index);
 	VSW_LOG(INFO, switch, "worker %u running on lcore %u (cpu %u)", w->index, w->lcore, w->cpu);
+	vsw_vq_notify_defer(true);
 	uint64_t t0 = rte_rdtsc();
 	/* The MAC table's clock in seconds, advanced without a division per round. */
 	uint64_t next_second = t0 - t0 % hz + hz;
@@ -50,6 +52,7 @@ int vsw_worker_main(void *arg)
 			vsw_bridge_input(fwd, p, pkts, n);
 			vsw_bridge_flush(fwd);
 		}
+		vsw_vq_notify_flush(); /* before the queues may go */
 		rte_rcu_qsbr_quiescent(sw->qsbr, w->index);
 		uint64_t t1 = rte_rdtsc();
 		if (got) {
@@ -62,6 +65,7 @@ int vsw_worker_main(void *arg)
 		w->stats.iterations++;
 		t0 = t1;
 	}
+	vsw_vq_notify_defer(false);
 	rte_rcu_qsbr_thread_offline(sw->qsbr, w->index);
 	rte_rcu_qsbr_thread_unregister(sw->qsbr, w->index);
 	VSW_LOG(INFO, switch, "worker %u stopped", w->index);

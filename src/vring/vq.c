@@ -171,11 +171,16 @@ static void kick_guest(struct vsw_vq *vq)
 		vq->stats.notifications++;
 }
 
-void vsw_vq_notify_split(struct vsw_vq *vq, uint16_t old, uint16_t new_idx)
+/* Split notification checks gathered on this thread (see vring.h). */
+#define DEFER_MAX 64
+static __thread struct {
+	bool on;
+	unsigned int n;
+	struct vsw_vq *vq[DEFER_MAX];
+} deferred;
+
+static void check_split(struct vsw_vq *vq, uint16_t old, uint16_t new_idx)
 {
-	/* The used index store must be visible before we read the guest's
-	 * suppression fields, or we may miss an interrupt it asked for. */
-	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (vq->event_idx) {
 		uint16_t ev = __atomic_load_n(&vq->avail->ring[vq->size], __ATOMIC_RELAXED);
 		if ((uint16_t)(new_idx - ev - 1) < (uint16_t)(new_idx - old))
@@ -183,6 +188,46 @@ void vsw_vq_notify_split(struct vsw_vq *vq, uint16_t old, uint16_t new_idx)
 	} else if (!(__atomic_load_n(&vq->avail->flags, __ATOMIC_RELAXED) & VRING_AVAIL_F_NO_INTERRUPT)) {
 		kick_guest(vq);
 	}
+}
+
+void vsw_vq_notify_flush(void)
+{
+	if (deferred.n == 0)
+		return;
+	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (unsigned int i = 0; i < deferred.n; i++) {
+		struct vsw_vq *vq = deferred.vq[i];
+		vq->notify_pending = false;
+		/* Over the round's whole range: what the guest asked to hear
+		 * about is in it or not, as for one larger burst. */
+		check_split(vq, vq->notify_old, vq->notify_new);
+	}
+	deferred.n = 0;
+}
+
+void vsw_vq_notify_defer(bool on)
+{
+	vsw_vq_notify_flush();
+	deferred.on = on;
+}
+
+void vsw_vq_notify_split(struct vsw_vq *vq, uint16_t old, uint16_t new_idx)
+{
+	if (deferred.on) {
+		if (!vq->notify_pending) {
+			if (deferred.n == DEFER_MAX)
+				vsw_vq_notify_flush();
+			vq->notify_pending = true;
+			vq->notify_old = old;
+			deferred.vq[deferred.n++] = vq;
+		}
+		vq->notify_new = new_idx;
+		return;
+	}
+	/* The used index store must be visible before we read the guest's
+	 * suppression fields, or we may miss an interrupt it asked for. */
+	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
+	check_split(vq, old, new_idx);
 }
 
 void vsw_vq_notify_packed(struct vsw_vq *vq, uint16_t old_idx, bool old_wrap, uint16_t new_idx,

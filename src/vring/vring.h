@@ -99,6 +99,9 @@ struct vsw_vq {
 	struct vring_packed_desc *pdesc;
 	struct vring_packed_event *driver_event, *device_event;
 	bool avail_wrap, used_wrap;
+	/* a notification check gathered for vsw_vq_notify_flush() */
+	bool notify_pending;
+	uint16_t notify_old, notify_new;
 	/* used_idx at the last notification decision (event idx) */
 	uint16_t signalled_used;
 	bool signalled_valid;
@@ -143,6 +146,16 @@ uint16_t vsw_vq_peek(struct vsw_vq *vq, struct vsw_vq_view *v, uint16_t n, bool 
 void vsw_vq_peek_done(struct vsw_vq *vq, const struct vsw_vq_view *v, uint16_t k);
 /* vsw_vq_enqueue_burst for frames in another guest's memory. */
 uint16_t vsw_vq_enqueue_views(struct vsw_vq *vq, const struct vsw_vq_view *const *v, uint16_t n);
+
+/* Guest notifications are decided after a full fence (the used index must
+ * be visible before the guest's suppression fields are read), and draining
+ * the store buffer full of writes into guest buffers is what costs. A
+ * worker calls vsw_vq_notify_defer(true) once: from then on the checks of
+ * split queues it publishes to are gathered, and vsw_vq_notify_flush(),
+ * which it calls once per round before letting go of the queues (its RCU
+ * quiescent report), does them all behind one fence. Per thread. */
+void vsw_vq_notify_defer(bool on);
+void vsw_vq_notify_flush(void);
 
 /* GET_VRING_BASE: where the device is, in the encoding of setup.base. */
 uint32_t vsw_vq_get_base(const struct vsw_vq *vq);

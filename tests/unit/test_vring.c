@@ -284,6 +284,49 @@ static void test_notifications(void **state)
 	}
 }
 
+/* A worker gathers notification checks and does them once per round: no
+ * interrupt before the flush, then one for the whole range, and only if
+ * the guest asked (flags, or used_event inside the range). */
+static void test_notifications_deferred(void **state)
+{
+	start(state, 64, 0);
+	uint8_t pkt[64] = { 0 };
+	struct rte_mbuf *out[4];
+	bool evidx = D.features & F(VSW_VIRTIO_RING_F_EVENT_IDX);
+	if (evidx)
+		D.avail->ring[64] = 2; /* wake me when the used index passes 2 */
+	vsw_vq_notify_defer(true);
+	for (int i = 0; i < 4; i++) {
+		drv_tx(&D, pkt, 64, 1, false);
+		assert_int_equal(vsw_vq_dequeue_burst(&Q, pool, out, 4), 1);
+		rte_pktmbuf_free(out[0]);
+	}
+	assert_int_equal(calls(), 0);
+	assert_true(Q.notify_pending);
+	vsw_vq_notify_flush();
+	assert_int_equal(calls(), 1);
+	assert_false(Q.notify_pending);
+	/* A range the guest did not ask about, or a guest that polls. */
+	if (evidx)
+		D.avail->ring[64] = 1000;
+	else
+		D.avail->flags = VRING_AVAIL_F_NO_INTERRUPT;
+	drv_tx(&D, pkt, 64, 1, false);
+	assert_int_equal(vsw_vq_dequeue_burst(&Q, pool, out, 4), 1);
+	rte_pktmbuf_free(out[0]);
+	vsw_vq_notify_defer(false); /* flushes */
+	assert_int_equal(calls(), 0);
+	/* Back to one check per burst. */
+	if (evidx)
+		D.avail->ring[64] = 5;
+	else
+		D.avail->flags = 0;
+	drv_tx(&D, pkt, 64, 1, false);
+	assert_int_equal(vsw_vq_dequeue_burst(&Q, pool, out, 4), 1);
+	rte_pktmbuf_free(out[0]);
+	assert_int_equal(calls(), 1);
+}
+
 /* --- hostile guests --- */
 
 static void expect_broken(void)
@@ -805,6 +848,8 @@ int main(void)
 		BOTH(test_index_wraps_at_65535),
 		BOTH(test_notifications),
 		cmocka_unit_test_prestate_setup_teardown(test_notifications, NULL, teardown, (void *)&SPLIT_EVIDX),
+		cmocka_unit_test_prestate_setup_teardown(test_notifications_deferred, NULL, teardown, (void *)&SPLIT),
+		cmocka_unit_test_prestate_setup_teardown(test_notifications_deferred, NULL, teardown, (void *)&SPLIT_EVIDX),
 		BOTH(test_bad_address),
 		BOTH(test_length_overflow),
 		BOTH(test_buffer_ends_exactly_at_region_end),
