@@ -7,6 +7,8 @@
  * buffer, an MTU drop, a destination behind the ingress port): that frame
  * and the rest go through the bridge as mbufs, after the run, so frames
  * leave in the order the guest sent them. */
+#include <string.h>
+
 #include <rte_ether.h>
 
 #include "switch/bridge.h"
@@ -63,6 +65,25 @@ uint16_t vsw_direct_input(struct vsw_fwd_ctx *c, struct vsw_port *in, uint16_t q
 		*rest = n > 0 || stopped;
 		return 0;
 	}
+	/* The bridge learns a burst's sources before it looks anything up: a
+	 * frame sent to an address this very burst comes from (a MAC moving to
+	 * this port) is its to decide, so the run ends before it. */
+	struct vsw_fdb_key usrc[VSW_BURST];
+	uint16_t ns = 0;
+	for (uint16_t i = 0; i < k; i++)
+		if (ns == 0 || memcmp(&usrc[ns - 1], &src[i], sizeof(src[i])) != 0)
+			usrc[ns++] = src[i];
+	for (uint16_t i = 0; i < k; i++) {
+		uint16_t j = 0;
+		while (j < ns && memcmp(&usrc[j], &dst[i], sizeof(dst[i])) != 0)
+			j++;
+		if (j < ns) {
+			k = i;
+			break;
+		}
+	}
+	if (k == 0)
+		return 0; /* *rest stays true */
 	struct vsw_fdb *fdb = __atomic_load_n(&in->net->fdb, __ATOMIC_ACQUIRE);
 	uint16_t out[VSW_BURST];
 	vsw_bridge_lookup(fdb, dst, k, out);

@@ -171,12 +171,19 @@ static void kick_guest(struct vsw_vq *vq)
 		vq->stats.notifications++;
 }
 
-/* Split notification checks gathered on this thread (see vring.h). */
+/* Split notification checks gathered on this thread (see vring.h): the
+ * used-index range this thread published on each queue. Kept here, not in
+ * the queue: workers sharing a tx queue (under its lock) each check the
+ * ranges they published; where two ranges overlap a guest may get an extra
+ * interrupt, never a missing one. */
 #define DEFER_MAX 64
 static __thread struct {
 	bool on;
 	unsigned int n;
-	struct vsw_vq *vq[DEFER_MAX];
+	struct {
+		struct vsw_vq *vq;
+		uint16_t old, new_idx;
+	} e[DEFER_MAX];
 } deferred;
 
 static void check_split(struct vsw_vq *vq, uint16_t old, uint16_t new_idx)
@@ -195,13 +202,10 @@ void vsw_vq_notify_flush(void)
 	if (deferred.n == 0)
 		return;
 	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
-	for (unsigned int i = 0; i < deferred.n; i++) {
-		struct vsw_vq *vq = deferred.vq[i];
-		vq->notify_pending = false;
-		/* Over the round's whole range: what the guest asked to hear
-		 * about is in it or not, as for one larger burst. */
-		check_split(vq, vq->notify_old, vq->notify_new);
-	}
+	/* Over the round's whole range: what the guest asked to hear about is
+	 * in it or not, as for one larger burst. */
+	for (unsigned int i = 0; i < deferred.n; i++)
+		check_split(deferred.e[i].vq, deferred.e[i].old, deferred.e[i].new_idx);
 	deferred.n = 0;
 }
 
@@ -214,14 +218,19 @@ void vsw_vq_notify_defer(bool on)
 void vsw_vq_notify_split(struct vsw_vq *vq, uint16_t old, uint16_t new_idx)
 {
 	if (deferred.on) {
-		if (!vq->notify_pending) {
-			if (deferred.n == DEFER_MAX)
+		unsigned int i = 0;
+		while (i < deferred.n && deferred.e[i].vq != vq)
+			i++;
+		if (i == deferred.n) {
+			if (deferred.n == DEFER_MAX) {
 				vsw_vq_notify_flush();
-			vq->notify_pending = true;
-			vq->notify_old = old;
-			deferred.vq[deferred.n++] = vq;
+				i = 0;
+			}
+			deferred.e[i].vq = vq;
+			deferred.e[i].old = old;
+			deferred.n = i + 1;
 		}
-		vq->notify_new = new_idx;
+		deferred.e[i].new_idx = new_idx;
 		return;
 	}
 	/* The used index store must be visible before we read the guest's

@@ -99,9 +99,6 @@ struct vsw_vq {
 	struct vring_packed_desc *pdesc;
 	struct vring_packed_event *driver_event, *device_event;
 	bool avail_wrap, used_wrap;
-	/* a notification check gathered for vsw_vq_notify_flush() */
-	bool notify_pending;
-	uint16_t notify_old, notify_new;
 	/* used_idx at the last notification decision (event idx) */
 	uint16_t signalled_used;
 	bool signalled_valid;

@@ -324,6 +324,19 @@ static void test_direct_run_ends_where_the_bridge_is_needed(void **state)
 	assert_true(rest);
 	assert_int_equal(peeks, 0);
 	ports[0]->cfg.ntrunk = 0;
+	/* A MAC moving to the ingress port within the burst: the bridge
+	 * learns it first, so a frame sent to it in that burst is its call. */
+	nqueued = 0;
+	queue_view(&mac_of[1], &mac_of[3], 100); /* mac 1 now sends from port 0... */
+	queue_view(&mac_of[0], &mac_of[1], 100); /* ...so this is not for port 1 */
+	ports[3]->ops = &direct_ops;
+	learn(3, 3);
+	fakes[1].nv = 0;
+	assert_int_equal(vsw_direct_input(ctx, ports[0], 0, &rest), 1);
+	assert_true(rest);
+	assert_int_equal(fakes[1].nv, 0);
+	assert_int_equal(fakes[3].nv, 1);
+	nqueued = 1;
 	/* The guest's queue ends at a frame only the mbuf way takes. */
 	queue_stopped = true;
 	assert_int_equal(vsw_direct_input(ctx, ports[0], 0, &rest), 1);
