@@ -366,6 +366,13 @@ split_enqueue(struct vsw_vq *vq, const void *const *src, uint16_t n, bool views)
 						 * just written (num_buffers) would stall on
 						 * store forwarding. */
 						static const struct virtio_net_hdr one = { .num_buffers = 1 };
+						/* The first two lines were asked for
+						 * ahead; the rest of a large frame's
+						 * buffer is asked for exclusive now,
+						 * so its stores do not queue up one
+						 * ownership wait after another. */
+						for (uint32_t o = 128; o < need; o += 64)
+							vsw_prefetch_for_write(p + o);
 						memcpy(p, &one, 12);
 						if (views) {
 							memcpy(p + 12, &v->eth, RTE_ETHER_HDR_LEN);
