@@ -1,6 +1,7 @@
-/* Owns the worker lcore loop: poll each assigned rx queue, forward the
- * burst through the bridge, flush the batches, account busy and idle TSC
- * cycles, and report a quiescent state to RCU once per round. */
+/* Owns the worker lcore loop: poll each assigned rx queue, forward a run
+ * guest to guest (direct.c) and the rest through the bridge, flush the
+ * batches, account busy and idle TSC cycles, do the round's guest
+ * notification checks, and report a quiescent state to RCU once per round. */
 #include <rte_cycles.h>
 #include <rte_lcore.h>
 

@@ -1,7 +1,8 @@
 /* Owns the split virtqueue, device side (virtio 1.2 section 2.7): walking
  * descriptor chains (direct and indirect) with every rule checked, guest TX
- * into mbufs, mbufs into guest RX buffers (one chain per packet, or several
- * with MRG_RXBUF), and the used ring with one index store per burst. */
+ * into mbufs or looked at in place (peek), mbufs or another guest's frames
+ * into guest RX buffers (one chain per packet, or several with MRG_RXBUF),
+ * and the used ring with one index store per burst. */
 #include <string.h>
 
 #include <rte_branch_prediction.h>

@@ -1,6 +1,6 @@
 /* Owns what both ring layouts share: queue set-up on guest memory, the
- * broken state, guest notifications, the virtio-net TX header, and the
- * dispatch to split.c or packed.c. */
+ * broken state, guest notifications (and their gathering per worker round),
+ * the virtio-net TX header, and the dispatch to split.c or packed.c. */
 #include <errno.h>
 #include <stdarg.h>
 #if defined(__x86_64__)
