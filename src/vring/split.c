@@ -230,34 +230,52 @@ static inline void prefetch_buf(struct vsw_vq *vq, uint16_t head, bool write)
 	}
 }
 
-uint16_t vsw_split_dequeue(struct vsw_vq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
-			   uint16_t n)
+/* Starts a burst of up to n chains: reads their heads once (for the
+ * prefetches and the work) and starts fetching. Returns how many, 0 when
+ * there are none, -1 when the avail index is beyond the ring. */
+static inline int burst_heads(struct vsw_vq *vq, uint16_t n, uint16_t *heads)
 {
 	prefetch_ring(vq, RTE_MIN(n, (uint16_t)32));
 	int avail = avail_count(vq);
 	if (avail <= 0)
-		return 0;
-	/* The burst's heads are read once, for the prefetches and the work. */
-	uint16_t heads[DEQ_MAX];
+		return avail;
 	uint16_t count = (uint16_t)RTE_MIN(RTE_MIN((int)n, avail), DEQ_MAX);
-	if (unlikely(rte_pktmbuf_alloc_bulk(mp, pkts, count) != 0)) {
-		vq->stats.drop_no_mbuf++; /* not consumed: the guest's packets wait */
-		return 0;
-	}
 	for (uint16_t i = 0; i < count; i++)
 		heads[i] = avail_head(vq, i);
-	uint16_t used_old = vq->last_used_idx, done = 0, got = 0;
-	uint64_t bytes = 0;
 	for (uint16_t i = 0; i < RTE_MIN(count, (uint16_t)PF_DESC); i++)
 		prefetch_desc(vq, heads[i]);
 	for (uint16_t i = 0; i < RTE_MIN(count, (uint16_t)PF_BUF); i++)
 		prefetch_buf(vq, heads[i], false);
+	return count;
+}
+
+/* Keeps the fetches of a burst started by burst_heads ahead of chain i. */
+static inline void fetch_ahead(struct vsw_vq *vq, const uint16_t *heads, uint16_t i,
+			       uint16_t count)
+{
+	if (i + PF_DESC < count)
+		prefetch_desc(vq, heads[i + PF_DESC]);
+	if (i + PF_BUF < count)
+		prefetch_buf(vq, heads[i + PF_BUF], false);
+}
+
+uint16_t vsw_split_dequeue(struct vsw_vq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
+			   uint16_t n)
+{
+	uint16_t heads[DEQ_MAX];
+	int nh = burst_heads(vq, n, heads);
+	if (nh <= 0)
+		return 0;
+	uint16_t count = (uint16_t)nh;
+	if (unlikely(rte_pktmbuf_alloc_bulk(mp, pkts, count) != 0)) {
+		vq->stats.drop_no_mbuf++; /* not consumed: the guest's packets wait */
+		return 0;
+	}
+	uint16_t used_old = vq->last_used_idx, done = 0, got = 0;
+	uint64_t bytes = 0;
 	for (uint16_t i = 0; i < count; i++) {
 		uint16_t head = heads[i];
-		if (i + PF_DESC < count)
-			prefetch_desc(vq, heads[i + PF_DESC]);
-		if (i + PF_BUF < count)
-			prefetch_buf(vq, heads[i + PF_BUF], false);
+		fetch_ahead(vq, heads, i, count);
 		struct rte_mbuf *m = pkts[got];
 		int rc = dequeue_one(vq, mp, head, m);
 		if (rc == PKT_BROKEN)
@@ -471,25 +489,19 @@ uint16_t vsw_split_enqueue_views(struct vsw_vq *vq, const struct vsw_vq_view *co
 
 uint16_t vsw_split_peek(struct vsw_vq *vq, struct vsw_vq_view *v, uint16_t n, bool *stopped)
 {
-	prefetch_ring(vq, RTE_MIN(n, (uint16_t)32));
-	int avail = avail_count(vq);
-	*stopped = avail != 0 && (avail < 0 || vq->hdr_len != 12);
-	if (avail <= 0 || vq->hdr_len != 12)
+	/* A 10-byte header (legacy, no MRG_RXBUF) is for dequeue. */
+	if (unlikely(vq->hdr_len != 12)) {
+		*stopped = true;
 		return 0;
+	}
 	uint16_t heads[DEQ_MAX];
-	uint16_t count = (uint16_t)RTE_MIN(RTE_MIN((int)n, avail), DEQ_MAX);
-	for (uint16_t i = 0; i < count; i++)
-		heads[i] = avail_head(vq, i);
-	for (uint16_t i = 0; i < RTE_MIN(count, (uint16_t)PF_DESC); i++)
-		prefetch_desc(vq, heads[i]);
-	for (uint16_t i = 0; i < RTE_MIN(count, (uint16_t)PF_BUF); i++)
-		prefetch_buf(vq, heads[i], false);
-	uint16_t got = 0;
+	int nh = burst_heads(vq, n, heads);
+	*stopped = nh < 0;
+	if (nh <= 0)
+		return 0;
+	uint16_t count = (uint16_t)nh, got = 0;
 	for (; got < count; got++) {
-		if (got + PF_DESC < count)
-			prefetch_desc(vq, heads[got + PF_DESC]);
-		if (got + PF_BUF < count)
-			prefetch_buf(vq, heads[got + PF_BUF], false);
+		fetch_ahead(vq, heads, got, count);
 		uint16_t head = heads[got];
 		if (unlikely(head >= vq->size))
 			break;
