@@ -96,8 +96,8 @@ static int ingress_vlan(struct vsw_port *in, struct rte_mbuf *m, uint16_t *vlan)
 
 /* Bursts usually carry few distinct addresses (often one flow): each run of
  * equal keys is learned or looked up once, not once per packet. */
-static uint16_t unique_runs(const struct vsw_fdb_key *keys, uint16_t n, struct vsw_fdb_key *u,
-			    uint16_t *run_of)
+uint16_t vsw_bridge_unique(const struct vsw_fdb_key *keys, uint16_t n, struct vsw_fdb_key *u,
+			   uint16_t *run_of)
 {
 	uint16_t nu = 0;
 	for (uint16_t i = 0; i < n; i++) {
@@ -110,10 +110,8 @@ static uint16_t unique_runs(const struct vsw_fdb_key *keys, uint16_t n, struct v
 }
 
 void vsw_bridge_learn(struct vsw_fwd_ctx *c, struct vsw_port *in, struct vsw_fdb *fdb,
-		      const struct vsw_fdb_key *src, uint16_t n)
+		      const struct vsw_fdb_key *u, uint16_t nu)
 {
-	struct vsw_fdb_key u[VSW_BURST];
-	uint16_t nu = unique_runs(src, n, u, NULL);
 	uint32_t full = vsw_fdb_learn_bulk(fdb, u, nu, (nu == 64 ? ~0ull : (1ull << nu) - 1), in->id,
 					   c->now);
 	if (full)
@@ -125,7 +123,7 @@ void vsw_bridge_lookup(const struct vsw_fdb *fdb, const struct vsw_fdb_key *dst,
 {
 	struct vsw_fdb_key u[VSW_BURST];
 	uint16_t run_of[VSW_BURST], uout[VSW_BURST];
-	uint16_t nu = unique_runs(dst, n, u, run_of);
+	uint16_t nu = vsw_bridge_unique(dst, n, u, run_of);
 	vsw_fdb_lookup_bulk(fdb, u, nu, uout);
 	for (uint16_t i = 0; i < n; i++)
 		out[i] = uout[run_of[i]];
@@ -169,7 +167,8 @@ void vsw_bridge_input(struct vsw_fwd_ctx *c, struct vsw_port *in, struct rte_mbu
 	if (k == 0)
 		return;
 	struct vsw_fdb *fdb = __atomic_load_n(&in->net->fdb, __ATOMIC_ACQUIRE);
-	vsw_bridge_learn(c, in, fdb, src, k);
+	struct vsw_fdb_key usrc[VSW_BURST];
+	vsw_bridge_learn(c, in, fdb, usrc, vsw_bridge_unique(src, k, usrc, NULL));
 	vsw_bridge_lookup(fdb, dst, k, out);
 	for (uint16_t i = 0; i < k; i++) {
 		struct rte_mbuf *m = ok[i];

@@ -30,10 +30,16 @@ struct vsw_fwd_ctx {
 /* Forwards n packets received on in (all of them are consumed). */
 void vsw_bridge_input(struct vsw_fwd_ctx *c, struct vsw_port *in, struct rte_mbuf **pkts,
 		      uint16_t n);
-/* Learns the sources of n packets received on in (a full table is counted
- * on in), and looks up n destinations (VSW_FDB_NONE: unknown). */
+/* Bursts usually carry few distinct addresses (often one flow): copies
+ * each run of equal keys once into u, notes in run_of[i] (may be NULL)
+ * which u entry keys[i] is, and returns how many went into u. */
+uint16_t vsw_bridge_unique(const struct vsw_fdb_key *keys, uint16_t n, struct vsw_fdb_key *u,
+			   uint16_t *run_of);
+/* Learns nu source keys (from vsw_bridge_unique) of packets received on in
+ * (a full table is counted on in), and looks up n destinations
+ * (VSW_FDB_NONE: unknown), each distinct run once. */
 void vsw_bridge_learn(struct vsw_fwd_ctx *c, struct vsw_port *in, struct vsw_fdb *fdb,
-		      const struct vsw_fdb_key *src, uint16_t n);
+		      const struct vsw_fdb_key *u, uint16_t nu);
 void vsw_bridge_lookup(const struct vsw_fdb *fdb, const struct vsw_fdb_key *dst, uint16_t n,
 		       uint16_t *out);
 

@@ -69,10 +69,8 @@ uint16_t vsw_direct_input(struct vsw_fwd_ctx *c, struct vsw_port *in, uint16_t q
 	 * frame sent to an address this very burst comes from (a MAC moving to
 	 * this port) is its to decide, so the run ends before it. */
 	struct vsw_fdb_key usrc[VSW_BURST];
-	uint16_t ns = 0;
-	for (uint16_t i = 0; i < k; i++)
-		if (ns == 0 || memcmp(&usrc[ns - 1], &src[i], sizeof(src[i])) != 0)
-			usrc[ns++] = src[i];
+	uint16_t src_run[VSW_BURST];
+	uint16_t ns = vsw_bridge_unique(src, k, usrc, src_run);
 	for (uint16_t i = 0; i < k; i++) {
 		uint16_t j = 0;
 		while (j < ns && memcmp(&usrc[j], &dst[i], sizeof(dst[i])) != 0)
@@ -87,18 +85,26 @@ uint16_t vsw_direct_input(struct vsw_fwd_ctx *c, struct vsw_port *in, uint16_t q
 	struct vsw_fdb *fdb = __atomic_load_n(&in->net->fdb, __ATOMIC_ACQUIRE);
 	uint16_t out[VSW_BURST];
 	vsw_bridge_lookup(fdb, dst, k, out);
-	struct vsw_port *dest[VSW_BURST];
+	struct vsw_port *dest[VSW_BURST], *d = NULL;
+	uint32_t limit = 0;
 	uint16_t run = 0;
 	for (; run < k; run++) {
-		struct vsw_port *d = out[run] == VSW_FDB_NONE ? NULL : c->ports[out[run]];
-		if (d == NULL || d == in || d->net != in->net || d->ops->tx_views == NULL ||
-		    !plain_port(d) || v[run].len > (uint32_t)d->cfg.mtu + RTE_ETHER_HDR_LEN)
+		/* A destination is checked once per run of frames to it. */
+		if (d == NULL || out[run] != out[run - 1]) {
+			d = out[run] == VSW_FDB_NONE ? NULL : c->ports[out[run]];
+			if (d == NULL || d == in || d->net != in->net || d->ops->tx_views == NULL ||
+			    !plain_port(d))
+				break;
+			limit = (uint32_t)d->cfg.mtu + RTE_ETHER_HDR_LEN;
+		}
+		if (v[run].len > limit)
 			break;
 		dest[run] = d;
 	}
 	if (run == 0)
 		return 0;
-	vsw_bridge_learn(c, in, fdb, src, run);
+	/* The sources of the frames sent: the unique runs up to the last one's. */
+	vsw_bridge_learn(c, in, fdb, usrc, (uint16_t)(src_run[run - 1] + 1));
 	struct vsw_port_counters *rc = &in->counters[c->cidx];
 	uint64_t bytes = 0;
 	for (uint16_t i = 0; i < run; i++)
