@@ -6,7 +6,9 @@
  * (flooding, VLANs, an ethdev or host port, an offload header, a chained
  * buffer, an MTU drop, a destination behind the ingress port): that frame
  * and the rest go through the bridge as mbufs, after the run, so frames
- * leave in the order the guest sent them. */
+ * leave in the order the guest sent them. Decisions (learning, lookup,
+ * destination checks) are made once per conversation, a run of frames with
+ * the same destination and source, not per frame. */
 #include <string.h>
 
 #include <rte_ether.h>
@@ -44,6 +46,18 @@ static void send_views(struct vsw_fwd_ctx *c, struct vsw_port *dest,
 	pc->drops[VSW_DROP_NO_BUF] += n - sent;
 }
 
+/* Destination and source, the header's first 12 bytes, are equal. */
+static inline bool same_pair(const struct rte_ether_hdr *a, const struct rte_ether_hdr *b)
+{
+	uint64_t a0, b0;
+	uint32_t a1, b1;
+	memcpy(&a0, a, 8);
+	memcpy(&b0, b, 8);
+	memcpy(&a1, (const uint8_t *)a + 8, 4);
+	memcpy(&b1, (const uint8_t *)b + 8, 4);
+	return a0 == b0 && a1 == b1;
+}
+
 uint16_t vsw_direct_input(struct vsw_fwd_ctx *c, struct vsw_port *in, uint16_t q, bool *rest)
 {
 	*rest = true;
@@ -52,14 +66,21 @@ uint16_t vsw_direct_input(struct vsw_fwd_ctx *c, struct vsw_port *in, uint16_t q
 	struct vsw_vq_view v[VSW_BURST];
 	bool stopped;
 	uint16_t n = in->ops->rx_peek(in, q, v, VSW_BURST, &stopped);
+	/* A burst is one conversation, or a few: runs of frames with the same
+	 * destination and source. Decisions are made once per conversation;
+	 * per frame there is a compare, a length check and a pointer. */
 	struct vsw_fdb_key src[VSW_BURST], dst[VSW_BURST];
-	uint16_t k = 0;
+	uint16_t start[VSW_BURST + 1];
+	uint16_t nc = 0, k = 0;
 	for (; k < n; k++) {
+		if (k > 0 && same_pair(&v[k].eth, &v[k - 1].eth))
+			continue;
 		if (rte_is_multicast_ether_addr(&v[k].eth.src_addr) ||
 		    rte_is_multicast_ether_addr(&v[k].eth.dst_addr))
 			break;
-		vsw_fdb_key_set(&src[k], &v[k].eth.src_addr, 0);
-		vsw_fdb_key_set(&dst[k], &v[k].eth.dst_addr, 0);
+		vsw_fdb_key_set(&src[nc], &v[k].eth.src_addr, 0);
+		vsw_fdb_key_set(&dst[nc], &v[k].eth.dst_addr, 0);
+		start[nc++] = k;
 	}
 	if (k == 0) {
 		*rest = n > 0 || stopped;
@@ -70,41 +91,46 @@ uint16_t vsw_direct_input(struct vsw_fwd_ctx *c, struct vsw_port *in, uint16_t q
 	 * this port) is its to decide, so the run ends before it. */
 	struct vsw_fdb_key usrc[VSW_BURST];
 	uint16_t src_run[VSW_BURST];
-	uint16_t ns = vsw_bridge_unique(src, k, usrc, src_run);
-	for (uint16_t i = 0; i < k; i++) {
+	uint16_t ns = vsw_bridge_unique(src, nc, usrc, src_run);
+	for (uint16_t i = 0; i < nc; i++) {
 		uint16_t j = 0;
 		while (j < ns && memcmp(&usrc[j], &dst[i], sizeof(dst[i])) != 0)
 			j++;
 		if (j < ns) {
-			k = i;
+			nc = i;
+			k = start[i];
 			break;
 		}
 	}
 	if (k == 0)
 		return 0; /* *rest stays true */
+	start[nc] = k;
 	struct vsw_fdb *fdb = __atomic_load_n(&in->net->fdb, __ATOMIC_ACQUIRE);
 	uint16_t out[VSW_BURST];
-	vsw_bridge_lookup(fdb, dst, k, out);
-	struct vsw_port *dest[VSW_BURST], *d = NULL;
-	uint32_t limit = 0;
-	uint16_t run = 0;
-	for (; run < k; run++) {
-		/* A destination is checked once per run of frames to it. */
-		if (d == NULL || out[run] != out[run - 1]) {
-			d = out[run] == VSW_FDB_NONE ? NULL : c->ports[out[run]];
-			if (d == NULL || d == in || d->net != in->net || d->ops->tx_views == NULL ||
-			    !plain_port(d))
-				break;
-			limit = (uint32_t)d->cfg.mtu + RTE_ETHER_HDR_LEN;
-		}
-		if (v[run].len > limit)
+	vsw_bridge_lookup(fdb, dst, nc, out);
+	struct vsw_port *dest[VSW_BURST];
+	uint16_t run = 0, ci = 0;
+	for (; ci < nc; ci++) {
+		struct vsw_port *d = out[ci] == VSW_FDB_NONE ? NULL : c->ports[out[ci]];
+		if (d == NULL || d == in || d->net != in->net || d->ops->tx_views == NULL ||
+		    !plain_port(d))
 			break;
-		dest[run] = d;
+		uint32_t limit = (uint32_t)d->cfg.mtu + RTE_ETHER_HDR_LEN;
+		dest[ci] = d;
+		for (; run < start[ci + 1] && v[run].len <= limit; run++)
+			;
+		if (run < start[ci + 1]) {
+			if (run > start[ci])
+				ci++; /* the frames before the long one go */
+			break;
+		}
 	}
 	if (run == 0)
 		return 0;
+	nc = ci; /* conversations with frames sent; the last may end early */
+	start[nc] = run;
 	/* The sources of the frames sent: the unique runs up to the last one's. */
-	vsw_bridge_learn(c, in, fdb, usrc, (uint16_t)(src_run[run - 1] + 1));
+	vsw_bridge_learn(c, in, fdb, usrc, (uint16_t)(src_run[nc - 1] + 1));
 	struct vsw_port_counters *rc = &in->counters[c->cidx];
 	uint64_t bytes = 0;
 	for (uint16_t i = 0; i < run; i++)
@@ -115,15 +141,16 @@ uint16_t vsw_direct_input(struct vsw_fwd_ctx *c, struct vsw_port *in, uint16_t q
 	 * usually there is one. */
 	const struct vsw_vq_view *batch[VSW_BURST];
 	uint64_t sent_mask = 0;
-	for (uint16_t i = 0; i < run; i++) {
+	for (uint16_t i = 0; i < nc; i++) {
 		if (sent_mask >> i & 1)
 			continue;
 		uint16_t nb = 0;
-		for (uint16_t j = i; j < run; j++) {
-			if (dest[j] == dest[i]) {
-				batch[nb++] = &v[j];
-				sent_mask |= 1ull << j;
-			}
+		for (uint16_t j = i; j < nc; j++) {
+			if (dest[j] != dest[i])
+				continue;
+			for (uint16_t f = start[j]; f < start[j + 1]; f++)
+				batch[nb++] = &v[f];
+			sent_mask |= 1ull << j;
 		}
 		send_views(c, dest[i], batch, nb);
 	}

@@ -343,6 +343,77 @@ static void test_direct_run_ends_where_the_bridge_is_needed(void **state)
 	assert_true(rest);
 }
 
+/* A burst of several conversations (runs of one destination and source):
+ * each destination gets one batch holding its frames in order; every
+ * source is learned; a new source to a known destination is its own
+ * conversation. */
+static void test_direct_conversations(void **state)
+{
+	(void)state;
+	use_direct_ops();
+	learn(1, 1);
+	learn(2, 2);
+	const int order[][2] = { { 0, 1 }, { 0, 1 }, { 5, 1 }, { 5, 1 }, { 0, 2 },
+				 { 0, 2 }, { 0, 1 }, { 0, 1 } };
+	for (unsigned int i = 0; i < RTE_DIM(order); i++)
+		queue_view(&mac_of[order[i][0]], &mac_of[order[i][1]], 100 + i);
+	bool rest = true;
+	assert_int_equal(vsw_direct_input(ctx, ports[0], 0, &rest), 8);
+	assert_false(rest);
+	assert_int_equal(peek_done_k, 8);
+	const uint16_t to1[] = { 0, 1, 2, 3, 6, 7 }, to2[] = { 4, 5 };
+	assert_int_equal(fakes[1].nv, RTE_DIM(to1));
+	for (unsigned int i = 0; i < RTE_DIM(to1); i++) {
+		assert_int_equal(fakes[1].views[i].head, to1[i]);
+		assert_int_equal(fakes[1].views[i].len, 100 + to1[i]);
+	}
+	assert_int_equal(fakes[2].nv, RTE_DIM(to2));
+	for (unsigned int i = 0; i < RTE_DIM(to2); i++)
+		assert_int_equal(fakes[2].views[i].head, to2[i]);
+	assert_int_equal(ports[0]->counters[0].rx_packets, 8);
+	assert_int_equal(ports[0]->counters[0].rx_bytes, 8 * 100 + 28);
+	assert_int_equal(ports[1]->counters[0].tx_packets, 6);
+	assert_int_equal(ports[2]->counters[0].tx_packets, 2);
+	assert_int_equal(vsw_fdb_lookup(net_a.fdb, &mac_of[0], 0), 0);
+	assert_int_equal(vsw_fdb_lookup(net_a.fdb, &mac_of[5], 0), 0);
+}
+
+/* A frame over the MTU ends the run inside a conversation: the frames
+ * before it go, it and the rest are the bridge's, and a source seen only
+ * after the run is left for the bridge to learn. */
+static void test_direct_conversation_cut_short(void **state)
+{
+	(void)state;
+	use_direct_ops();
+	learn(1, 1);
+	learn(2, 2);
+	queue_view(&mac_of[0], &mac_of[2], 100);
+	queue_view(&mac_of[0], &mac_of[1], 100);
+	queue_view(&mac_of[0], &mac_of[1], 100);
+	queue_view(&mac_of[0], &mac_of[1], 1515);
+	queue_view(&mac_of[0], &mac_of[1], 100);
+	queue_view(&mac_of[5], &mac_of[1], 100);
+	bool rest = false;
+	assert_int_equal(vsw_direct_input(ctx, ports[0], 0, &rest), 3);
+	assert_true(rest);
+	assert_int_equal(peek_done_k, 3);
+	assert_int_equal(fakes[1].nv, 2);
+	assert_int_equal(fakes[1].views[0].head, 1);
+	assert_int_equal(fakes[1].views[1].head, 2);
+	assert_int_equal(fakes[2].nv, 1);
+	assert_int_equal(vsw_fdb_lookup(net_a.fdb, &mac_of[5], 0), VSW_FDB_NONE);
+	/* Cut at a conversation's first frame. */
+	nqueued = 0;
+	fakes[1].nv = fakes[2].nv = 0;
+	queue_view(&mac_of[0], &mac_of[2], 100);
+	queue_view(&mac_of[0], &mac_of[1], 1515);
+	queue_view(&mac_of[0], &mac_of[1], 100);
+	assert_int_equal(vsw_direct_input(ctx, ports[0], 0, &rest), 1);
+	assert_true(rest);
+	assert_int_equal(fakes[1].nv, 0);
+	assert_int_equal(fakes[2].nv, 1);
+}
+
 static void test_direct_destination_full(void **state)
 {
 	(void)state;
@@ -604,6 +675,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_direct_run_of_known_unicast, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_direct_run_ends_where_the_bridge_is_needed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_direct_destination_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_direct_conversations, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_direct_conversation_cut_short, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	rte_mempool_free(pool);
