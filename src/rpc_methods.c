@@ -458,13 +458,14 @@ static json_t *m_core_list(void *ctx, json_t *params, struct vsw_rpc_error *e)
 		uint64_t busy = w->stats.busy_cycles, idle = w->stats.idle_cycles;
 		uint64_t pk = w->stats.packets;
 		json_array_append_new(
-			r, json_pack("{s:i, s:o, s:o, s:f, s:I, s:f, s:I, s:I, s:I, s:I}", "core", (int)w->cpu,
+			r, json_pack("{s:i, s:o, s:o, s:f, s:I, s:f, s:I, s:I, s:I, s:I, s:I}", "core", (int)w->cpu,
 				     "queues", queues, "pinned", pinned, "busy_pct",
 				     busy + idle ? 100.0 * (double)busy / (double)(busy + idle) : 0.0,
 				     "packets", (json_int_t)pk, "cycles_per_packet",
 				     pk ? (double)busy / (double)pk : 0.0, "busy_cycles",
 				     (json_int_t)busy, "idle_cycles", (json_int_t)idle, "busy_rounds",
-				     (json_int_t)w->stats.busy_rounds, "direct_packets",
+				     (json_int_t)w->stats.busy_rounds, "rounds",
+				     (json_int_t)w->stats.iterations, "direct_packets",
 				     (json_int_t)w->stats.direct_packets));
 	}
 	return r;
