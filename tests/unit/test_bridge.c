@@ -231,6 +231,19 @@ static void use_direct_ops(void)
 		ports[i]->ops = &direct_ops;
 }
 
+/* The views a fake port was given are exactly these queued frames, in order. */
+static void assert_views(int port, const uint16_t *heads, unsigned int n)
+{
+	assert_int_equal(fakes[port].nv, n);
+	for (unsigned int i = 0; i < n; i++)
+		assert_int_equal(fakes[port].views[i].head, heads[i]);
+}
+#define ASSERT_VIEWS(port, ...)                                                                \
+	do {                                                                                   \
+		const uint16_t h_[] = { __VA_ARGS__ };                                         \
+		assert_views(port, h_, RTE_DIM(h_));                                          \
+	} while (0)
+
 static void learn(int port, int mac)
 {
 	send1(port, frame(&mac_of[mac], &bcast, 0, 64));
@@ -255,10 +268,8 @@ static void test_direct_run_of_known_unicast(void **state)
 	assert_int_equal(vsw_direct_input(ctx, ports[0], 0, &rest), 3);
 	assert_false(rest);
 	assert_int_equal(peek_done_k, 3);
-	assert_int_equal(fakes[1].nv, 2);
-	assert_int_equal(fakes[1].views[0].head, 0);
-	assert_int_equal(fakes[1].views[1].head, 2);
-	assert_int_equal(fakes[2].nv, 1);
+	ASSERT_VIEWS(1, 0, 2);
+	ASSERT_VIEWS(2, 1);
 	assert_int_equal(fakes[3].nv + fakes[0].nv + fakes[3].n, 0);
 	assert_int_equal(ports[0]->counters[0].rx_packets, 3);
 	assert_int_equal(ports[0]->counters[0].rx_bytes, 600);
@@ -361,15 +372,10 @@ static void test_direct_conversations(void **state)
 	assert_int_equal(vsw_direct_input(ctx, ports[0], 0, &rest), 8);
 	assert_false(rest);
 	assert_int_equal(peek_done_k, 8);
-	const uint16_t to1[] = { 0, 1, 2, 3, 6, 7 }, to2[] = { 4, 5 };
-	assert_int_equal(fakes[1].nv, RTE_DIM(to1));
-	for (unsigned int i = 0; i < RTE_DIM(to1); i++) {
-		assert_int_equal(fakes[1].views[i].head, to1[i]);
-		assert_int_equal(fakes[1].views[i].len, 100 + to1[i]);
-	}
-	assert_int_equal(fakes[2].nv, RTE_DIM(to2));
-	for (unsigned int i = 0; i < RTE_DIM(to2); i++)
-		assert_int_equal(fakes[2].views[i].head, to2[i]);
+	ASSERT_VIEWS(1, 0, 1, 2, 3, 6, 7);
+	ASSERT_VIEWS(2, 4, 5);
+	for (unsigned int i = 0; i < fakes[1].nv; i++) /* each view is its own frame */
+		assert_int_equal(fakes[1].views[i].len, 100 + fakes[1].views[i].head);
 	assert_int_equal(ports[0]->counters[0].rx_packets, 8);
 	assert_int_equal(ports[0]->counters[0].rx_bytes, 8 * 100 + 28);
 	assert_int_equal(ports[1]->counters[0].tx_packets, 6);
@@ -397,21 +403,21 @@ static void test_direct_conversation_cut_short(void **state)
 	assert_int_equal(vsw_direct_input(ctx, ports[0], 0, &rest), 3);
 	assert_true(rest);
 	assert_int_equal(peek_done_k, 3);
-	assert_int_equal(fakes[1].nv, 2);
-	assert_int_equal(fakes[1].views[0].head, 1);
-	assert_int_equal(fakes[1].views[1].head, 2);
-	assert_int_equal(fakes[2].nv, 1);
+	ASSERT_VIEWS(1, 1, 2);
+	ASSERT_VIEWS(2, 0);
 	assert_int_equal(vsw_fdb_lookup(net_a.fdb, &mac_of[5], 0), VSW_FDB_NONE);
 	/* Cut at a conversation's first frame. */
 	nqueued = 0;
 	fakes[1].nv = fakes[2].nv = 0;
 	queue_view(&mac_of[0], &mac_of[2], 100);
-	queue_view(&mac_of[0], &mac_of[1], 1515);
-	queue_view(&mac_of[0], &mac_of[1], 100);
+	queue_view(&mac_of[5], &mac_of[1], 1515);
+	queue_view(&mac_of[5], &mac_of[1], 100);
 	assert_int_equal(vsw_direct_input(ctx, ports[0], 0, &rest), 1);
 	assert_true(rest);
+	assert_int_equal(peek_done_k, 1);
 	assert_int_equal(fakes[1].nv, 0);
-	assert_int_equal(fakes[2].nv, 1);
+	ASSERT_VIEWS(2, 0);
+	assert_int_equal(vsw_fdb_lookup(net_a.fdb, &mac_of[5], 0), VSW_FDB_NONE);
 }
 
 static void test_direct_destination_full(void **state)
