@@ -1,10 +1,12 @@
 /* Owns the copy-once path between guests. A run of frames from one guest
- * to another guest on the same bridge, known unicast, with no VLAN or
- * capture on either port, is copied from the sender's TX buffers straight
- * into the receiver's RX buffers: one copy and no mbuf instead of two
- * copies through an mbuf. The run ends at the first frame that needs more
- * (flooding, VLANs, an ethdev or host port, an offload header, a chained
- * buffer, an MTU drop, a destination behind the ingress port): that frame
+ * to another guest on the same bridge, known unicast, with no trunk or
+ * capture on either port (untagged ports, or access VLANs: frames go as
+ * they came), is copied from the sender's TX buffers straight into the
+ * receiver's RX buffers: one copy and no mbuf instead of two copies through
+ * an mbuf. The run ends at the first frame that needs more (flooding, a tag
+ * to add or strip or a tagged frame on an access port, an ethdev or host
+ * port, an offload header, a chained buffer, an MTU drop, a destination
+ * behind the ingress port): that frame
  * and the rest go through the bridge as mbufs, after the run, so frames
  * leave in the order the guest sent them. Decisions (learning, lookup,
  * destination checks) are made once per conversation, a run of frames with
@@ -17,10 +19,11 @@
 #include "switch/direct.h"
 #include "vring/vring.h"
 
+/* Frames leave and enter the port as they are: no tag to strip or insert
+ * (an untagged port or an access VLAN, no trunk) and no capture to feed. */
 static bool plain_port(struct vsw_port *p)
 {
-	return p->cfg.vlan == 0 && p->cfg.ntrunk == 0 &&
-	       __atomic_load_n(&p->capture, __ATOMIC_ACQUIRE) == NULL;
+	return p->cfg.ntrunk == 0 && __atomic_load_n(&p->capture, __ATOMIC_ACQUIRE) == NULL;
 }
 
 /* Sends views[0..n) to dest; counts as the bridge's flush does. */
@@ -72,14 +75,19 @@ uint16_t vsw_direct_input(struct vsw_fwd_ctx *c, struct vsw_port *in, uint16_t q
 	struct vsw_fdb_key src[VSW_BURST], dst[VSW_BURST];
 	uint16_t start[VSW_BURST + 1];
 	uint16_t nc = 0, k = 0;
+	/* On an access VLAN a tagged frame is the bridge's to drop. */
+	uint16_t vlan = in->cfg.vlan;
+	bool no_tags = vlan != 0;
 	for (; k < n; k++) {
+		if (no_tags && v[k].eth.ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN))
+			break;
 		if (k > 0 && same_pair(&v[k].eth, &v[k - 1].eth))
 			continue;
 		if (rte_is_multicast_ether_addr(&v[k].eth.src_addr) ||
 		    rte_is_multicast_ether_addr(&v[k].eth.dst_addr))
 			break;
-		vsw_fdb_key_set(&src[nc], &v[k].eth.src_addr, 0);
-		vsw_fdb_key_set(&dst[nc], &v[k].eth.dst_addr, 0);
+		vsw_fdb_key_set(&src[nc], &v[k].eth.src_addr, vlan);
+		vsw_fdb_key_set(&dst[nc], &v[k].eth.dst_addr, vlan);
 		start[nc++] = k;
 	}
 	if (k == 0) {

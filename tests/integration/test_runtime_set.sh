@@ -62,6 +62,15 @@ assert_eq "$(tp_port_stat g1 RX-packets)" "$before" "g1 RX from a guest on anoth
 vswctl port set g1 vlan=10 >/dev/null
 tp_cmd g3 "start tx_first 1"; sleep 0.5; tp_cmd g3 "stop"
 wait_stat g1 RX-packets $((before + 32)) 20
+# Two guests on one access VLAN: once g1 has spoken there, g3's unicast to
+# it is copied guest to guest (frames go as they came, no tag to change).
+direct_packets() { vswctl --json core list | python3 -c 'import json,sys; print(sum(c["direct_packets"] for c in json.load(sys.stdin)))'; }
+tp_cmd g1 "stop"; tp_cmd g1 "start tx_first 1"; sleep 0.5
+direct0=$(direct_packets)
+before=$(tp_port_stat g1 RX-packets)
+tp_cmd g3 "start tx_first 1"; sleep 0.5; tp_cmd g3 "stop"
+wait_stat g1 RX-packets $((before + 32)) 20
+assert_eq $(($(direct_packets) - direct0)) 32 "g3 to g1 within VLAN 10, copied directly"
 # The static MAC followed g3 to VLAN 10.
 assert_contains "$(vswctl fdb show network=lan)" "02:00:00:00:99:03" "static MAC after the VLAN change"
 

@@ -420,6 +420,57 @@ static void test_direct_conversation_cut_short(void **state)
 	assert_int_equal(vsw_fdb_lookup(net_a.fdb, &mac_of[5], 0), VSW_FDB_NONE);
 }
 
+/* Access VLANs: frames go between two ports of one VLAN as they came, so
+ * they take the path, learned and looked up in that VLAN. A tagged frame on
+ * an access port (the bridge drops it), a destination that needs the tag
+ * (a trunk) and another VLAN end the run; on an untagged port a tag is
+ * payload. */
+static void test_direct_access_vlans(void **state)
+{
+	(void)state;
+	use_direct_ops();
+	ports[0]->cfg.vlan = 20;
+	ports[1]->cfg.vlan = 20;
+	ports[2]->cfg.vlan = 30;
+	ports[3]->cfg.trunk[0] = 20;
+	ports[3]->cfg.ntrunk = 1;
+	learn(1, 1);
+	learn(2, 2);
+	send1(3, frame(&mac_of[3], &bcast, 20, 64));
+	reset_rx();
+	queue_view(&mac_of[0], &mac_of[1], 100);
+	queue_view(&mac_of[0], &mac_of[1], 100);
+	bool rest = true;
+	assert_int_equal(vsw_direct_input(ctx, ports[0], 0, &rest), 2);
+	assert_false(rest);
+	ASSERT_VIEWS(1, 0, 1);
+	assert_int_equal(vsw_fdb_lookup(net_a.fdb, &mac_of[0], 20), 0);
+	assert_int_equal(vsw_fdb_lookup(net_a.fdb, &mac_of[0], 0), VSW_FDB_NONE);
+	const struct rte_ether_addr *stoppers[] = { &mac_of[2], &mac_of[3], &mac_of[1] };
+	for (unsigned int s = 0; s < RTE_DIM(stoppers); s++) {
+		nqueued = 0;
+		fakes[1].nv = 0;
+		queue_view(&mac_of[0], &mac_of[1], 100);
+		queue_view(&mac_of[0], stoppers[s], 100);
+		if (s == 2) /* the same conversation, but tagged */
+			queued[1].eth.ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN);
+		queue_view(&mac_of[0], &mac_of[1], 100);
+		assert_int_equal(vsw_direct_input(ctx, ports[0], 0, &rest), 1);
+		assert_true(rest);
+		ASSERT_VIEWS(1, 0);
+	}
+	assert_int_equal(fakes[2].nv + fakes[3].nv, 0);
+	/* Untagged ports: a tag is payload, the frame is carried as it is. */
+	ports[0]->cfg.vlan = ports[1]->cfg.vlan = 0;
+	learn(1, 1);
+	nqueued = 0;
+	fakes[1].nv = 0;
+	queue_view(&mac_of[0], &mac_of[1], 100);
+	queued[0].eth.ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN);
+	assert_int_equal(vsw_direct_input(ctx, ports[0], 0, &rest), 1);
+	ASSERT_VIEWS(1, 0);
+}
+
 static void test_direct_destination_full(void **state)
 {
 	(void)state;
@@ -682,6 +733,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_direct_run_ends_where_the_bridge_is_needed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_direct_destination_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_direct_conversations, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_direct_access_vlans, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_direct_conversation_cut_short, setup, teardown),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
