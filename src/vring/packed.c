@@ -1,11 +1,14 @@
 /* Owns the packed virtqueue, device side (virtio 1.2 section 2.8): one ring
  * of descriptors whose AVAIL/USED bits, read against wrap counters, say who
  * owns each slot; chains by NEXT on consecutive slots, indirect tables, the
- * buffer ID in the last descriptor, and used descriptors published with the
- * first one's flags written last so the driver never sees half a batch. */
+ * buffer ID in the last descriptor, used descriptors published with the
+ * first one's flags written last so the driver never sees half a batch, and
+ * TX frames looked at in place for the copy-once path (peek). */
 #include <string.h>
 
 #include <rte_branch_prediction.h>
+#include <rte_common.h>
+#include <rte_ether.h>
 
 #include "vring/layout.h"
 
@@ -161,6 +164,8 @@ static inline void advance(uint16_t *idx, bool *wrap, uint16_t n, uint16_t size)
 }
 
 enum { PKT_OK = 0, PKT_DROP = 1, PKT_BROKEN = -1, PKT_NONE = 2 };
+/* At most this many frames per peek (the used records sit on the stack). */
+#define PEEK_MAX 256
 
 static int dequeue_one(struct vsw_vq *vq, struct rte_mempool *mp, struct rte_mbuf *m,
 		       struct pchain *c)
@@ -228,6 +233,66 @@ uint16_t vsw_packed_dequeue(struct vsw_vq *vq, struct rte_mempool *mp, struct rt
 	vq->stats.packets += got;
 	vq->stats.bytes += bytes;
 	return got;
+}
+
+/* Frames looked at in place (see vsw_vq_peek): each chain one readable ring
+ * descriptor with its buffer ID, checked here as dequeue would; anything
+ * else stops the look and is dequeue's to take or to refuse with a reason. */
+uint16_t vsw_packed_peek(struct vsw_vq *vq, struct vsw_vq_view *v, uint16_t n, bool *stopped)
+{
+	*stopped = vq->hdr_len != 12; /* a 10-byte header is for dequeue */
+	if (*stopped)
+		return 0;
+	uint16_t idx = vq->last_avail_idx, got = 0;
+	bool wrap = vq->avail_wrap;
+	for (n = RTE_MIN(n, (uint16_t)PEEK_MAX); got < n; got++) {
+		const struct vring_packed_desc *d = &vq->pdesc[idx];
+		uint16_t flags = __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE);
+		if (!desc_avail(flags, wrap))
+			break;
+		struct vring_packed_desc c;
+		read_pdesc(&c, d);
+		const uint8_t *p = NULL;
+		if (likely(!(flags & (VRING_DESC_F_NEXT | VRING_DESC_F_WRITE |
+				      VRING_DESC_F_INDIRECT)) &&
+			   c.id < vq->size && c.len >= 12 + RTE_ETHER_HDR_LEN &&
+			   c.len - 12 <= vq->max_pkt_len))
+			p = vsw_gpa_to_hva(vq->mem, c.addr, c.len, &vq->mem_hint);
+		if (p != NULL && vq->tx_offloads) {
+			struct virtio_net_hdr h;
+			memcpy(&h, p, 12);
+			if (h.flags | h.gso_type)
+				p = NULL; /* an offload request: dequeue applies or refuses it */
+		}
+		if (unlikely(p == NULL)) {
+			*stopped = true;
+			break;
+		}
+		v[got].frame = p + 12;
+		v[got].len = c.len - 12;
+		v[got].head = c.id;
+		memcpy(&v[got].eth, p + 12, RTE_ETHER_HDR_LEN);
+		advance(&idx, &wrap, 1, vq->size);
+	}
+	return got;
+}
+
+void vsw_packed_peek_done(struct vsw_vq *vq, const struct vsw_vq_view *v, uint16_t k)
+{
+	struct used_rec used[PEEK_MAX];
+	uint16_t old_used = vq->last_used_idx;
+	bool old_wrap = vq->used_wrap;
+	uint64_t bytes = 0;
+	for (uint16_t i = 0; i < k; i++) {
+		used[i] = (struct used_rec){ .pos = vq->last_used_idx, .id = v[i].head, .len = 0,
+					     .wrap = vq->used_wrap };
+		advance(&vq->last_avail_idx, &vq->avail_wrap, 1, vq->size);
+		advance(&vq->last_used_idx, &vq->used_wrap, 1, vq->size);
+		bytes += v[i].len;
+	}
+	publish_used(vq, used, k, old_used, old_wrap);
+	vq->stats.packets += k;
+	vq->stats.bytes += bytes;
 }
 
 /* Writes from cur into the chain c (already started). Returns bytes, -1 broken. */

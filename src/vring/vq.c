@@ -22,6 +22,8 @@ uint16_t vsw_split_dequeue(struct vsw_vq *vq, struct rte_mempool *mp, struct rte
 uint16_t vsw_split_enqueue(struct vsw_vq *vq, struct rte_mbuf *const *pkts, uint16_t n);
 uint16_t vsw_split_peek(struct vsw_vq *vq, struct vsw_vq_view *v, uint16_t n, bool *stopped);
 void vsw_split_peek_done(struct vsw_vq *vq, const struct vsw_vq_view *v, uint16_t k);
+uint16_t vsw_packed_peek(struct vsw_vq *vq, struct vsw_vq_view *v, uint16_t n, bool *stopped);
+void vsw_packed_peek_done(struct vsw_vq *vq, const struct vsw_vq_view *v, uint16_t k);
 uint16_t vsw_packed_enqueue_views(struct vsw_vq *vq, const struct vsw_vq_view *const *v, uint16_t n);
 uint16_t vsw_split_enqueue_views(struct vsw_vq *vq, const struct vsw_vq_view *const *v, uint16_t n);
 uint16_t vsw_packed_dequeue(struct vsw_vq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
@@ -318,14 +320,18 @@ uint16_t vsw_vq_enqueue_burst(struct vsw_vq *vq, struct rte_mbuf *const *pkts, u
 uint16_t vsw_vq_peek(struct vsw_vq *vq, struct vsw_vq_view *v, uint16_t n, bool *stopped)
 {
 	*stopped = true;
-	if (unlikely(vq->broken || vq->packed || n == 0))
+	if (unlikely(vq->broken || n == 0))
 		return 0;
-	return vsw_split_peek(vq, v, n, stopped);
+	return vq->packed ? vsw_packed_peek(vq, v, n, stopped) : vsw_split_peek(vq, v, n, stopped);
 }
 
 void vsw_vq_peek_done(struct vsw_vq *vq, const struct vsw_vq_view *v, uint16_t k)
 {
-	if (k > 0)
+	if (k == 0)
+		return;
+	if (vq->packed)
+		vsw_packed_peek_done(vq, v, k);
+	else
 		vsw_split_peek_done(vq, v, k);
 }
 

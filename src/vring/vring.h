@@ -133,7 +133,7 @@ struct vsw_vq_view {
 /* Looks at up to n of the guest's next TX frames in place. Stops at the
  * first chain that is not one plain readable descriptor holding a 12-byte
  * header with no offload request and a frame of 14 to max_pkt_len bytes
- * (and returns 0 for packed rings): those are for vsw_vq_dequeue_burst,
+ * (split or packed): those are for vsw_vq_dequeue_burst,
  * which also reports what is wrong with them; *stopped says whether there
  * was such a chain. Consumes nothing. */
 uint16_t vsw_vq_peek(struct vsw_vq *vq, struct vsw_vq_view *v, uint16_t n, bool *stopped);

@@ -59,6 +59,10 @@ exchange() {
 	local st
 	st=$(vswctl --json port stats g2)
 	assert_contains "$st" "\"tx_packets\": $((3 * n))" "$name: vsw's tx count for g2"
+	# The unicast, and only it, was copied guest to guest: split or packed.
+	local direct
+	direct=$(vswctl --json core list | python3 -c 'import json,sys; print(sum(c["direct_packets"] for c in json.load(sys.stdin)))')
+	assert_eq "$direct" $((2 * n)) "$name: frames copied guest to guest"
 }
 
 variant() { # NAME MODE QUEUES EXTRA_DEVARGS

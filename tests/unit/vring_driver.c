@@ -141,8 +141,8 @@ static uint16_t packed_chain(struct drv *d, const uint64_t *addr, const uint32_t
 
 static uint16_t next_id;
 
-static uint16_t post(struct drv *d, const uint64_t *addr, const uint32_t *len,
-		     const uint16_t *flags, int n, bool indirect)
+uint16_t drv_post(struct drv *d, const uint64_t *addr, const uint32_t *len,
+	      const uint16_t *flags, int n, bool indirect)
 {
 	if (indirect) {
 		uint64_t t = drv_alloc(d, (uint32_t)(16 * n));
@@ -161,7 +161,7 @@ static uint16_t post(struct drv *d, const uint64_t *addr, const uint32_t *len,
 		uint64_t ta = t;
 		uint32_t tl = (uint32_t)(16 * n);
 		uint16_t tf = VRING_DESC_F_INDIRECT;
-		return post(d, &ta, &tl, &tf, 1, false);
+		return drv_post(d, &ta, &tl, &tf, 1, false);
 	}
 	if (d->packed) {
 		uint16_t id = (uint16_t)(next_id++ % d->size);
@@ -180,7 +180,7 @@ uint16_t drv_tx_hdr(struct drv *d, const struct virtio_net_hdr *h, const void *d
 	memcpy((uint8_t *)drv_ptr(d, a) + hl, data, len);
 	uint32_t l = hl + len;
 	uint16_t f = 0;
-	return post(d, &a, &l, &f, 1, false);
+	return drv_post(d, &a, &l, &f, 1, false);
 }
 
 uint16_t drv_tx(struct drv *d, const void *data, uint32_t len, int nsegs, bool indirect)
@@ -210,7 +210,7 @@ uint16_t drv_tx(struct drv *d, const void *data, uint32_t len, int nsegs, bool i
 			off += l;
 		}
 	}
-	return post(d, addr, lens, flags, n, indirect);
+	return drv_post(d, addr, lens, flags, n, indirect);
 }
 
 uint16_t drv_rx(struct drv *d, uint32_t buflen, int nsegs)
@@ -225,7 +225,7 @@ uint16_t drv_rx(struct drv *d, uint32_t buflen, int nsegs)
 		addr[i] = drv_alloc(d, lens[i]);
 		flags[i] = VRING_DESC_F_WRITE;
 	}
-	return post(d, addr, lens, flags, nsegs, false);
+	return drv_post(d, addr, lens, flags, nsegs, false);
 }
 
 bool drv_used(struct drv *d, uint16_t *id, uint32_t *len)

@@ -57,8 +57,12 @@ uint16_t drv_tx(struct drv *d, const void *data, uint32_t len, int nsegs, bool i
 uint16_t drv_tx_hdr(struct drv *d, const struct virtio_net_hdr *h, const void *data, uint32_t len);
 /* Posts one RX buffer of buflen bytes (in nsegs descriptors). Returns id. */
 uint16_t drv_rx(struct drv *d, uint32_t buflen, int nsegs);
-/* Posts a chain of raw descriptors (split: written at free slots and linked
- * unless the caller sets next itself with raw). Low level for hostile tests. */
+/* Posts a chain of n descriptors at addr[i] of len[i] bytes with flags[i]
+ * (NEXT and the ring bits are added), or an indirect table of them. Low
+ * level, for chains drv_tx does not make. Returns the head/buffer id. */
+uint16_t drv_post(struct drv *d, const uint64_t *addr, const uint32_t *len,
+		  const uint16_t *flags, int n, bool indirect);
+/* Makes head available (split), for descriptors the test wrote itself. */
 void drv_publish_head(struct drv *d, uint16_t head);
 
 /* Pops a used element; false if none. For RX, *gpa is the buffer's address. */
