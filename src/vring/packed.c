@@ -11,6 +11,7 @@
 #include <rte_ether.h>
 
 #include "vring/layout.h"
+#include "vring/prefetch.h"
 
 struct pchain {
 	const struct vring_packed_desc *table; /* NULL: the ring itself */
@@ -235,6 +236,45 @@ uint16_t vsw_packed_dequeue(struct vsw_vq *vq, struct rte_mempool *mp, struct rt
 	return got;
 }
 
+/* The driver wrote the next slots and their buffers on another core: fetch
+ * them ahead so the misses overlap (as split.c does). Hints only: the slot
+ * read here decides nothing; it is read again, once, when it is used. */
+#define PF_SLOTS 32
+#define PF_AHEAD 8
+/* Slot idx + ahead (< size: a packed ring's size need not be a power of 2). */
+static inline uint16_t slot_ahead(const struct vsw_vq *vq, uint16_t idx, uint16_t ahead)
+{
+	uint32_t j = (uint32_t)idx + ahead;
+	return (uint16_t)(j >= vq->size ? j - vq->size : j);
+}
+
+static inline void prefetch_slots(const struct vsw_vq *vq, uint16_t idx, uint16_t n)
+{
+	n = RTE_MIN(RTE_MIN(n, (uint16_t)PF_SLOTS), vq->size);
+	for (uint16_t i = 0; i < n; i += 4)
+		rte_prefetch0(&vq->pdesc[slot_ahead(vq, idx, i)]);
+}
+
+static inline void prefetch_slot_buf(struct vsw_vq *vq, uint16_t idx, uint16_t ahead, bool write)
+{
+	if (ahead >= vq->size)
+		return;
+	const volatile struct vring_packed_desc *d = &vq->pdesc[slot_ahead(vq, idx, ahead)];
+	uint64_t addr = d->addr;
+	uint32_t len = d->len;
+	const uint8_t *p = vsw_gpa_to_hva(vq->mem, addr, 1, &vq->mem_hint);
+	if (p == NULL)
+		return;
+	uint32_t first = 64 - ((uintptr_t)p & 63);
+	if (write) {
+		vsw_prefetch_for_write(p);
+		if (len > first)
+			vsw_prefetch_for_write(p + first);
+	} else {
+		rte_prefetch0(p + (len > 12 ? 12 : 0)); /* the frame, after the header */
+	}
+}
+
 /* Frames looked at in place (see vsw_vq_peek): each chain one readable ring
  * descriptor with its buffer ID, checked here as dequeue would; anything
  * else stops the look and is dequeue's to take or to refuse with a reason. */
@@ -245,7 +285,13 @@ uint16_t vsw_packed_peek(struct vsw_vq *vq, struct vsw_vq_view *v, uint16_t n, b
 		return 0;
 	uint16_t idx = vq->last_avail_idx, got = 0;
 	bool wrap = vq->avail_wrap;
-	for (n = RTE_MIN(n, (uint16_t)PEEK_MAX); got < n; got++) {
+	n = RTE_MIN(n, (uint16_t)PEEK_MAX);
+	prefetch_slots(vq, idx, n);
+	for (uint16_t i = 0; i < RTE_MIN(n, (uint16_t)PF_AHEAD); i++)
+		prefetch_slot_buf(vq, idx, i, false);
+	for (; got < n; got++) {
+		if (got + PF_AHEAD < n)
+			prefetch_slot_buf(vq, vq->last_avail_idx, (uint16_t)(got + PF_AHEAD), false);
 		const struct vring_packed_desc *d = &vq->pdesc[idx];
 		uint16_t flags = __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE);
 		if (!desc_avail(flags, wrap))
@@ -328,9 +374,16 @@ packed_enqueue(struct vsw_vq *vq, const void *const *src, uint16_t n, bool views
 	bool old_wrap = vq->used_wrap;
 	uint64_t bytes = 0;
 	struct virtio_net_hdr hdr = { 0 };
+	uint16_t first_idx = vq->last_avail_idx;
+	prefetch_slots(vq, first_idx, n);
+	for (uint16_t i = 0; i < RTE_MIN(n, (uint16_t)PF_AHEAD); i++)
+		prefetch_slot_buf(vq, first_idx, i, true);
 	for (; sent < n; sent++) {
 		struct vsw_src_cursor cur;
 		uint8_t *nb_lo = NULL, *nb_hi = NULL;
+		/* One buffer per packet is the common case: fetch ahead by that. */
+		if (sent + PF_AHEAD < n)
+			prefetch_slot_buf(vq, first_idx, (uint16_t)(sent + PF_AHEAD), true);
 		uint32_t plen;
 		hdr.num_buffers = 1;
 		if (views) {

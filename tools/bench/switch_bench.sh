@@ -17,14 +17,15 @@
 # Sizes are frame sizes on the wire, FCS included (64 and 1518 are the
 # smallest and largest standard frames); the generator sends size - 4 bytes.
 # Usage: tools/bench/switch_bench.sh [-r REPS] [-s SECONDS] [-z "64 1518"] [-o "vsw testpmd ovs"]
+#        [-v ",packed_vq=1"]  (more devargs for the generator's virtio_user ports)
 # A benchmark, not a test: it prints figures and ratios and asserts nothing.
 set -euo pipefail
 
-REPS=5 SECS=5 SIZES="64 1518" ONLY="vsw testpmd ovs"
-while getopts "r:s:z:o:" o; do
+REPS=5 SECS=5 SIZES="64 1518" ONLY="vsw testpmd ovs" GEN_VDEV=""
+while getopts "r:s:z:o:v:" o; do
 	case $o in
-	r) REPS=$OPTARG ;; s) SECS=$OPTARG ;; z) SIZES=$OPTARG ;; o) ONLY=$OPTARG ;;
-	*) echo "usage: $0 [-r REPS] [-s SECONDS] [-z SIZES] [-o SWITCHES]" >&2; exit 2 ;;
+	r) REPS=$OPTARG ;; s) SECS=$OPTARG ;; z) SIZES=$OPTARG ;; o) ONLY=$OPTARG ;; v) GEN_VDEV=$OPTARG ;;
+	*) echo "usage: $0 [-r REPS] [-s SECONDS] [-z SIZES] [-o SWITCHES] [-v GEN_DEVARGS]" >&2; exit 2 ;;
 	esac
 done
 
@@ -85,8 +86,8 @@ tp() {
 tpc() { echo "$2" >"$W/$1.in"; }
 
 gen_start() { # SOCK0 SOCK1 SIZE
-	tp gen "0@0,1@0" "net_virtio_user0,path=$1,mac=$MAC0,queue_size=1024" \
-		"net_virtio_user1,path=$2,mac=$MAC1,queue_size=1024" -- \
+	tp gen "0@0,1@0" "net_virtio_user0,path=$1,mac=$MAC0,queue_size=1024$GEN_VDEV" \
+		"net_virtio_user1,path=$2,mac=$MAC1,queue_size=1024$GEN_VDEV" -- \
 		--forward-mode=mac --eth-peer=0,$MAC1 --eth-peer=1,$MAC0 --txpkts="$(($3 - 4))" \
 		--nb-cores=1 --rxd=1024 --txd=1024
 	wait_for 20 bash -c "grep -c 'Link status' '$W/gen.log' >/dev/null; true"
@@ -216,7 +217,7 @@ measure() { # SWITCH SIZE -> "mpps cycles idle% packets-per-busy-round"
 
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "nan"; else print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
-echo "# switch benchmark: $REPS repetitions of ${SECS}s, sizes $SIZES, switches $ONLY"
+echo "# switch benchmark: $REPS repetitions of ${SECS}s, sizes $SIZES, switches $ONLY${GEN_VDEV:+, generator devargs $GEN_VDEV}"
 echo "# rep switch size Mpps cycles/packet idle% packets/busy-round (vsw: near 32 x queues polled = saturated)"
 for rep in $(seq "$REPS"); do
 	for size in $SIZES; do
