@@ -379,23 +379,47 @@ packed_enqueue(struct vsw_vq *vq, const void *const *src, uint16_t n, bool views
 	for (uint16_t i = 0; i < RTE_MIN(n, (uint16_t)PF_AHEAD); i++)
 		prefetch_slot_buf(vq, first_idx, i, true);
 	for (; sent < n; sent++) {
-		struct vsw_src_cursor cur;
-		uint8_t *nb_lo = NULL, *nb_hi = NULL;
 		/* One buffer per packet is the common case: fetch ahead by that. */
 		if (sent + PF_AHEAD < n)
 			prefetch_slot_buf(vq, first_idx, (uint16_t)(sent + PF_AHEAD), true);
-		uint32_t plen;
+		const struct rte_mbuf *m = views ? NULL : src[sent];
+		const struct vsw_vq_view *v = views ? src[sent] : NULL;
+		uint32_t plen = views ? v->len : m->pkt_len;
+		/* Fast path: a one-segment packet that fits, with its header, in
+		 * the next slot, one writable buffer. Anything else, including
+		 * what is wrong with the slot, is the chain walk's below. */
+		if (likely((views || m->nb_segs == 1) && vq->hdr_len == 12 && nused < 256)) {
+			const struct vring_packed_desc *d = &vq->pdesc[vq->last_avail_idx];
+			uint16_t flags = __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE);
+			if (likely(desc_avail(flags, vq->avail_wrap) &&
+				   (flags & (VRING_DESC_F_WRITE | VRING_DESC_F_INDIRECT |
+					     VRING_DESC_F_NEXT)) == VRING_DESC_F_WRITE)) {
+				struct vring_packed_desc c;
+				read_pdesc(&c, d);
+				uint32_t need = 12u + plen;
+				uint8_t *p = c.id < vq->size && c.len >= need
+						     ? vsw_gpa_to_hva(vq->mem, c.addr, need, &vq->mem_hint)
+						     : NULL;
+				if (likely(p != NULL)) {
+					vsw_rx_copy_one(p, plen, m, v);
+					used[nused++] = (struct used_rec){ .pos = vq->last_used_idx,
+									   .id = c.id, .len = need,
+									   .wrap = vq->used_wrap };
+					advance(&vq->last_avail_idx, &vq->avail_wrap, 1, vq->size);
+					advance(&vq->last_used_idx, &vq->used_wrap, 1, vq->size);
+					bytes += plen;
+					continue;
+				}
+			}
+		}
+		struct vsw_src_cursor cur;
+		uint8_t *nb_lo = NULL, *nb_hi = NULL;
 		hdr.num_buffers = 1;
-		if (views) {
-			const struct vsw_vq_view *v = src[sent];
+		if (views)
 			vsw_cursor_init_flat(&cur, &hdr, vq->hdr_len, &v->eth, RTE_ETHER_HDR_LEN,
 					     v->frame + RTE_ETHER_HDR_LEN, v->len);
-			plen = v->len;
-		} else {
-			const struct rte_mbuf *m = src[sent];
+		else
 			vsw_cursor_init(&cur, &hdr, vq->hdr_len, m);
-			plen = m->pkt_len;
-		}
 		uint16_t idx = vq->last_avail_idx, uidx = vq->last_used_idx, bufs = 0;
 		bool wrap = vq->avail_wrap, uwrap = vq->used_wrap, stop = false;
 		uint32_t stream_pos = 0;

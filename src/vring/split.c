@@ -385,28 +385,7 @@ split_enqueue(struct vsw_vq *vq, const void *const *src, uint16_t n, bool views)
 						   VRING_DESC_F_WRITE && d.len >= need)) {
 					uint8_t *p = vsw_gpa_to_hva(vq->mem, d.addr, need, &vq->mem_hint);
 					if (likely(p != NULL)) {
-						/* From a constant: copying the stack header
-						 * just written (num_buffers) would stall on
-						 * store forwarding. */
-						static const struct virtio_net_hdr one = { .num_buffers = 1 };
-						/* The first two lines were asked for
-						 * ahead; the rest of a large frame's
-						 * buffer is asked for exclusive now,
-						 * so its stores do not queue up one
-						 * ownership wait after another. */
-						for (uint32_t o = 128; o < need; o += 64)
-							vsw_prefetch_for_write(p + o);
-						memcpy(p, &one, 12);
-						if (views) {
-							memcpy(p + 12, &v->eth, RTE_ETHER_HDR_LEN);
-							rte_memcpy(p + 12 + RTE_ETHER_HDR_LEN,
-								   v->frame + RTE_ETHER_HDR_LEN,
-								   plen - RTE_ETHER_HDR_LEN);
-						} else {
-							rte_memcpy(p + 12,
-								   rte_pktmbuf_mtod(m, const uint8_t *),
-								   plen);
-						}
+						vsw_rx_copy_one(p, plen, m, v);
 						struct vring_used_elem *u =
 							&vq->used->ring[(uint16_t)(used_old + done) & vq->mask];
 						u->id = head;

@@ -510,6 +510,45 @@ static void test_readonly_on_rx(void **state)
 	rte_pktmbuf_free(m);
 }
 
+/* A chain of two writable buffers whose first holds the whole packet: it
+ * is used as one chain (a packed ring skips both slots), and the next
+ * packet goes to the next chain. */
+static void test_rx_chain_first_buffer_big_enough(void **state)
+{
+	start(state, 64, 0);
+	uint16_t ids[2] = { drv_rx(&D, 4096, 2), drv_rx(&D, 2048, 1) };
+	uint8_t pkt[2][100];
+	fill_pattern(pkt[0], 100, 1);
+	fill_pattern(pkt[1], 100, 2);
+	struct rte_mbuf *m[2] = { make_mbuf(pkt[0], 100), make_mbuf(pkt[1], 100) };
+	assert_int_equal(vsw_vq_enqueue_burst(&Q, m, 2), 2);
+	for (int i = 0; i < 2; i++) {
+		uint16_t id;
+		uint32_t len;
+		assert_true(drv_used(&D, &id, &len));
+		assert_int_equal(id, ids[i]);
+		assert_int_equal(len, 12 + 100);
+	}
+	assert_false(drv_used(&D, &(uint16_t){ 0 }, &(uint32_t){ 0 }));
+	assert_false(vsw_vq_is_broken(&Q));
+	rte_pktmbuf_free_bulk(m, 2);
+}
+
+/* Packed only: an RX slot with a buffer ID outside the ring. */
+static void test_rx_id_out_of_range(void **state)
+{
+	start(state, 64, 0);
+	uint64_t a = drv_alloc(&D, 2048);
+	raw_tx(a, 2048, VRING_DESC_F_WRITE, 64);
+	uint8_t pkt[64] = { 0 };
+	struct rte_mbuf *m = make_mbuf(pkt, 64);
+	assert_int_equal(vsw_vq_enqueue_burst(&Q, &m, 1), 0);
+	assert_true(vsw_vq_is_broken(&Q));
+	static const uint8_t zero[64];
+	assert_memory_equal(drv_ptr(&D, a), zero, 64);
+	rte_pktmbuf_free(m);
+}
+
 /* Split only: the packed ring has no avail index. */
 static void test_avail_runs_ahead(void **state)
 {
@@ -899,6 +938,8 @@ int main(void)
 		BOTH(test_indirect_bad_size),
 		BOTH(test_writable_on_tx),
 		BOTH(test_readonly_on_rx),
+		BOTH(test_rx_chain_first_buffer_big_enough),
+		cmocka_unit_test_prestate_setup_teardown(test_rx_id_out_of_range, NULL, teardown, (void *)&PACKED),
 		cmocka_unit_test_prestate_setup_teardown(test_avail_runs_ahead, NULL, teardown, (void *)&SPLIT),
 		BOTH(test_zero_length_head),
 		BOTH(test_too_big_dropped_not_broken),
