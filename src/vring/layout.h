@@ -110,6 +110,27 @@ static inline int vsw_mbuf_append(struct rte_mbuf *m, struct rte_mbuf **last, st
 	return 0;
 }
 
+/* A hint only: the first two cache lines of the guest buffer at addr (len
+ * bytes), exclusive for one the device is about to write. The descriptor it
+ * came from decides nothing; the chain is read again, once, when used. */
+static inline void vsw_prefetch_guest_buf(struct vsw_vq *vq, uint64_t addr, uint32_t len,
+					  bool write)
+{
+	const uint8_t *p = vsw_gpa_to_hva(vq->mem, addr, 1, &vq->mem_hint);
+	if (p == NULL)
+		return;
+	uint32_t first = 64 - ((uintptr_t)p & 63);
+	if (write) {
+		vsw_prefetch_for_write(p);
+		if (len > first)
+			vsw_prefetch_for_write(p + first);
+	} else {
+		rte_prefetch0(p);
+		if (len > first)
+			rte_prefetch0(p + first);
+	}
+}
+
 /* The fast RX path of both rings: a packet (an mbuf of one segment, or a
  * view) written with its 12-byte header into one guest buffer p of at least
  * 12 + plen bytes, whose first two cache lines were asked for ahead. */

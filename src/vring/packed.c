@@ -262,17 +262,11 @@ static inline void prefetch_slot_buf(struct vsw_vq *vq, uint16_t idx, uint16_t a
 	const volatile struct vring_packed_desc *d = &vq->pdesc[slot_ahead(vq, idx, ahead)];
 	uint64_t addr = d->addr;
 	uint32_t len = d->len;
-	const uint8_t *p = vsw_gpa_to_hva(vq->mem, addr, 1, &vq->mem_hint);
-	if (p == NULL)
-		return;
-	uint32_t first = 64 - ((uintptr_t)p & 63);
-	if (write) {
-		vsw_prefetch_for_write(p);
-		if (len > first)
-			vsw_prefetch_for_write(p + first);
-	} else {
-		rte_prefetch0(p + (len > 12 ? 12 : 0)); /* the frame, after the header */
+	if (!write && len > 12) { /* a TX frame: after its header */
+		addr += 12;
+		len -= 12;
 	}
+	vsw_prefetch_guest_buf(vq, addr, len, write);
 }
 
 /* Frames looked at in place (see vsw_vq_peek): each chain one readable ring

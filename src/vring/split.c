@@ -212,26 +212,10 @@ static inline void prefetch_desc(const struct vsw_vq *vq, uint16_t head)
 	rte_prefetch0(&vq->desc[head & vq->mask]);
 }
 
-/* A hint only: the descriptor read here decides nothing, and the chain is
- * read again (once, and checked) when the packet is processed. */
 static inline void prefetch_buf(struct vsw_vq *vq, uint16_t head, bool write)
 {
 	const volatile struct vring_desc *d = &vq->desc[head & vq->mask];
-	uint64_t addr = d->addr;
-	uint32_t len = d->len;
-	const uint8_t *p = vsw_gpa_to_hva(vq->mem, addr, 1, &vq->mem_hint);
-	if (p == NULL)
-		return;
-	uint32_t first = 64 - ((uintptr_t)p & 63);
-	if (write) {
-		vsw_prefetch_for_write(p);
-		if (len > first)
-			vsw_prefetch_for_write(p + first);
-	} else {
-		rte_prefetch0(p);
-		if (len > first)
-			rte_prefetch0(p + first);
-	}
+	vsw_prefetch_guest_buf(vq, d->addr, d->len, write);
 }
 
 /* Starts a burst of up to n chains: reads their heads once (for the

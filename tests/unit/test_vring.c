@@ -495,19 +495,24 @@ static void test_writable_on_tx(void **state)
 	expect_broken();
 }
 
+/* The RX buffer at a is refused: the queue breaks and it is not written. */
+static void expect_rx_refused(uint64_t a)
+{
+	uint8_t pkt[64] = { 0 };
+	struct rte_mbuf *m = make_mbuf(pkt, 64);
+	assert_int_equal(vsw_vq_enqueue_burst(&Q, &m, 1), 0);
+	assert_true(vsw_vq_is_broken(&Q));
+	static const uint8_t zero[64];
+	assert_memory_equal(drv_ptr(&D, a), zero, 64);
+	rte_pktmbuf_free(m);
+}
+
 static void test_readonly_on_rx(void **state)
 {
 	start(state, 64, 0);
 	uint64_t a = drv_alloc(&D, 2048);
 	raw_tx(a, 2048, 0, 0); /* posted on the RX queue without WRITE */
-	uint8_t pkt[64] = { 0 };
-	struct rte_mbuf *m = make_mbuf(pkt, 64);
-	assert_int_equal(vsw_vq_enqueue_burst(&Q, &m, 1), 0);
-	assert_true(vsw_vq_is_broken(&Q));
-	/* Guest memory was not written: the buffer is still zero. */
-	static const uint8_t zero[64];
-	assert_memory_equal(drv_ptr(&D, a), zero, 64);
-	rte_pktmbuf_free(m);
+	expect_rx_refused(a);
 }
 
 /* A chain of two writable buffers whose first holds the whole packet: it
@@ -540,13 +545,7 @@ static void test_rx_id_out_of_range(void **state)
 	start(state, 64, 0);
 	uint64_t a = drv_alloc(&D, 2048);
 	raw_tx(a, 2048, VRING_DESC_F_WRITE, 64);
-	uint8_t pkt[64] = { 0 };
-	struct rte_mbuf *m = make_mbuf(pkt, 64);
-	assert_int_equal(vsw_vq_enqueue_burst(&Q, &m, 1), 0);
-	assert_true(vsw_vq_is_broken(&Q));
-	static const uint8_t zero[64];
-	assert_memory_equal(drv_ptr(&D, a), zero, 64);
-	rte_pktmbuf_free(m);
+	expect_rx_refused(a);
 }
 
 /* Split only: the packed ring has no avail index. */
