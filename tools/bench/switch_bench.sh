@@ -162,7 +162,7 @@ start_ovs() {
 	mkdir -p "$W/ovs"
 	ovsdb-tool create "$W/ovs/conf.db" /usr/share/openvswitch/vswitch.ovsschema
 	ovsdb-server "$W/ovs/conf.db" --remote=punix:"$W/ovs/db.sock" --pidfile="$W/ovs/db.pid" \
-		--unixctl="$W/ovs/db.ctl" --log-file="$W/ovs/db.log" -vconsole:off &
+		--unixctl="$W/ovs/db.ctl" --log-file="$W/ovs/db.log" -vconsole:off 2>>"$W/ovs/db.stderr" &
 	PIDS+=($!)
 	wait_for 10 test -S "$W/ovs/db.sock"
 	local V="ovs-vsctl --db=unix:$W/ovs/db.sock --no-wait"
