@@ -131,6 +131,31 @@ static inline void vsw_prefetch_guest_buf(struct vsw_vq *vq, uint64_t addr, uint
 	}
 }
 
+/* Peek's check of one readable TX buffer (either ring; the chain's flags
+ * are the caller's): a 12-byte header with no offload request, then a frame
+ * of 14 to max_pkt_len bytes, all in guest memory. If so, fills *v (the
+ * Ethernet header read once) and returns true; else it is dequeue's. */
+static inline bool vsw_tx_view(struct vsw_vq *vq, uint64_t addr, uint32_t len, uint16_t head,
+			       struct vsw_vq_view *v)
+{
+	if (len < 12 + RTE_ETHER_HDR_LEN || len - 12 > vq->max_pkt_len)
+		return false;
+	const uint8_t *p = vsw_gpa_to_hva(vq->mem, addr, len, &vq->mem_hint);
+	if (p == NULL)
+		return false;
+	if (vq->tx_offloads) {
+		struct virtio_net_hdr h;
+		memcpy(&h, p, 12);
+		if (h.flags | h.gso_type)
+			return false; /* an offload request: dequeue applies or refuses it */
+	}
+	v->frame = p + 12;
+	v->len = len - 12;
+	v->head = head;
+	memcpy(&v->eth, p + 12, RTE_ETHER_HDR_LEN);
+	return true;
+}
+
 /* The fast RX path of both rings: a packet (an mbuf of one segment, or a
  * view) written with its 12-byte header into one guest buffer p of at least
  * 12 + plen bytes, whose first two cache lines were asked for ahead. */
@@ -241,6 +266,7 @@ static inline void vsw_cursor_init(struct vsw_src_cursor *c, const void *hdr, ui
 	c->left = hdr_len + m->pkt_len;
 }
 
+
 /* A frame of len bytes whose first head_len bytes are at head and the rest at rest. */
 static inline void vsw_cursor_init_flat(struct vsw_src_cursor *c, const void *hdr, uint16_t hdr_len,
 					const void *head, uint32_t head_len, const void *rest,
@@ -257,6 +283,17 @@ static inline void vsw_cursor_init_flat(struct vsw_src_cursor *c, const void *hd
 	c->seg = NULL;
 	c->seg_off = 0;
 	c->left = hdr_len + len;
+}
+
+/* An enqueue's packet, an mbuf or (v not NULL) a view, after header hdr. */
+static inline void vsw_cursor_init_pkt(struct vsw_src_cursor *c, const void *hdr, uint16_t hdr_len,
+				       const struct rte_mbuf *m, const struct vsw_vq_view *v)
+{
+	if (v != NULL)
+		vsw_cursor_init_flat(c, hdr, hdr_len, &v->eth, RTE_ETHER_HDR_LEN,
+				     v->frame + RTE_ETHER_HDR_LEN, v->len);
+	else
+		vsw_cursor_init(c, hdr, hdr_len, m);
 }
 
 /* Copies up to len bytes to dst; returns how many. */

@@ -292,26 +292,12 @@ uint16_t vsw_packed_peek(struct vsw_vq *vq, struct vsw_vq_view *v, uint16_t n, b
 			break;
 		struct vring_packed_desc c;
 		read_pdesc(&c, d);
-		const uint8_t *p = NULL;
-		if (likely(!(flags & (VRING_DESC_F_NEXT | VRING_DESC_F_WRITE |
-				      VRING_DESC_F_INDIRECT)) &&
-			   c.id < vq->size && c.len >= 12 + RTE_ETHER_HDR_LEN &&
-			   c.len - 12 <= vq->max_pkt_len))
-			p = vsw_gpa_to_hva(vq->mem, c.addr, c.len, &vq->mem_hint);
-		if (p != NULL && vq->tx_offloads) {
-			struct virtio_net_hdr h;
-			memcpy(&h, p, 12);
-			if (h.flags | h.gso_type)
-				p = NULL; /* an offload request: dequeue applies or refuses it */
-		}
-		if (unlikely(p == NULL)) {
+		if (unlikely((flags & (VRING_DESC_F_NEXT | VRING_DESC_F_WRITE |
+				       VRING_DESC_F_INDIRECT)) || c.id >= vq->size ||
+			     !vsw_tx_view(vq, c.addr, c.len, c.id, &v[got]))) {
 			*stopped = true;
 			break;
 		}
-		v[got].frame = p + 12;
-		v[got].len = c.len - 12;
-		v[got].head = c.id;
-		memcpy(&v[got].eth, p + 12, RTE_ETHER_HDR_LEN);
 		advance(&idx, &wrap, 1, vq->size);
 	}
 	return got;
@@ -409,11 +395,7 @@ packed_enqueue(struct vsw_vq *vq, const void *const *src, uint16_t n, bool views
 		struct vsw_src_cursor cur;
 		uint8_t *nb_lo = NULL, *nb_hi = NULL;
 		hdr.num_buffers = 1;
-		if (views)
-			vsw_cursor_init_flat(&cur, &hdr, vq->hdr_len, &v->eth, RTE_ETHER_HDR_LEN,
-					     v->frame + RTE_ETHER_HDR_LEN, v->len);
-		else
-			vsw_cursor_init(&cur, &hdr, vq->hdr_len, m);
+		vsw_cursor_init_pkt(&cur, &hdr, vq->hdr_len, m, v);
 		uint16_t idx = vq->last_avail_idx, uidx = vq->last_used_idx, bufs = 0;
 		bool wrap = vq->avail_wrap, uwrap = vq->used_wrap, stop = false;
 		uint32_t stream_pos = 0;

@@ -385,11 +385,7 @@ split_enqueue(struct vsw_vq *vq, const void *const *src, uint16_t n, bool views)
 		uint16_t heads = 0;
 		uint8_t *nb_lo = NULL, *nb_hi = NULL;
 		hdr.num_buffers = 1;
-		if (views)
-			vsw_cursor_init_flat(&cur, &hdr, vq->hdr_len, &v->eth, RTE_ETHER_HDR_LEN,
-					     v->frame + RTE_ETHER_HDR_LEN, v->len);
-		else
-			vsw_cursor_init(&cur, &hdr, vq->hdr_len, m);
+		vsw_cursor_init_pkt(&cur, &hdr, vq->hdr_len, m, v);
 		uint32_t stream_pos = 0;
 		uint16_t first_used = done;
 		bool broken = false, out_of_bufs = false;
@@ -474,23 +470,10 @@ uint16_t vsw_split_peek(struct vsw_vq *vq, struct vsw_vq_view *v, uint16_t n, bo
 			break;
 		struct vring_desc d;
 		read_desc(&d, &vq->desc[head]);
-		if (unlikely((d.flags & (VRING_DESC_F_NEXT | VRING_DESC_F_WRITE |
-					 VRING_DESC_F_INDIRECT)) ||
-			     d.len < 12 + RTE_ETHER_HDR_LEN || d.len - 12 > vq->max_pkt_len))
+		if (unlikely(d.flags & (VRING_DESC_F_NEXT | VRING_DESC_F_WRITE |
+					VRING_DESC_F_INDIRECT)) ||
+		    unlikely(!vsw_tx_view(vq, d.addr, d.len, head, &v[got])))
 			break;
-		const uint8_t *p = vsw_gpa_to_hva(vq->mem, d.addr, d.len, &vq->mem_hint);
-		if (unlikely(p == NULL))
-			break;
-		if (vq->tx_offloads) {
-			struct virtio_net_hdr h;
-			memcpy(&h, p, 12);
-			if (unlikely(h.flags | h.gso_type))
-				break; /* an offload request: dequeue applies or refuses it */
-		}
-		v[got].frame = p + 12;
-		v[got].len = d.len - 12;
-		v[got].head = head;
-		memcpy(&v[got].eth, p + 12, RTE_ETHER_HDR_LEN);
 	}
 	*stopped = got < count;
 	return got;
