@@ -210,22 +210,16 @@ void vsw_bridge_flush(struct vsw_fwd_ctx *c)
 		struct vsw_capture *cap = __atomic_load_n(&p->capture, __ATOMIC_ACQUIRE);
 		if (unlikely(cap != NULL) && vsw_capture_wants(cap, true))
 			vsw_capture_burst(cap, b->pkts, n, true);
-		uint16_t nq = p->ops->nb_tx_queues(p);
 		enum vsw_drop_reason why = VSW_DROP_DEST_FULL;
 		uint16_t sent;
-		if (nq == 0) {
+		struct vsw_txq t;
+		if (vsw_txq_take(c, p, &t)) {
+			sent = p->ops->tx_burst(p, t.q, b->pkts, n, &why);
+			vsw_txq_release(p, &t);
+		} else {
 			rte_pktmbuf_free_bulk(b->pkts, n);
 			sent = 0;
 			why = VSW_DROP_NO_BUF;
-		} else {
-			uint16_t q = c->txq % nq;
-			/* Read once: the control thread may change it (workers come and go). */
-			bool shared = __atomic_load_n(&p->tx_shared, __ATOMIC_ACQUIRE);
-			if (shared)
-				rte_spinlock_lock(&p->txq_lock[q]);
-			sent = p->ops->tx_burst(p, q, b->pkts, n, &why);
-			if (shared)
-				rte_spinlock_unlock(&p->txq_lock[q]);
 		}
 		struct vsw_port_counters *pc = &p->counters[c->cidx];
 		pc->tx_packets += sent;

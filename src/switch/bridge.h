@@ -43,6 +43,33 @@ void vsw_bridge_learn(struct vsw_fwd_ctx *c, struct vsw_port *in, struct vsw_fdb
 void vsw_bridge_lookup(const struct vsw_fdb *fdb, const struct vsw_fdb_key *dst, uint16_t n,
 		       uint16_t *out);
 
+/* The worker's tx queue on dest (its preferred queue modulo dest's count),
+ * locked when workers share dest's queues; give it back with
+ * vsw_txq_release. Returns false, nothing taken, when dest has no tx queue. */
+struct vsw_txq {
+	uint16_t q;
+	bool shared;
+};
+static inline bool vsw_txq_take(const struct vsw_fwd_ctx *c, struct vsw_port *dest,
+				struct vsw_txq *t)
+{
+	uint16_t nq = dest->ops->nb_tx_queues(dest);
+	if (nq == 0)
+		return false;
+	t->q = c->txq % nq;
+	/* Read once: the control thread may change it (workers come and go). */
+	t->shared = __atomic_load_n(&dest->tx_shared, __ATOMIC_ACQUIRE);
+	if (t->shared)
+		rte_spinlock_lock(&dest->txq_lock[t->q]);
+	return true;
+}
+
+static inline void vsw_txq_release(struct vsw_port *dest, const struct vsw_txq *t)
+{
+	if (t->shared)
+		rte_spinlock_unlock(&dest->txq_lock[t->q]);
+}
+
 /* Sends every batch filled since the last flush. */
 void vsw_bridge_flush(struct vsw_fwd_ctx *c);
 

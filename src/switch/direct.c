@@ -31,15 +31,11 @@ static void send_views(struct vsw_fwd_ctx *c, struct vsw_port *dest,
 		       const struct vsw_vq_view *const *views, uint16_t n)
 {
 	struct vsw_port_counters *pc = &dest->counters[c->cidx];
-	uint16_t nq = dest->ops->nb_tx_queues(dest), sent = 0;
-	if (nq > 0) {
-		uint16_t q = c->txq % nq;
-		bool shared = __atomic_load_n(&dest->tx_shared, __ATOMIC_ACQUIRE);
-		if (shared)
-			rte_spinlock_lock(&dest->txq_lock[q]);
-		sent = dest->ops->tx_views(dest, q, views, n);
-		if (shared)
-			rte_spinlock_unlock(&dest->txq_lock[q]);
+	uint16_t sent = 0;
+	struct vsw_txq t;
+	if (vsw_txq_take(c, dest, &t)) {
+		sent = dest->ops->tx_views(dest, t.q, views, n);
+		vsw_txq_release(dest, &t);
 	}
 	uint64_t bytes = 0;
 	for (uint16_t i = 0; i < sent; i++)
