@@ -131,14 +131,20 @@ static void test_tx_64k_multiseg(void **state)
 	free(pkt);
 }
 
+/* Posts one RX buffer of len bytes in one descriptor; returns its address. */
+static uint64_t post_rx(uint32_t len)
+{
+	uint64_t before = D.buf_next;
+	drv_rx(&D, len, 1);
+	return DRV_GPA_BASE + ((before + 15) & ~15ull); /* drv_alloc's alignment */
+}
+
 static void test_rx_single_buffer_per_packet(void **state)
 {
 	start(state, 256, 0);
 	uint64_t gpa[4];
 	for (int i = 0; i < 4; i++) {
-		uint64_t before = D.buf_next;
-		drv_rx(&D, 2048, 1);
-		gpa[i] = DRV_GPA_BASE + ((before + 15) & ~15ull);
+		gpa[i] = post_rx(2048);
 	}
 	uint8_t pkt[1000];
 	fill_pattern(pkt, sizeof(pkt), 9);
@@ -176,13 +182,9 @@ static void test_rx_single_buffer_per_packet(void **state)
 static void test_rx_mergeable(void **state)
 {
 	start(state, 256, 0);
-	uint64_t first = 0;
-	for (int i = 0; i < 20; i++) {
-		uint64_t before = D.buf_next;
-		drv_rx(&D, 100, 1);
-		if (i == 0)
-			first = DRV_GPA_BASE + ((before + 15) & ~15ull);
-	}
+	uint64_t first = post_rx(100); /* 20 buffers in all */
+	for (int i = 1; i < 20; i++)
+		post_rx(100);
 	uint8_t pkt[1000];
 	fill_pattern(pkt, sizeof(pkt), 5);
 	struct rte_mbuf *m = make_mbuf(pkt, sizeof(pkt));
@@ -835,9 +837,7 @@ static void test_views_to_rx(void **state)
 	start(state, 64, 0);
 	uint64_t gpa[3];
 	for (int i = 0; i < 3; i++) {
-		uint64_t before = D.buf_next;
-		drv_rx(&D, 2048, 1);
-		gpa[i] = DRV_GPA_BASE + ((before + 15) & ~15ull);
+		gpa[i] = post_rx(2048);
 	}
 	uint8_t frame[2][1000];
 	fill_pattern(frame[0], 1000, 1);
@@ -873,13 +873,9 @@ static void test_views_to_rx(void **state)
 static void test_views_mergeable(void **state)
 {
 	start(state, 64, 0);
-	uint64_t first = 0;
-	for (int i = 0; i < 20; i++) {
-		uint64_t before = D.buf_next;
-		drv_rx(&D, 10, 1);
-		if (i == 0)
-			first = DRV_GPA_BASE + ((before + 15) & ~15ull);
-	}
+	uint64_t first = post_rx(10); /* 20 buffers in all */
+	for (int i = 1; i < 20; i++)
+		post_rx(10);
 	uint8_t frame[100];
 	fill_pattern(frame, sizeof(frame), 6);
 	struct vsw_vq_view v = { .frame = frame, .len = sizeof(frame), .head = 0 };
