@@ -15,6 +15,7 @@
 #include "common/eal_args.h"
 #include "common/log.h"
 #include "switch/switch.h"
+#include "switch/watchdog.h"
 #include "switch/worker.h"
 
 static bool slot_used[VSW_MAX_PORTS];
@@ -27,16 +28,74 @@ uint64_t vsw_switch_now(void)
 	return rte_rdtsc() / rte_get_tsc_hz();
 }
 
+/* Waits until done(arg), watching the workers meanwhile: a worker stuck in
+ * a guest's notification write would otherwise hold the control thread
+ * (and with it every port) too. Spins first: a grace period is normally
+ * one worker round. */
+static void wait_watching(struct vsw_switch *sw, bool (*done)(void *arg), void *arg)
+{
+	const uint64_t interval = rte_get_tsc_hz() / 10;
+	uint64_t next = rte_rdtsc() + interval;
+	for (unsigned int spins = 0; !done(arg); spins++) {
+		if (spins < 10000)
+			rte_pause();
+		else
+			rte_delay_us_sleep(100);
+		if (rte_rdtsc() >= next) {
+			vsw_watchdog_check(sw);
+			next = rte_rdtsc() + interval;
+		}
+	}
+}
+
+struct grace {
+	struct rte_rcu_qsbr *qsbr;
+	uint64_t token;
+};
+
+static bool grace_over(void *arg)
+{
+	struct grace *g = arg;
+	return rte_rcu_qsbr_check(g->qsbr, g->token, false) == 1;
+}
+
 void vsw_switch_sync(struct vsw_switch *sw)
 {
-	if (sw->running)
-		rte_rcu_qsbr_synchronize(sw->qsbr, RTE_QSBR_THRID_INVALID);
+	if (!sw->running)
+		return;
+	struct grace g = { .qsbr = sw->qsbr, .token = rte_rcu_qsbr_start(sw->qsbr) };
+	wait_watching(sw, grace_over, &g);
+}
+
+static bool lcore_done(void *arg)
+{
+	return rte_eal_get_lcore_state(*(unsigned int *)arg) == WAIT;
+}
+
+/* rte_eal_wait_lcore, watching the workers meanwhile. */
+static void wait_lcore(struct vsw_switch *sw, unsigned int lcore)
+{
+	wait_watching(sw, lcore_done, &lcore);
+	rte_eal_wait_lcore(lcore);
+}
+
+/* rte_eal_mp_wait_lcore, watching the workers meanwhile. */
+static void wait_all_lcores(struct vsw_switch *sw)
+{
+	unsigned int lcore;
+	RTE_LCORE_FOREACH_WORKER(lcore)
+		wait_lcore(sw, lcore);
 }
 
 int vsw_switch_init(struct vsw_switch *sw, const struct vsw_config *cfg, char *err, size_t errlen)
 {
 	memset(sw, 0, sizeof(*sw));
 	memset(slot_used, 0, sizeof(slot_used));
+	int rc = vsw_watchdog_init();
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot install the worker watchdog's signal: %s", strerror(-rc));
+		return -1;
+	}
 	size_t qsz = rte_rcu_qsbr_get_memsize(VSW_MAX_WORKERS);
 	sw->qsbr = rte_zmalloc("vsw_qsbr", qsz, RTE_CACHE_LINE_SIZE);
 	if (sw->qsbr == NULL || rte_rcu_qsbr_init(sw->qsbr, VSW_MAX_WORKERS) != 0) {
@@ -51,7 +110,7 @@ int vsw_switch_init(struct vsw_switch *sw, const struct vsw_config *cfg, char *e
 		if (vsw_switch_worker_add(sw, cfg->cores[i], err, errlen) < 0) {
 			/* vswd_stop skips a switch that never came up: stop them here. */
 			__atomic_store_n(&sw->stop, true, __ATOMIC_RELEASE);
-			rte_eal_mp_wait_lcore();
+			wait_all_lcores(sw);
 			sw->running = false;
 			return -1;
 		}
@@ -392,6 +451,7 @@ void vsw_switch_port_remove(struct vsw_switch *sw, struct vsw_port *p)
 
 void vsw_switch_tick(struct vsw_switch *sw)
 {
+	vsw_watchdog_check(sw);
 	uint64_t now = vsw_switch_now();
 	for (unsigned int i = 0; i < VSW_MAX_NETWORKS; i++) {
 		struct vsw_network *net = sw->nets[i];
@@ -424,7 +484,7 @@ void vsw_switch_fini(struct vsw_switch *sw)
 			if (sw->ports[i] != NULL)
 				vsw_switch_port_remove(sw, sw->ports[i]);
 		__atomic_store_n(&sw->stop, true, __ATOMIC_RELEASE);
-		rte_eal_mp_wait_lcore();
+		wait_all_lcores(sw);
 		sw->running = false;
 	}
 	for (unsigned int i = 0; i < VSW_MAX_NETWORKS; i++) {
@@ -557,7 +617,7 @@ int vsw_switch_worker_del(struct vsw_switch *sw, unsigned int cpu, char *err, si
 		}
 	}
 	__atomic_store_n(&w->stop, true, __ATOMIC_RELEASE);
-	rte_eal_wait_lcore(w->lcore);
+	wait_lcore(sw, w->lcore);
 	sw->slot_used[w->index] = false;
 	update_tx_shared(sw, sw->nworkers, txq_span(sw));
 	VSW_LOG(INFO, switch, "worker %u on core %u stopped", w->index, cpu);

@@ -4,6 +4,7 @@
 #ifndef VSW_SWITCH_H
 #define VSW_SWITCH_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -45,6 +46,11 @@ struct vsw_worker {
 	struct vsw_worker_stats stats;
 	struct vsw_fwd_ctx *fwd;
 	struct vsw_switch *sw;
+	/* watchdog.c: the thread, and its notification watch slot as the
+	 * worker writes it and as the last check saw it. */
+	pthread_t thread;
+	bool thread_known;
+	uint64_t notify_watch, notify_seen;
 };
 
 struct vsw_switch {

@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "switch/direct.h"
 #include "switch/switch.h"
+#include "switch/watchdog.h"
 #include "switch/worker.h"
 #include "vring/vring.h"
 
@@ -21,6 +22,7 @@ int vsw_worker_main(void *arg)
 
 	rte_rcu_qsbr_thread_register(sw->qsbr, w->index);
 	rte_rcu_qsbr_thread_online(sw->qsbr, w->index);
+	vsw_watchdog_worker_enter(w);
 	VSW_LOG(INFO, switch, "worker %u running on lcore %u (cpu %u)", w->index, w->lcore, w->cpu);
 	vsw_vq_notify_defer(true);
 	uint64_t t0 = rte_rdtsc();
@@ -67,6 +69,7 @@ int vsw_worker_main(void *arg)
 		t0 = t1;
 	}
 	vsw_vq_notify_defer(false);
+	vsw_watchdog_worker_leave(w);
 	rte_rcu_qsbr_thread_offline(sw->qsbr, w->index);
 	rte_rcu_qsbr_thread_unregister(sw->qsbr, w->index);
 	VSW_LOG(INFO, switch, "worker %u stopped", w->index);

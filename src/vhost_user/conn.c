@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "common/runlock.h"
 #include "vhost_user/device_priv.h"
+#include "vhost_user/mem_guard.h"
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
@@ -54,6 +55,31 @@ static void disconnect(struct vsw_vhost_dev *dev, const char *why)
 		dev->waiting_logged = false;
 		schedule_reconnect(dev);
 	}
+}
+
+void vsw_vhost_fail(struct vsw_vhost_dev *dev, const char *why)
+{
+	disconnect(dev, why);
+}
+
+static void on_mem_fault_event(int fd, uint32_t events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	(void)arg;
+	vsw_mem_guard_drain();
+}
+
+/* The SIGBUS guard's faults reach the control thread through this loop. */
+static int watch_mem_faults(struct vsw_evloop *loop)
+{
+	int fd = vsw_mem_guard_init();
+	if (fd < 0)
+		return fd;
+	if (loop == NULL)
+		return 0;
+	int rc = vsw_ev_add(loop, fd, EPOLLIN, on_mem_fault_event, NULL);
+	return rc == -EEXIST ? 0 : rc;
 }
 
 static void attach(struct vsw_vhost_dev *dev, int fd)
@@ -291,6 +317,11 @@ struct vsw_vhost_dev *vsw_vhost_create(const struct vsw_vhost_settings *s,
 				       struct vsw_evloop *loop, const struct vsw_vhost_ops *ops,
 				       void *ctx, char *err, size_t errlen)
 {
+	int rc = watch_mem_faults(loop);
+	if (rc < 0) {
+		snprintf(err, errlen, "port %s: cannot guard guest memory: %s", s->name, strerror(-rc));
+		return NULL;
+	}
 	struct vsw_vhost_dev *dev = vsw_vhost_alloc(s, loop, ops, ctx);
 	if (dev == NULL) {
 		snprintf(err, errlen, "port %s: out of memory", s->name);
@@ -315,6 +346,8 @@ struct vsw_vhost_dev *vsw_vhost_create_on_fd(const struct vsw_vhost_settings *s,
 					     struct vsw_evloop *loop,
 					     const struct vsw_vhost_ops *ops, void *ctx, int fd)
 {
+	if (watch_mem_faults(loop) < 0)
+		return NULL;
 	struct vsw_vhost_dev *dev = vsw_vhost_alloc(s, loop, ops, ctx);
 	if (dev == NULL)
 		return NULL;

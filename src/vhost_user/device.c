@@ -18,6 +18,7 @@
 
 #include "common/log.h"
 #include "vhost_user/device_priv.h"
+#include "vhost_user/mem_guard.h"
 #include "vhost_user/msg.h"
 
 /* The engine may announce optional features it implements (IN_ORDER). */
@@ -46,12 +47,15 @@
 
 static void unmap_region(struct vsw_mem_region *r)
 {
-	if (r->mmap_addr != NULL)
+	if (r->mmap_addr != NULL) {
+		vsw_mem_guard_del(r->guard);
 		munmap(r->mmap_addr, r->mmap_size);
+	}
 	if (r->fd >= 0)
 		close(r->fd);
 	memset(r, 0, sizeof(*r));
 	r->fd = -1;
+	r->guard = -1;
 }
 
 static void unmap_all(struct vsw_guest_mem *m)
@@ -61,11 +65,24 @@ static void unmap_all(struct vsw_guest_mem *m)
 	m->nregions = 0;
 }
 
+/* The frontend shrank a file under one of our mappings; the SIGBUS was
+ * absorbed (mem_guard.c) and the mapping holds zeros now. */
+static void on_mem_fault(void *ctx)
+{
+	struct vsw_vhost_dev *d = ctx;
+	VSW_LOG(ERR, vhost, "port %s: a guest memory file shrank under its mapping (SIGBUS "
+			    "absorbed); closing the connection",
+		d->name);
+	vsw_vhost_fail(d, "guest memory file shrank");
+}
+
 /* Maps one region of fd. The fd stays the caller's: the mapping keeps
  * the file alive, so no fd is held per region. */
-static int map_region(const struct vhost_user_region *r, int fd, struct vsw_mem_region *out,
-		      char *why, size_t len)
+static int map_region(struct vsw_vhost_dev *d, const struct vhost_user_region *r, int fd,
+		      struct vsw_mem_region *out, char *why, size_t len)
 {
+	if (vsw_mem_guard_check_fd(fd, why, len) < 0)
+		return -1;
 	struct stat st;
 	if (fstat(fd, &st) < 0) {
 		snprintf(why, len, "fstat: %s", strerror(errno));
@@ -103,6 +120,14 @@ static int map_region(const struct vhost_user_region *r, int fd, struct vsw_mem_
 			 (unsigned long long)maplen, (unsigned long long)off, strerror(errno));
 		return -1;
 	}
+	/* A file that shrinks later must not kill us (SIGBUS). */
+	int guard = vsw_mem_guard_add(p, (size_t)maplen, on_mem_fault, d);
+	if (guard < 0) {
+		munmap(p, (size_t)maplen);
+		snprintf(why, len, "more guest memory regions than vswd guards (%d over all ports)",
+			 VSW_MEM_GUARD_SLOTS);
+		return -1;
+	}
 	/* Guest RAM has no place in our core dumps. */
 	madvise(p, (size_t)maplen, MADV_DONTDUMP);
 	*out = (struct vsw_mem_region){
@@ -114,6 +139,7 @@ static int map_region(const struct vhost_user_region *r, int fd, struct vsw_mem_
 		.mmap_size = (size_t)maplen,
 		.mmap_offset = r->mmap_offset,
 		.fd = -1,
+		.guard = guard,
 	};
 	return 0;
 }
@@ -375,7 +401,7 @@ static int h_set_mem_table(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, cha
 		return H_ERR;
 	struct vsw_guest_mem next = { 0 };
 	for (uint32_t i = 0; i < t->nregions; i++) {
-		if (map_region(&t->regions[i], m->fds[i], &next.regions[i], why, len) < 0) {
+		if (map_region(d, &t->regions[i], m->fds[i], &next.regions[i], why, len) < 0) {
 			unmap_all(&next);
 			return H_ERR;
 		}
@@ -399,7 +425,7 @@ static int h_add_mem_reg(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, char 
 	if (vsw_vhost_regions_check(r, 1, &d->mem, VSW_VHOST_MAX_MEM_SLOTS, why, len) < 0)
 		return H_ERR;
 	struct vsw_guest_mem next = d->mem, none = { 0 };
-	if (map_region(r, m->fds[0], &next.regions[next.nregions], why, len) < 0)
+	if (map_region(d, r, m->fds[0], &next.regions[next.nregions], why, len) < 0)
 		return H_ERR;
 	next.nregions++;
 	return mem_commit(d, &next, &none, false, why, len) < 0 ? H_ERR : H_OK;
@@ -516,25 +542,65 @@ static int h_get_vring_base(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, ch
 	return reply(d, m, &r, sizeof(r), why, len);
 }
 
-static int take_vring_fd(struct vsw_vhost_msg *m)
+/* What an fd is, as /proc names it ("anon_inode:[eventfd]", "pipe:[..]"). */
+static int fd_kind(int fd, char *kind, size_t len)
 {
-	if (m->payload.u64 & VHOST_USER_VRING_NOFD)
+	char link[32];
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(link, kind, len - 1);
+	if (n < 0)
 		return -1;
+	kind[n] = '\0';
+	return 0;
+}
+
+/* The vring fd of a SET_VRING_KICK/CALL/ERR into *out (-1 for "no fd").
+ * They must be eventfds (vhost-user.rst): workers write to call fds, and a
+ * pipe or socket that nobody reads would block a worker for good. Made
+ * non-blocking here. The frontend shares the file description and could
+ * make it blocking again: the switch's watchdog catches that. On refusal
+ * the fd stays in m for the caller to close. */
+static int take_vring_fd(struct vsw_vhost_msg *m, const char *what, uint16_t idx, int *out,
+			 char *why, size_t len)
+{
+	*out = -1;
+	if (m->payload.u64 & VHOST_USER_VRING_NOFD)
+		return 0;
 	int fd = m->fds[0];
+	char kind[64];
+	struct stat st;
+	if (fd_kind(fd, kind, sizeof(kind)) == 0) {
+		if (strcmp(kind, "anon_inode:[eventfd]") != 0) {
+			snprintf(why, len, "vring %u: the %s fd is %s (allowed: an eventfd)", idx, what,
+				 kind);
+			return -1;
+		}
+	} else if (fstat(fd, &st) < 0 || (st.st_mode & S_IFMT) != 0) {
+		/* No /proc: an eventfd is at least an anonymous inode. */
+		snprintf(why, len, "vring %u: the %s fd is not an eventfd", idx, what);
+		return -1;
+	}
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+		snprintf(why, len, "vring %u: the %s fd: fcntl: %s", idx, what, strerror(errno));
+		return -1;
+	}
 	m->fds[0] = -1;
-	return fd;
+	*out = fd;
+	return 0;
 }
 
 static int h_set_vring_kick(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, char *why, size_t len)
 {
 	uint16_t idx = (uint16_t)(m->payload.u64 & VHOST_USER_VRING_IDX_MASK);
 	struct vsw_vhost_vq *q = vring(d, idx, why, len);
-	if (q == NULL)
+	int fd;
+	if (q == NULL || take_vring_fd(m, "kick", idx, &fd, why, len) < 0)
 		return H_ERR;
 	/* Workers poll and never read the kick fd, so it may change under a
 	 * running queue. */
 	close_fd(&q->kick_fd);
-	q->kick_fd = take_vring_fd(m);
+	q->kick_fd = fd;
 	q->kicked = true;
 	return q_start(d, idx, why, len) < 0 ? H_ERR : H_OK;
 }
@@ -543,7 +609,8 @@ static int h_set_vring_call(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, ch
 {
 	uint16_t idx = (uint16_t)(m->payload.u64 & VHOST_USER_VRING_IDX_MASK);
 	struct vsw_vhost_vq *q = vring(d, idx, why, len);
-	if (q == NULL)
+	int fd;
+	if (q == NULL || take_vring_fd(m, "call", idx, &fd, why, len) < 0)
 		return H_ERR;
 	/* Workers write to the call fd: it may only be closed (and its number
 	 * reused) once they have left the queue. QEMU swaps it whenever the
@@ -551,7 +618,7 @@ static int h_set_vring_call(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, ch
 	bool was = q->running;
 	q_stop(d, idx);
 	close_fd(&q->call_fd);
-	q->call_fd = take_vring_fd(m);
+	q->call_fd = fd;
 	q->has_call = true;
 	if (q_start(d, idx, why, len) < 0)
 		return H_ERR;
@@ -564,11 +631,13 @@ static int h_set_vring_call(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, ch
 
 static int h_set_vring_err(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, char *why, size_t len)
 {
-	struct vsw_vhost_vq *q = vring(d, m->payload.u64 & VHOST_USER_VRING_IDX_MASK, why, len);
-	if (q == NULL)
+	uint16_t idx = (uint16_t)(m->payload.u64 & VHOST_USER_VRING_IDX_MASK);
+	struct vsw_vhost_vq *q = vring(d, idx, why, len);
+	int fd;
+	if (q == NULL || take_vring_fd(m, "err", idx, &fd, why, len) < 0)
 		return H_ERR;
 	close_fd(&q->err_fd);
-	q->err_fd = take_vring_fd(m);
+	q->err_fd = fd;
 	return H_OK;
 }
 

@@ -50,5 +50,7 @@ struct vsw_vhost_dev *vsw_vhost_alloc(const struct vsw_vhost_settings *s,
 void vsw_vhost_reset(struct vsw_vhost_dev *dev);
 void vsw_vhost_free(struct vsw_vhost_dev *dev);
 void vsw_vhost_unmap_all(struct vsw_vhost_dev *dev);
+/* Ends the connection for why (conn.c): the port waits for the next one. */
+void vsw_vhost_fail(struct vsw_vhost_dev *dev, const char *why);
 
 #endif

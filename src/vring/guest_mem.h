@@ -21,6 +21,7 @@ struct vsw_mem_region {
 	size_t mmap_size;
 	uint64_t mmap_offset;
 	int fd;
+	int guard; /* its SIGBUS guard slot, -1: none */
 };
 
 struct vsw_guest_mem {

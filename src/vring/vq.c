@@ -163,14 +163,36 @@ uint32_t vsw_vq_get_base(const struct vsw_vq *vq)
 	return vq->last_avail_idx;
 }
 
+/* This thread's watch slot (see vsw_vq_watch_notifications). */
+static __thread uint64_t *watch_slot;
+static __thread uint64_t watch_seq;
+
+void vsw_vq_watch_notifications(uint64_t *slot)
+{
+	watch_slot = slot;
+}
+
 static void kick_guest(struct vsw_vq *vq)
 {
 	if (vq->call_fd < 0)
 		return;
 	uint64_t one = 1;
+	/* The frontend shares the eventfd's file description, so it can make
+	 * it blocking again and fill its counter: then this write never
+	 * returns. The slot lets the control thread see that and interrupt
+	 * us (EINTR). */
+	if (watch_slot != NULL)
+		__atomic_store_n(watch_slot, ++watch_seq | 1, __ATOMIC_RELEASE);
+	ssize_t n = write(vq->call_fd, &one, sizeof(one));
+	int err = errno;
+	if (watch_slot != NULL)
+		__atomic_store_n(watch_slot, 0, __ATOMIC_RELEASE);
 	/* EAGAIN means the counter is saturated: the guest will wake anyway. */
-	if (write(vq->call_fd, &one, sizeof(one)) == sizeof(one))
+	if (n == sizeof(one))
 		vq->stats.notifications++;
+	else if (n < 0 && err == EINTR)
+		vsw_vq_break(vq, "a notification write to its call fd blocked (a blocking, full "
+				 "eventfd) and was interrupted");
 }
 
 /* Split notification checks gathered on this thread (see vring.h): the

@@ -154,6 +154,15 @@ uint16_t vsw_vq_enqueue_views(struct vsw_vq *vq, const struct vsw_vq_view *const
 void vsw_vq_notify_defer(bool on);
 void vsw_vq_notify_flush(void);
 
+/* The calling thread's guest notifications (eventfd writes to a call fd the
+ * frontend also holds) are watched through slot: while the thread is inside
+ * such a write the slot holds an odd number that changes with every write,
+ * else 0. A frontend can make its eventfd blocking and full, so a write
+ * that never returns shows as the same odd value for long; the watcher then
+ * interrupts the thread with a signal that has no SA_RESTART, the write
+ * fails with EINTR and that queue is put in the broken state. NULL: stop. */
+void vsw_vq_watch_notifications(uint64_t *slot);
+
 /* GET_VRING_BASE: where the device is, in the encoding of setup.base. */
 uint32_t vsw_vq_get_base(const struct vsw_vq *vq);
 

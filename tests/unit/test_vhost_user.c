@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -21,6 +22,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "vhost_user/mem_guard.h"
 #include "vhost_user/proto.h"
 #include "vhost_user/vhost_user.h"
 #include "vring/layout.h"
@@ -1001,6 +1003,83 @@ static void test_client_socket(void **state)
 	vsw_evloop_destroy(loop);
 }
 
+/* Workers write to call fds: a pipe or socket nobody reads would block
+ * them for good, so anything but an eventfd is refused, for kick and err
+ * too. */
+static void refuse_vring_fd(uint32_t req, int fd)
+{
+	struct env *e = env_new(2);
+	negotiate(e, proto_wanted);
+	send_msg(e, req, NEED, &(uint64_t){ 0 }, 8, &fd, 1);
+	expect_refused(e, req, true);
+	env_free(e);
+}
+
+static void test_bad_vring_fd_not_eventfd(void **state)
+{
+	(void)state;
+	int p[2], sv[2];
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	int m = make_memfd(4096);
+	int before = count_fds();
+	refuse_vring_fd(VHOST_USER_SET_VRING_CALL, p[1]);
+	refuse_vring_fd(VHOST_USER_SET_VRING_KICK, p[0]);
+	refuse_vring_fd(VHOST_USER_SET_VRING_ERR, sv[0]);
+	refuse_vring_fd(VHOST_USER_SET_VRING_CALL, m);
+	assert_int_equal(count_fds(), before);
+	close(m);
+	close(p[0]);
+	close(p[1]);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* A blocking eventfd (ours shares its file description with the device's
+ * copy) is made non-blocking, so a full counter fails a write instead of
+ * blocking the worker. */
+static void test_call_fd_made_nonblocking(void **state)
+{
+	(void)state;
+	struct env *e = env_new(2);
+	negotiate(e, proto_wanted);
+	int fd = eventfd(0, EFD_CLOEXEC);
+	assert_false(fcntl(fd, F_GETFL) & O_NONBLOCK);
+	send_msg(e, VHOST_USER_SET_VRING_CALL, NEED, &(uint64_t){ 1 }, 8, &fd, 1);
+	expect_ack(e, VHOST_USER_SET_VRING_CALL);
+	assert_true(fcntl(fd, F_GETFL) & O_NONBLOCK);
+	close(fd);
+	env_free(e);
+}
+
+/* The frontend shrinks a memory file under running queues: the next access
+ * (here the worker's read of the avail index) would kill vswd with
+ * SIGBUS. It is absorbed; the control thread then closes that connection
+ * and everything of it goes. */
+static void test_shrunk_memory_closes_connection(void **state)
+{
+	(void)state;
+	int fds0 = count_fds(), maps0 = count_maps();
+	struct env *e = env_new(2);
+	int fds1 = count_fds(), maps1 = count_maps();
+	handshake(e);
+	struct vsw_vhost_vq *q = vsw_vhost_txq(e->dev, 0);
+	assert_int_equal(ftruncate(e->memfd[1], 0), 0); /* the rings' region */
+	assert_int_equal(__atomic_load_n(&q->vq.avail->idx, __ATOMIC_ACQUIRE), 0);
+	assert_true(vsw_vhost_connected(e->dev));
+	assert_int_equal(vsw_mem_guard_drain(), 1);
+	assert_false(vsw_vhost_connected(e->dev));
+	assert_false(q->running);
+	assert_false(e->link);
+	char c;
+	assert_int_equal(recv(e->peer, &c, 1, 0), 0); /* EOF */
+	assert_int_equal(count_fds(), fds1 - 1);        /* the connection */
+	assert_int_equal(count_maps(), maps1);
+	env_free(e);
+	assert_int_equal(count_fds(), fds0);
+	assert_int_equal(count_maps(), maps0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1052,6 +1131,9 @@ int main(void)
 		cmocka_unit_test(test_disabled_features),
 		cmocka_unit_test(test_server_socket),
 		cmocka_unit_test(test_client_socket),
+		cmocka_unit_test(test_bad_vring_fd_not_eventfd),
+		cmocka_unit_test(test_call_fd_made_nonblocking),
+		cmocka_unit_test(test_shrunk_memory_closes_connection),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
