@@ -1,8 +1,9 @@
 /* Unit tests of the virtqueue engine on malloc'ed guest memory, with the
  * test driver playing the guest: round trips (single, chained, indirect,
  * mergeable, 64 KiB), both ring layouts, index wrap, notifications, one
- * test per hostile-guest rule asserting the queue's reaction, and a guest
- * rewriting its ring while the device reads it. */
+ * test per hostile-guest rule asserting the queue's reaction, a guest
+ * rewriting its ring while the device reads it, virtio-net headers in
+ * pieces and chains shorter than one, and chains of the ring's size. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_mbuf.h>
+#include <rte_ip.h>
 
 #include "common/log.h"
 #include "vring_driver.h"
@@ -1154,6 +1156,294 @@ static void test_rx_rewritten_between_reads(void **state)
 	run_rewritten(rx_burst, true);
 }
 
+/* --- virtio-net headers in pieces, and chains shorter than one --- */
+
+/* Posts the bytes at s in n descriptors of the given lengths (a chain, or
+ * an indirect table), each in its own guest buffer. Returns the id. */
+static uint16_t post_pieces(const uint8_t *s, const uint32_t *lens, int n, bool indirect)
+{
+	uint64_t addr[64];
+	uint16_t flags[64] = { 0 };
+	for (int i = 0; i < n; i++) {
+		addr[i] = drv_alloc(&D, lens[i]);
+		memcpy(drv_ptr(&D, addr[i]), s, lens[i]);
+		s += lens[i];
+	}
+	return drv_post(&D, addr, lens, flags, n, indirect);
+}
+
+/* A virtio-net header over three or more descriptors (virtio 1.2, "Message
+ * Framing": the device may assume no particular arrangement; DPDK
+ * CVE-2022-2132 was a header over three): put together before it is used. CSUM is negotiated,
+ * so the header's fields matter: its checksum request is completed, or,
+ * pointing past the frame, refused with the packet dropped. */
+static void test_tx_header_in_pieces(void **state)
+{
+	start(state, 64, 0);
+	uint8_t frame[100], want[100];
+	fill_pattern(frame, sizeof(frame), 8);
+	frame[40] = frame[41] = 0;
+	memcpy(want, frame, sizeof(want));
+	uint16_t sum = (uint16_t)~rte_raw_cksum(frame + 34, sizeof(frame) - 34);
+	if (sum == 0)
+		sum = 0xffff;
+	memcpy(want + 40, &sum, 2);
+	struct virtio_net_hdr ok = { .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM, .csum_start = 34,
+				     .csum_offset = 6 };
+	struct virtio_net_hdr bad = { .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM, .csum_start = 90,
+				      .csum_offset = 16 };
+	uint8_t s_ok[112], s_bad[112];
+	memcpy(s_ok, &ok, 12);
+	memcpy(s_ok + 12, frame, 100);
+	memcpy(s_bad, &bad, 12);
+	memcpy(s_bad + 12, frame, 100);
+	const uint32_t by4[4] = { 4, 4, 4, 100 };
+	const uint32_t mixed[4] = { 5, 3, 6, 98 }; /* the third: header and frame */
+	uint32_t bytes[15];
+	for (int i = 0; i < 12; i++)
+		bytes[i] = 1;
+	bytes[12] = 30, bytes[13] = 30, bytes[14] = 40;
+	uint16_t ids[5];
+	ids[0] = post_pieces(s_ok, by4, 4, false);
+	ids[1] = post_pieces(s_ok, mixed, 4, false);
+	ids[2] = post_pieces(s_ok, bytes, 15, false);
+	ids[3] = post_pieces(s_bad, by4, 4, false);
+	ids[4] = post_pieces(s_ok, by4, 4, true);
+	struct rte_mbuf *out[8];
+	assert_int_equal(vsw_vq_dequeue_burst(&Q, pool, out, 8), 4);
+	for (int i = 0; i < 4; i++)
+		assert_true(mbuf_equals(out[i], want, sizeof(want)));
+	rte_pktmbuf_free_bulk(out, 4);
+	assert_int_equal(Q.stats.drop_bad_pkt, 1);
+	for (int i = 0; i < 5; i++) {
+		uint16_t id;
+		uint32_t len;
+		assert_true(drv_used(&D, &id, &len));
+		assert_int_equal(id, ids[i]);
+	}
+	assert_false(vsw_vq_is_broken(&Q));
+}
+
+/* A chain shorter than the header, in one descriptor or several, or a
+ * header with no frame: not a packet. Dropped and given back; the queue
+ * goes on. */
+static void test_tx_chain_shorter_than_header(void **state)
+{
+	start(state, 64, 0);
+	uint8_t s[112] = { 0 };
+	fill_pattern(s + 12, 100, 2);
+	const uint32_t l8[2] = { 4, 4 }, l11[3] = { 4, 4, 3 }, l12[3] = { 4, 4, 4 }, one[1] = { 11 };
+	const uint32_t good[4] = { 4, 4, 4, 100 };
+	unsigned int avail = rte_mempool_avail_count(pool);
+	uint16_t ids[6] = { post_pieces(s, l8, 2, false), post_pieces(s, l11, 3, false),
+			    post_pieces(s, l12, 3, false), post_pieces(s, one, 1, false),
+			    post_pieces(s, l11, 3, true), post_pieces(s, good, 4, false) };
+	struct rte_mbuf *out[8];
+	assert_int_equal(vsw_vq_dequeue_burst(&Q, pool, out, 8), 1);
+	assert_true(mbuf_equals(out[0], s + 12, 100));
+	rte_pktmbuf_free(out[0]);
+	assert_int_equal(Q.stats.drop_bad_pkt, 5);
+	assert_int_equal(Q.stats.packets, 1);
+	for (int i = 0; i < 6; i++) {
+		uint16_t id;
+		uint32_t len;
+		assert_true(drv_used(&D, &id, &len));
+		assert_int_equal(id, ids[i]);
+	}
+	assert_false(vsw_vq_is_broken(&Q));
+	assert_int_equal(rte_mempool_avail_count(pool), avail);
+}
+
+/* RX buffers of the given lengths, each followed by guard bytes up to the
+ * next 16 (drv_alloc's alignment): one chain, or one chain each. */
+static void post_rx_pieces(const uint32_t *lens, int n, bool one_chain, uint64_t *addr)
+{
+	uint16_t flags[16];
+	for (int i = 0; i < n; i++) {
+		addr[i] = drv_alloc(&D, (lens[i] + 15) & ~15u);
+		memset(drv_ptr(&D, addr[i]), 0xee, (lens[i] + 15) & ~15u);
+		flags[i] = VRING_DESC_F_WRITE;
+		if (!one_chain)
+			drv_post(&D, &addr[i], &lens[i], &flags[i], 1, false);
+	}
+	if (one_chain)
+		drv_post(&D, addr, lens, flags, n, false);
+}
+
+/* The guard bytes after each RX buffer are as posted. */
+static void assert_guards(const uint32_t *lens, int n, const uint64_t *addr)
+{
+	for (int i = 0; i < n; i++) {
+		const uint8_t *p = drv_ptr(&D, addr[i]);
+		for (uint32_t j = lens[i]; j < ((lens[i] + 15) & ~15u); j++)
+			assert_int_equal(p[j], 0xee);
+	}
+}
+
+/* What the guest finds in RX buffers: their bytes, in order. */
+static void gather(const uint32_t *lens, int n, const uint64_t *addr, uint8_t *out)
+{
+	for (int i = 0; i < n; i++) {
+		memcpy(out, drv_ptr(&D, addr[i]), lens[i]);
+		out += lens[i];
+	}
+}
+
+/* RX: the header written over three or more descriptors of one chain and,
+ * with MRG_RXBUF, over as many buffers, num_buffers' two bytes in
+ * different ones; nothing past any descriptor. */
+static void test_rx_header_in_pieces(void **state)
+{
+	start(state, 64, 0);
+	uint8_t frame[64], want[76] = { [10] = 1 }, got[128];
+	fill_pattern(frame, sizeof(frame), 4);
+	memcpy(want + 12, frame, sizeof(frame));
+	struct rte_mbuf *m = make_mbuf(frame, sizeof(frame));
+	const uint32_t lens[5] = { 4, 4, 3, 1, 100 };
+	uint64_t a[5];
+	post_rx_pieces(lens, 5, true, a);
+	assert_int_equal(vsw_vq_enqueue_burst(&Q, &m, 1), 1);
+	uint16_t id;
+	uint32_t len;
+	assert_true(drv_used(&D, &id, &len));
+	assert_int_equal(len, 76);
+	gather(lens, 5, a, got);
+	assert_memory_equal(got, want, 76);
+	assert_guards(lens, 5, a);
+	if (D.features & F(VSW_VIRTIO_NET_F_MRG_RXBUF)) {
+		post_rx_pieces(lens, 5, false, a);
+		assert_int_equal(vsw_vq_enqueue_burst(&Q, &m, 1), 1);
+		const uint32_t used[5] = { 4, 4, 3, 1, 64 };
+		for (int i = 0; i < 5; i++) {
+			assert_true(drv_used(&D, &id, &len));
+			assert_int_equal(len, used[i]);
+		}
+		want[10] = 5; /* num_buffers: byte 10 in the third buffer, 11 in the fourth */
+		gather(lens, 5, a, got);
+		assert_memory_equal(got, want, 76);
+		assert_guards(lens, 5, a);
+	}
+	assert_false(drv_used(&D, &id, &len));
+	assert_false(vsw_vq_is_broken(&Q));
+	rte_pktmbuf_free(m);
+}
+
+/* RX buffers shorter than the header. One chain per packet: the chain is
+ * consumed empty (too small, as for any packet over its buffer). With
+ * MRG_RXBUF: too few buffers, nothing consumed until more come. */
+static void test_rx_chain_shorter_than_header(void **state)
+{
+	start(state, 64, 0);
+	uint8_t frame[64], want[76] = { [10] = 1 }, got[128];
+	fill_pattern(frame, sizeof(frame), 4);
+	memcpy(want + 12, frame, sizeof(frame));
+	struct rte_mbuf *m = make_mbuf(frame, sizeof(frame));
+	uint16_t id;
+	uint32_t len;
+	const uint32_t l11[3] = { 4, 4, 3 };
+	uint64_t a[5];
+	if (!(D.features & F(VSW_VIRTIO_NET_F_MRG_RXBUF))) {
+		post_rx_pieces(l11, 3, true, a);
+		assert_int_equal(vsw_vq_enqueue_burst(&Q, &m, 1), 1);
+		assert_true(drv_used(&D, &id, &len));
+		assert_int_equal(len, 0);
+		assert_int_equal(Q.stats.drop_too_big, 1);
+		assert_int_equal(Q.stats.packets, 0);
+		assert_guards(l11, 3, a);
+		/* The next packet goes to the next buffer. */
+		const uint32_t big[1] = { 2048 };
+		post_rx_pieces(big, 1, true, a);
+		assert_int_equal(vsw_vq_enqueue_burst(&Q, &m, 1), 1);
+		assert_true(drv_used(&D, &id, &len));
+		assert_int_equal(len, 76);
+		assert_memory_equal(drv_ptr(&D, a[0]), want, 76);
+	} else {
+		const uint32_t lens[4] = { 4, 4, 4, 100 };
+		post_rx_pieces(lens, 2, false, a);
+		assert_int_equal(vsw_vq_enqueue_burst(&Q, &m, 1), 0);
+		assert_int_equal(Q.stats.drop_no_buf, 1);
+		assert_false(drv_used(&D, &id, &len));
+		post_rx_pieces(lens + 2, 2, false, a + 2);
+		assert_int_equal(vsw_vq_enqueue_burst(&Q, &m, 1), 1);
+		for (int i = 0; i < 4; i++) {
+			assert_true(drv_used(&D, &id, &len));
+			assert_int_equal(len, i < 3 ? 4 : 64);
+		}
+		want[10] = 4; /* num_buffers: both bytes in the third buffer */
+		gather(lens, 4, a, got);
+		assert_memory_equal(got, want, 76);
+		assert_guards(lens, 4, a);
+	}
+	assert_false(drv_used(&D, &id, &len));
+	assert_false(vsw_vq_is_broken(&Q));
+	rte_pktmbuf_free(m);
+}
+
+/* --- a chain is at most the ring size long --- */
+
+/* Virtio 1.2 (the driver requirements of split "Indirect Descriptors" and
+ * packed "Scatter-Gather Support"): no chain longer than the queue size,
+ * indirect tables included. A table of exactly that many entries works;
+ * one entry more breaks the queue. */
+static void test_indirect_table_of_ring_size(void **state)
+{
+	start(state, 8, 0);
+	uint8_t frame[200];
+	fill_pattern(frame, sizeof(frame), 6);
+	drv_tx(&D, frame, sizeof(frame), 8, true); /* the header, then 7 pieces */
+	struct rte_mbuf *out[2];
+	assert_int_equal(vsw_vq_dequeue_burst(&Q, pool, out, 2), 1);
+	assert_true(mbuf_equals(out[0], frame, sizeof(frame)));
+	rte_pktmbuf_free(out[0]);
+	assert_false(vsw_vq_is_broken(&Q));
+	drv_tx(&D, frame, sizeof(frame), 9, true); /* 9 entries in a ring of 8 */
+	expect_broken();
+}
+
+/* A direct chain of every descriptor of the ring works (packed: from the
+ * middle, so it wraps the ring's end); one hop more, back to its first
+ * descriptor, breaks the queue. */
+static void test_chain_of_ring_size(void **state)
+{
+	start(state, 8, 3);
+	uint8_t frame[200];
+	fill_pattern(frame, sizeof(frame), 7);
+	uint16_t head = drv_tx(&D, frame, sizeof(frame), 8, false);
+	struct rte_mbuf *out[2];
+	assert_int_equal(vsw_vq_dequeue_burst(&Q, pool, out, 2), 1);
+	assert_true(mbuf_equals(out[0], frame, sizeof(frame)));
+	rte_pktmbuf_free(out[0]);
+	uint16_t id;
+	uint32_t len;
+	assert_true(drv_used(&D, &id, &len));
+	assert_int_equal(id, head);
+	assert_false(vsw_vq_is_broken(&Q));
+	uint64_t a = drv_alloc(&D, 64);
+	memset(drv_ptr(&D, a), 0, 64);
+	if (D.packed) {
+		uint16_t first = D.next_avail;
+		for (int i = 0; i < 8; i++) {
+			uint16_t slot = (uint16_t)((first + i) % 8);
+			bool wrap = slot >= first ? D.avail_wrap : !D.avail_wrap;
+			uint16_t f = VRING_DESC_F_NEXT |
+				     (wrap ? VRING_PACKED_DESC_F_AVAIL : VRING_PACKED_DESC_F_USED);
+			D.pdesc[slot] = (struct vring_packed_desc){ .addr = a, .len = 16, .id = 1 };
+			if (i > 0)
+				D.pdesc[slot].flags = f;
+		}
+		__atomic_store_n(&D.pdesc[first].flags,
+				 (uint16_t)(VRING_DESC_F_NEXT | (D.avail_wrap ? VRING_PACKED_DESC_F_AVAIL
+									      : VRING_PACKED_DESC_F_USED)),
+				 __ATOMIC_RELEASE);
+	} else {
+		for (uint16_t i = 0; i < 8; i++)
+			D.desc[i] = (struct vring_desc){ .addr = a, .len = 16, .flags = VRING_DESC_F_NEXT,
+							  .next = (uint16_t)((i + 1) % 8) };
+		drv_publish_head(&D, 0);
+	}
+	expect_broken();
+}
+
 #define BOTH(fn)                                                                         \
 	cmocka_unit_test_prestate_setup_teardown(fn, NULL, teardown, (void *)&SPLIT),    \
 	cmocka_unit_test_prestate_setup_teardown(fn, NULL, teardown, (void *)&PACKED)
@@ -1215,6 +1505,17 @@ int main(void)
 		cmocka_unit_test_prestate_setup_teardown(test_tx_rewritten_between_reads, NULL, flip_teardown, (void *)&PACKED),
 		cmocka_unit_test_prestate_setup_teardown(test_rx_rewritten_between_reads, NULL, flip_teardown, (void *)&SPLIT),
 		cmocka_unit_test_prestate_setup_teardown(test_rx_rewritten_between_reads, NULL, flip_teardown, (void *)&PACKED),
+		cmocka_unit_test_prestate_setup_teardown(test_tx_header_in_pieces, NULL, teardown, (void *)&SPLIT_CSUM),
+		cmocka_unit_test_prestate_setup_teardown(test_tx_header_in_pieces, NULL, teardown, (void *)&PACKED_CSUM),
+		BOTH(test_tx_chain_shorter_than_header),
+		BOTH(test_rx_header_in_pieces),
+		cmocka_unit_test_prestate_setup_teardown(test_rx_header_in_pieces, NULL, teardown, (void *)&SPLIT_MRG),
+		cmocka_unit_test_prestate_setup_teardown(test_rx_header_in_pieces, NULL, teardown, (void *)&PACKED_MRG),
+		BOTH(test_rx_chain_shorter_than_header),
+		cmocka_unit_test_prestate_setup_teardown(test_rx_chain_shorter_than_header, NULL, teardown, (void *)&SPLIT_MRG),
+		cmocka_unit_test_prestate_setup_teardown(test_rx_chain_shorter_than_header, NULL, teardown, (void *)&PACKED_MRG),
+		BOTH(test_indirect_table_of_ring_size),
+		BOTH(test_chain_of_ring_size),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	rte_eal_cleanup();
