@@ -3,7 +3,11 @@
  * GET_VRING_BASE, SET_VRING_CALL under a running queue, ADD/REM_MEM_REG,
  * every malformed case (each must answer a REPLY_ACK with an error and close
  * the connection), fd and mapping leaks over repeated SET_MEM_TABLE, KICK
- * and CALL, disconnects, and the server/client sockets on a real evloop. */
+ * and CALL, disconnects, packed ring bases inside and outside the ring,
+ * guest memory unmapped only once a polling worker has left (SET_MEM_TABLE,
+ * REM_MEM_REG, disconnect), and the server/client sockets on a real evloop. */
+#include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -35,18 +39,26 @@
 #define NEED VHOST_USER_NEED_REPLY
 #define F(b) (1ull << (b))
 
+struct worker;
+
 struct env {
 	int peer;
 	struct vsw_vhost_dev *dev;
+	struct worker *worker; /* a poller the sync waits for, if any */
 	int memfd[2];
 	uint8_t *local[2]; /* our view of each memfd */
 	int syncs, link_ups, link_downs;
 	bool link;
 };
 
+static void worker_sync(struct worker *w);
+
 static void on_sync(void *ctx)
 {
-	((struct env *)ctx)->syncs++;
+	struct env *e = ctx;
+	e->syncs++;
+	if (e->worker != NULL)
+		worker_sync(e->worker);
 }
 
 static void on_link(void *ctx, bool up)
@@ -265,9 +277,14 @@ static const uint64_t proto_wanted = F(VHOST_USER_PROTOCOL_F_MQ) |
 				     F(VHOST_USER_PROTOCOL_F_MTU) | F(VHOST_USER_PROTOCOL_F_RARP) |
 				     F(VHOST_USER_PROTOCOL_F_STATUS);
 
+#define WANT_FEATURES                                                                  \
+	(F(VSW_VIRTIO_F_VERSION_1) | F(VSW_VIRTIO_NET_F_MRG_RXBUF) |                    \
+	 F(VSW_VIRTIO_RING_F_EVENT_IDX) | F(VSW_VIRTIO_NET_F_MQ) |                      \
+	 F(VSW_VHOST_USER_F_PROTOCOL_FEATURES))
+
 /* Negotiation as QEMU 7.2's vhost_user_backend_init and vhost_dev_init do
- * it, then vhost_dev_start's features and memory table. */
-static void negotiate(struct env *e, uint64_t proto)
+ * it, then vhost_dev_start's features (want) and memory table. */
+static void negotiate_features(struct env *e, uint64_t proto, uint64_t want)
 {
 	uint64_t f = ask_u64(e, VHOST_USER_GET_FEATURES);
 	assert_true(f & F(VSW_VHOST_USER_F_PROTOCOL_FEATURES));
@@ -286,11 +303,13 @@ static void negotiate(struct env *e, uint64_t proto)
 	for (uint32_t i = 0; i < 4; i++) /* vhost_virtqueue_init: masked notifiers */
 		send_vring_fd(e, VHOST_USER_SET_VRING_CALL, i);
 	pump(e);
-	uint64_t want = F(VSW_VIRTIO_F_VERSION_1) | F(VSW_VIRTIO_NET_F_MRG_RXBUF) |
-			F(VSW_VIRTIO_RING_F_EVENT_IDX) | F(VSW_VIRTIO_NET_F_MQ) |
-			F(VSW_VHOST_USER_F_PROTOCOL_FEATURES);
 	send_u64(e, VHOST_USER_SET_FEATURES, NEED, want);
 	expect_ack(e, VHOST_USER_SET_FEATURES);
+}
+
+static void negotiate(struct env *e, uint64_t proto)
+{
+	negotiate_features(e, proto, WANT_FEATURES);
 }
 
 static void setup_queue(struct env *e, uint32_t i)
@@ -456,6 +475,246 @@ static void test_mem_slots(void **state)
 	send_msg(e, VHOST_USER_ADD_MEM_REG, NEED, &r, sizeof(r), &e->memfd[1], 1);
 	expect_refused(e, VHOST_USER_ADD_MEM_REG, true);
 	env_free(e);
+}
+
+/* ---- packed ring bases ---- */
+
+/* Queue pair 0's TX queue, packed, set up to start at base: everything up
+ * to the SET_VRING_ENABLE (sent, not yet handled) that starts it. */
+static void packed_queue_at(struct env *e, uint32_t base)
+{
+	negotiate_features(e, proto_wanted, WANT_FEATURES | F(VSW_VIRTIO_F_RING_PACKED));
+	send_mem_table(e, NEED);
+	expect_ack(e, VHOST_USER_SET_MEM_TABLE);
+	send_state(e, VHOST_USER_SET_VRING_NUM, 0, 1, RING_NUM);
+	send_state(e, VHOST_USER_SET_VRING_BASE, 0, 1, base);
+	send_vring_addr(e, 1, ring_uaddr(1, 0));
+	send_vring_fd(e, VHOST_USER_SET_VRING_KICK, 1);
+	send_vring_fd(e, VHOST_USER_SET_VRING_CALL, 1);
+	pump(e);
+	send_state(e, VHOST_USER_SET_VRING_ENABLE, NEED, 1, 1);
+}
+
+/* A packed ring's SET_VRING_BASE: bits 0-14 the avail index, 15 its wrap
+ * counter, 16-30 the used index, 31 its wrap counter. Indices inside the
+ * ring start the queue there, up to its last slot; an index at the ring
+ * size or beyond (a slot past the ring, which the device would read and
+ * write) is refused when the queue would start: an error reply, the
+ * connection closed, the queue never running. */
+static void test_packed_base_inside_ring(void **state)
+{
+	(void)state;
+	struct env *e = env_new(2);
+	uint32_t last = (RING_NUM - 1) | 1u << 15 | (uint32_t)(RING_NUM - 1) << 16 | 1u << 31;
+	packed_queue_at(e, last);
+	expect_ack(e, VHOST_USER_SET_VRING_ENABLE);
+	struct vsw_vhost_vq *q = vsw_vhost_txq(e->dev, 0);
+	assert_true(q->running);
+	assert_true(q->vq.packed);
+	assert_int_equal(q->vq.last_avail_idx, RING_NUM - 1);
+	assert_true(q->vq.avail_wrap);
+	assert_int_equal(q->vq.last_used_idx, RING_NUM - 1);
+	assert_true(q->vq.used_wrap);
+	send_state(e, VHOST_USER_GET_VRING_BASE, 0, 1, 0);
+	pump(e);
+	assert_int_equal(recv_base(e, 1), last);
+	env_free(e);
+	const uint32_t bad[] = {
+		RING_NUM,                                 /* avail index = ring size */
+		RING_NUM | 1u << 15,                      /* the same, other lap */
+		0x7fff,                                   /* the largest 15-bit index */
+		(uint32_t)RING_NUM << 16,                 /* used index = ring size */
+		1u | 1u << 15 | 0x7fffu << 16 | 1u << 31, /* used index far out */
+	};
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		e = env_new(2);
+		packed_queue_at(e, bad[i]);
+		expect_refused(e, VHOST_USER_SET_VRING_ENABLE, true);
+		assert_false(vsw_vhost_txq(e->dev, 0)->running);
+		env_free(e);
+	}
+}
+
+/* ---- guest memory goes only after the workers have left ---- */
+
+/* A worker as the switch's are: it uses a queue only while the queue's
+ * running flag is set, and between rounds reports that it holds nothing
+ * (an RCU quiescent state: the generation it saw at the round's start).
+ * The device's sync callback waits for a report of a generation newer
+ * than its call, as rte_rcu_qsbr_synchronize does. In each round the
+ * worker reads the queue's ring and the frame it holds, in guest memory,
+ * over and over, so it is nearly always inside a queue: a mapping removed
+ * before the sync is touched before the worker can report (SIGSEGV). */
+struct worker {
+	struct vsw_vhost_vq *q[2];
+	uint64_t gen, ack;
+	int stop;
+	uint64_t rounds, frames, sum; /* rounds inside a queue; frames seen */
+	pthread_t thread;
+	bool running;
+};
+
+static struct worker W;
+
+static int worker_teardown(void **state)
+{
+	(void)state;
+	/* Also after a failed assertion: the worker must not outlive its test. */
+	if (W.running) {
+		__atomic_store_n(&W.stop, 1, __ATOMIC_RELEASE);
+		pthread_join(W.thread, NULL);
+		W.running = false;
+	}
+	return 0;
+}
+
+static uint64_t look_at(struct vsw_vhost_vq *q, uint64_t *frames)
+{
+	struct vsw_vq_view v[4];
+	bool stopped;
+	uint16_t n = vsw_vq_peek(&q->vq, v, 4, &stopped);
+	uint64_t sum = 0;
+	for (uint16_t i = 0; i < n; i++)
+		for (uint32_t j = 0; j < v[i].len; j++)
+			sum += v[i].frame[j];
+	*frames += n;
+	/* The ring itself, as the engine holds it. */
+	const volatile uint8_t *desc = (const volatile uint8_t *)q->vq.desc;
+	for (uint32_t j = 0; j < 16u * q->vq.size; j += 64)
+		sum += desc[j];
+	return sum;
+}
+
+static void *worker_loop(void *arg)
+{
+	struct worker *w = arg;
+	while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
+		uint64_t gen = __atomic_load_n(&w->gen, __ATOMIC_ACQUIRE);
+		for (int i = 0; i < 2; i++) {
+			if (!__atomic_load_n(&w->q[i]->running, __ATOMIC_ACQUIRE))
+				continue;
+			uint64_t frames = 0;
+			for (int k = 0; k < 200; k++)
+				w->sum += look_at(w->q[i], &frames);
+			__atomic_fetch_add(&w->frames, frames, __ATOMIC_RELAXED);
+			__atomic_fetch_add(&w->rounds, 1, __ATOMIC_RELAXED);
+		}
+		__atomic_store_n(&w->ack, gen, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+static void worker_sync(struct worker *w)
+{
+	uint64_t gen = __atomic_add_fetch(&w->gen, 1, __ATOMIC_SEQ_CST);
+	uint64_t end = vsw_monotonic_ms() + 5000;
+	while (__atomic_load_n(&w->ack, __ATOMIC_ACQUIRE) < gen) {
+		assert_true(vsw_monotonic_ms() < end);
+		sched_yield();
+	}
+}
+
+/* Waits until the worker has been inside a queue again (and, frames, has
+ * seen the frame again): it is using what the device just set up. */
+static void worker_busy(struct worker *w, bool frames)
+{
+	uint64_t r0 = __atomic_load_n(&w->rounds, __ATOMIC_RELAXED);
+	uint64_t f0 = __atomic_load_n(&w->frames, __ATOMIC_RELAXED);
+	uint64_t end = vsw_monotonic_ms() + 5000;
+	while (__atomic_load_n(&w->rounds, __ATOMIC_RELAXED) < r0 + 3 ||
+	       (frames && __atomic_load_n(&w->frames, __ATOMIC_RELAXED) <= f0)) {
+		assert_true(vsw_monotonic_ms() < end);
+		sched_yield();
+	}
+}
+
+static void send_region(struct env *e, uint32_t req, int i)
+{
+	struct vhost_user_single_region r = { 0 };
+	region(&r.region, i);
+	send_msg(e, req, NEED, &r, sizeof(r), req == VHOST_USER_ADD_MEM_REG ? &e->memfd[i] : NULL,
+		 req == VHOST_USER_ADD_MEM_REG ? 1 : 0);
+	expect_ack(e, req);
+}
+
+/* SET_MEM_TABLE replacing the table, REM_MEM_REG of the frame's region and
+ * of the rings', and the frontend's disconnect each unmap guest memory
+ * while a worker polls the queues: only after the sync. */
+static void test_memory_outlives_workers(void **state)
+{
+	(void)state;
+	int fds0 = count_fds(), maps0 = count_maps();
+	struct env *e = env_new(2);
+	negotiate(e, proto_wanted | F(VHOST_USER_PROTOCOL_F_CONFIGURE_MEM_SLOTS));
+	send_mem_table(e, NEED);
+	expect_ack(e, VHOST_USER_SET_MEM_TABLE);
+	setup_queue(e, 0);
+	setup_queue(e, 1);
+	for (uint32_t i = 0; i < 2; i++) {
+		send_state(e, VHOST_USER_SET_VRING_ENABLE, NEED, i, 1);
+		expect_ack(e, VHOST_USER_SET_VRING_ENABLE);
+	}
+	/* The guest sends one frame: its buffer in region 0, the rings in region 1. */
+	uint8_t *frame = e->local[0] + 0x1000;
+	memset(frame, 0, 12);
+	memset(frame + 12, 0x5a, 60);
+	struct vring_desc *desc = (void *)(e->local[1] + (ring_uaddr(1, 0) - UADDR1));
+	struct vring_avail *avail = (void *)(e->local[1] + (ring_uaddr(1, 1) - UADDR1));
+	desc[0] = (struct vring_desc){ .addr = 0x1000, .len = 72 };
+	avail->ring[0] = 0;
+	__atomic_store_n(&avail->idx, 1, __ATOMIC_RELEASE);
+	W = (struct worker){ .q = { vsw_vhost_rxq(e->dev, 0), vsw_vhost_txq(e->dev, 0) } };
+	/* A stack of our own: one from glibc stays mapped in its cache. */
+	void *stack = mmap(NULL, MB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(stack != MAP_FAILED);
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setstack(&attr, stack, MB);
+	assert_int_equal(pthread_create(&W.thread, &attr, worker_loop, &W), 0);
+	pthread_attr_destroy(&attr);
+	W.running = true;
+	e->worker = &W;
+	worker_busy(&W, true);
+	int syncs = e->syncs;
+	/* A new table for the same memory: new mappings, the old ones go. */
+	send_mem_table(e, NEED);
+	expect_ack(e, VHOST_USER_SET_MEM_TABLE);
+	assert_int_equal(e->syncs, syncs + 1);
+	assert_true(W.q[1]->running);
+	worker_busy(&W, true);
+	/* The frame's region goes (the queues run on without it) and comes back. */
+	send_region(e, VHOST_USER_REM_MEM_REG, 0);
+	assert_int_equal(e->syncs, syncs + 2);
+	assert_true(W.q[1]->running);
+	worker_busy(&W, false);
+	send_region(e, VHOST_USER_ADD_MEM_REG, 0);
+	worker_busy(&W, true);
+	/* The rings' region goes: the queues wait for it. */
+	send_region(e, VHOST_USER_REM_MEM_REG, 1);
+	assert_false(W.q[0]->running);
+	assert_false(W.q[1]->running);
+	send_region(e, VHOST_USER_ADD_MEM_REG, 1);
+	assert_true(W.q[1]->running);
+	worker_busy(&W, true);
+	/* The frontend goes: everything is unmapped. */
+	syncs = e->syncs;
+	close(e->peer);
+	e->peer = -1;
+	assert_false(vsw_vhost_poll(e->dev));
+	assert_int_equal(e->syncs, syncs + 1);
+	assert_false(W.q[0]->running);
+	assert_false(W.q[1]->running);
+	worker_teardown(NULL);
+	munmap(stack, MB);
+	e->worker = NULL;
+	vsw_vhost_destroy(e->dev);
+	munmap(e->local[0], MB);
+	munmap(e->local[1], MB);
+	close(e->memfd[0]);
+	close(e->memfd[1]);
+	free(e);
+	assert_int_equal(count_fds(), fds0);
+	assert_int_equal(count_maps(), maps0);
 }
 
 /* ---- malformed messages: each one ends the connection ---- */
@@ -1088,6 +1347,8 @@ int main(void)
 		cmocka_unit_test(test_get_vring_base),
 		cmocka_unit_test(test_call_swap_and_mem_table_while_running),
 		cmocka_unit_test(test_mem_slots),
+		cmocka_unit_test(test_packed_base_inside_ring),
+		cmocka_unit_test_teardown(test_memory_outlives_workers, worker_teardown),
 		cmocka_unit_test(test_bad_size),
 		cmocka_unit_test(test_bad_missing_fd),
 		cmocka_unit_test(test_bad_extra_fd),

@@ -1,7 +1,9 @@
 /* Unit tests of the virtqueue engine on malloc'ed guest memory, with the
  * test driver playing the guest: round trips (single, chained, indirect,
- * mergeable, 64 KiB), both ring layouts, index wrap, notifications, and one
- * test per hostile-guest rule asserting the queue's reaction. */
+ * mergeable, 64 KiB), both ring layouts, index wrap, notifications, one
+ * test per hostile-guest rule asserting the queue's reaction, a guest
+ * rewriting its ring while the device reads it, virtio-net headers in
+ * pieces and chains shorter than one, and chains of the ring's size. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,9 +14,12 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_mbuf.h>
+#include <rte_ip.h>
 
+#include "common/log.h"
 #include "vring_driver.h"
 
 #define F(bit) (1ull << (bit))
@@ -899,6 +904,546 @@ static void test_views_mergeable(void **state)
 	assert_memory_equal(got + 26, frame + 14, sizeof(frame) - 14);
 }
 
+/* --- a guest rewriting what the device reads, while it reads --- */
+
+/* The guest rewrites every descriptor (and, split, every avail entry) of a
+ * ring of FLIP_SIZE, each field between its one good value and bad ones
+ * (vring_driver.h), while this thread is the device: a second thread in a
+ * tight loop, or, where it works, a rewrite between every two accesses the
+ * device makes to the ring, which no double read can slip through. Whatever
+ * mix of values the device reads, it may use only what it checked: the
+ * good buffer whole, or the queue broken; never bytes outside guest memory,
+ * another length, or a buffer ID outside the ring. Guest memory ends
+ * CANARY bytes before the driver's allocation does, so a read or write past
+ * its end is seen without ASan too. */
+#define FLIP_SIZE 8
+#define FLIP_ID 5
+#define FLIP_FRAME 64
+#define FLIP_BUF (12 + FLIP_FRAME)
+#define CANARY 4096
+#define FLIP_MS 250
+#define FLIP_TRAP_ROUNDS 300
+
+static struct drv_rewrite RW;
+static int vring_log_level = -1; /* while a test silences the engine's log */
+static struct {
+	bool rx;
+	uint64_t good_addr;
+	uint8_t frame[FLIP_FRAME];
+	struct rte_mbuf *m[4];
+	/* what came out, how often the queue broke */
+	uint64_t good, broken;
+	uint32_t inflight, pos; /* packed: slots made available; the device's position */
+} FL;
+
+static int flip_teardown(void **state)
+{
+	/* Also after a failed assertion: the rewriter writes D. */
+	drv_rewrite_disarm();
+	drv_rewriter_stop();
+	if (vring_log_level >= 0)
+		rte_log_set_level(vsw_logtype_vring, (uint32_t)vring_log_level);
+	vring_log_level = -1;
+	if (FL.m[0] != NULL)
+		rte_pktmbuf_free_bulk(FL.m, 4);
+	memset(FL.m, 0, sizeof(FL.m));
+	return teardown(state);
+}
+
+/* A ring of FLIP_SIZE whose every descriptor is the good buffer: the last
+ * FLIP_BUF bytes of guest memory. */
+static void flip_start(void **state, bool rx)
+{
+	start(state, FLIP_SIZE, 0);
+	D.mem.regions[0].size = DRV_MEM_SIZE - CANARY;
+	memset(D.host + DRV_MEM_SIZE - CANARY, 0xa5, CANARY);
+	memset(&FL, 0, sizeof(FL));
+	FL.rx = rx;
+	FL.good_addr = DRV_GPA_BASE + DRV_MEM_SIZE - CANARY - FLIP_BUF;
+	fill_pattern(FL.frame, FLIP_FRAME, 0x33);
+	uint8_t *g = drv_ptr(&D, FL.good_addr);
+	memset(g, 0, 12);
+	memcpy(g + 12, FL.frame, FLIP_FRAME);
+	uint16_t good = rx ? VRING_DESC_F_WRITE : 0;
+	RW = (struct drv_rewrite){
+		/* below guest memory; running into the canary; the canary */
+		.addr = { FL.good_addr, 0x1000, FL.good_addr + 16, FL.good_addr + FLIP_BUF },
+		.len = { FLIP_BUF, FLIP_BUF + 1024, 0xffffffffu, 0 },
+		.flags = { good, good ^ VRING_DESC_F_WRITE, good | VRING_DESC_F_NEXT,
+			   good | VRING_DESC_F_INDIRECT },
+		.id = { FLIP_ID, FLIP_SIZE, 0xffff, FLIP_SIZE + FLIP_ID },
+		.seed = 2463534242u,
+	};
+	for (uint16_t j = 0; j < FLIP_SIZE; j++) {
+		if (D.packed) {
+			D.pdesc[j] = (struct vring_packed_desc){ .addr = FL.good_addr, .len = FLIP_BUF,
+								  .id = FLIP_ID };
+		} else {
+			D.desc[j] = (struct vring_desc){ .addr = FL.good_addr, .len = FLIP_BUF,
+							  .flags = good, .next = FLIP_SIZE };
+			D.avail->ring[j] = j;
+		}
+	}
+	for (int i = 0; i < 4; i++)
+		FL.m[i] = make_mbuf(FL.frame, FLIP_FRAME);
+	/* Thousands of breaks, each one logged: not while this runs. */
+	vring_log_level = rte_log_get_level(vsw_logtype_vring);
+	rte_log_set_level(vsw_logtype_vring, RTE_LOG_CRIT);
+}
+
+/* The driver keeps every slot available; what they hold is the rewriter's. */
+static void flip_refill(void)
+{
+	if (!D.packed) {
+		while ((uint16_t)(D.avail_idx - __atomic_load_n(&D.used->idx, __ATOMIC_ACQUIRE)) <
+		       FLIP_SIZE) {
+			D.avail_idx++;
+			__atomic_store_n(&D.avail->idx, D.avail_idx, __ATOMIC_RELEASE);
+		}
+		return;
+	}
+	/* The device's position on a circle of two laps: how many it took. */
+	uint32_t lap = 2u * FLIP_SIZE, pos = Q.last_avail_idx + (Q.avail_wrap ? 0u : FLIP_SIZE);
+	FL.inflight -= (pos + lap - FL.pos) % lap;
+	FL.pos = pos;
+	for (; FL.inflight < FLIP_SIZE; FL.inflight++) {
+		/* As a driver does: the buffer first (the device wrote over it
+		 * when it gave the slot back), then the flags. */
+		struct vring_packed_desc *p = &D.pdesc[D.next_avail];
+		__atomic_store_n(&p->addr, FL.good_addr, __ATOMIC_RELAXED);
+		__atomic_store_n(&p->len, FLIP_BUF, __ATOMIC_RELAXED);
+		__atomic_store_n(&p->id, FLIP_ID, __ATOMIC_RELAXED);
+		uint16_t f = RW.flags[0] |
+			     (D.avail_wrap ? VRING_PACKED_DESC_F_AVAIL : VRING_PACKED_DESC_F_USED);
+		__atomic_store_n(&p->flags, f, __ATOMIC_RELEASE);
+		if (++D.next_avail == FLIP_SIZE) {
+			D.next_avail = 0;
+			D.avail_wrap = !D.avail_wrap;
+		}
+	}
+}
+
+/* Split: every used entry names a head inside the ring, with the length
+ * written (RX) or 0. Packed used slots are the rewriter's to scribble on. */
+static void flip_check_used(void)
+{
+	if (D.packed)
+		return;
+	uint16_t idx = __atomic_load_n(&D.used->idx, __ATOMIC_ACQUIRE);
+	for (; D.used_seen != idx; D.used_seen++) {
+		const struct vring_used_elem *u = &D.used->ring[D.used_seen % FLIP_SIZE];
+		assert_in_range(u->id, 0, FLIP_SIZE - 1);
+		assert_int_equal(u->len, FL.rx ? FLIP_BUF : 0);
+	}
+}
+
+/* One device call on the TX ring: looked at in place and given back as
+ * sent, or dequeued; all that came out is the good frame. */
+static void tx_burst(unsigned int i)
+{
+	const uint8_t *good_frame = (const uint8_t *)drv_ptr(&D, FL.good_addr) + 12;
+	if (i & 1) {
+		struct vsw_vq_view v[FLIP_SIZE];
+		bool stopped;
+		uint16_t k = vsw_vq_peek(&Q, v, FLIP_SIZE, &stopped);
+		for (uint16_t j = 0; j < k; j++) {
+			assert_ptr_equal(v[j].frame, good_frame);
+			assert_int_equal(v[j].len, FLIP_FRAME);
+			assert_memory_equal(&v[j].eth, FL.frame, RTE_ETHER_HDR_LEN);
+			if (D.packed)
+				assert_int_equal(v[j].head, FLIP_ID);
+			else
+				assert_in_range(v[j].head, 0, FLIP_SIZE - 1);
+		}
+		vsw_vq_peek_done(&Q, v, k);
+		FL.good += k;
+		return;
+	}
+	struct rte_mbuf *out[FLIP_SIZE];
+	uint16_t k = vsw_vq_dequeue_burst(&Q, pool, out, FLIP_SIZE);
+	for (uint16_t j = 0; j < k; j++) {
+		bool same = mbuf_equals(out[j], FL.frame, FLIP_FRAME);
+		rte_pktmbuf_free(out[j]);
+		assert_true(same);
+	}
+	FL.good += k;
+}
+
+/* One device call on the RX ring: mbufs or another guest's frame. Every
+ * buffer is big enough, so nothing is too big. */
+static void rx_burst(unsigned int i)
+{
+	struct vsw_vq_view v = { .frame = FL.frame, .len = FLIP_FRAME };
+	memcpy(&v.eth, FL.frame, RTE_ETHER_HDR_LEN);
+	const struct vsw_vq_view *vp[4] = { &v, &v, &v, &v };
+	uint64_t before = Q.stats.packets;
+	if (i & 1)
+		vsw_vq_enqueue_views(&Q, vp, 4);
+	else
+		vsw_vq_enqueue_burst(&Q, FL.m, 4);
+	assert_int_equal(Q.stats.drop_too_big, 0);
+	FL.good += Q.stats.packets - before;
+}
+
+/* After each call: a broken queue is the right answer to a bad read;
+ * count it and set the queue up again where it stopped. */
+static void flip_after_burst(void)
+{
+	flip_check_used();
+	if (!vsw_vq_is_broken(&Q))
+		return;
+	FL.broken++;
+	D.setup.base = vsw_vq_get_base(&Q);
+	assert_int_equal(vsw_vq_init(&Q, &D.setup), 0);
+}
+
+static void run_rewritten(void (*burst)(unsigned int), bool traps)
+{
+	if (traps) {
+		if (!drv_rewrite_traps())
+			skip();
+		for (unsigned int i = 0; i < FLIP_TRAP_ROUNDS; i++) {
+			flip_refill();
+			drv_rewrite_arm(&D, &RW);
+			burst(i);
+			drv_rewrite_disarm();
+			flip_after_burst();
+		}
+	} else {
+		assert_int_equal(drv_rewriter_start(&D, &RW), 0);
+		/* FLIP_MS, or longer (at most 20 times) until there were both
+		 * good buffers and broken queues: on a loaded machine the
+		 * rewriter may not have been given a CPU soon. */
+		uint64_t now = rte_get_timer_cycles(), ms = rte_get_timer_hz() / 1000;
+		uint64_t end = now + ms * FLIP_MS, last = now + 20 * ms * FLIP_MS;
+		for (unsigned int i = 0; now < end || ((FL.good == 0 || FL.broken == 0) && now < last);
+		     i++, now = rte_get_timer_cycles()) {
+			flip_refill();
+			burst(i);
+			flip_after_burst();
+		}
+		drv_rewriter_stop();
+	}
+	/* It ran: good buffers came through and bad ones broke the queue. */
+	assert_true(FL.good > 0);
+	assert_true(FL.broken > 0);
+	uint8_t canary[CANARY];
+	memset(canary, 0xa5, sizeof(canary));
+	assert_memory_equal(D.host + DRV_MEM_SIZE - CANARY, canary, CANARY);
+}
+
+static void test_tx_rewritten_while_read(void **state)
+{
+	flip_start(state, false);
+	run_rewritten(tx_burst, false);
+}
+
+static void test_tx_rewritten_between_reads(void **state)
+{
+	flip_start(state, false);
+	run_rewritten(tx_burst, true);
+}
+
+static void test_rx_rewritten_while_written(void **state)
+{
+	flip_start(state, true);
+	run_rewritten(rx_burst, false);
+}
+
+static void test_rx_rewritten_between_reads(void **state)
+{
+	flip_start(state, true);
+	run_rewritten(rx_burst, true);
+}
+
+/* --- virtio-net headers in pieces, and chains shorter than one --- */
+
+/* Posts the bytes at s in n descriptors of the given lengths (a chain, or
+ * an indirect table), each in its own guest buffer. Returns the id. */
+static uint16_t post_pieces(const uint8_t *s, const uint32_t *lens, int n, bool indirect)
+{
+	uint64_t addr[64];
+	uint16_t flags[64] = { 0 };
+	for (int i = 0; i < n; i++) {
+		addr[i] = drv_alloc(&D, lens[i]);
+		memcpy(drv_ptr(&D, addr[i]), s, lens[i]);
+		s += lens[i];
+	}
+	return drv_post(&D, addr, lens, flags, n, indirect);
+}
+
+/* A virtio-net header over three or more descriptors (virtio 1.2, "Message
+ * Framing": the device may assume no particular arrangement; DPDK
+ * CVE-2022-2132 was a header over three): put together before it is used. CSUM is negotiated,
+ * so the header's fields matter: its checksum request is completed, or,
+ * pointing past the frame, refused with the packet dropped. */
+static void test_tx_header_in_pieces(void **state)
+{
+	start(state, 64, 0);
+	uint8_t frame[100], want[100];
+	fill_pattern(frame, sizeof(frame), 8);
+	frame[40] = frame[41] = 0;
+	memcpy(want, frame, sizeof(want));
+	uint16_t sum = (uint16_t)~rte_raw_cksum(frame + 34, sizeof(frame) - 34);
+	if (sum == 0)
+		sum = 0xffff;
+	memcpy(want + 40, &sum, 2);
+	struct virtio_net_hdr ok = { .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM, .csum_start = 34,
+				     .csum_offset = 6 };
+	struct virtio_net_hdr bad = { .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM, .csum_start = 90,
+				      .csum_offset = 16 };
+	uint8_t s_ok[112], s_bad[112];
+	memcpy(s_ok, &ok, 12);
+	memcpy(s_ok + 12, frame, 100);
+	memcpy(s_bad, &bad, 12);
+	memcpy(s_bad + 12, frame, 100);
+	const uint32_t by4[4] = { 4, 4, 4, 100 };
+	const uint32_t mixed[4] = { 5, 3, 6, 98 }; /* the third: header and frame */
+	uint32_t bytes[15];
+	for (int i = 0; i < 12; i++)
+		bytes[i] = 1;
+	bytes[12] = 30, bytes[13] = 30, bytes[14] = 40;
+	uint16_t ids[5];
+	ids[0] = post_pieces(s_ok, by4, 4, false);
+	ids[1] = post_pieces(s_ok, mixed, 4, false);
+	ids[2] = post_pieces(s_ok, bytes, 15, false);
+	ids[3] = post_pieces(s_bad, by4, 4, false);
+	ids[4] = post_pieces(s_ok, by4, 4, true);
+	struct rte_mbuf *out[8];
+	assert_int_equal(vsw_vq_dequeue_burst(&Q, pool, out, 8), 4);
+	for (int i = 0; i < 4; i++)
+		assert_true(mbuf_equals(out[i], want, sizeof(want)));
+	rte_pktmbuf_free_bulk(out, 4);
+	assert_int_equal(Q.stats.drop_bad_pkt, 1);
+	for (int i = 0; i < 5; i++) {
+		uint16_t id;
+		uint32_t len;
+		assert_true(drv_used(&D, &id, &len));
+		assert_int_equal(id, ids[i]);
+	}
+	assert_false(vsw_vq_is_broken(&Q));
+}
+
+/* A chain shorter than the header, in one descriptor or several, or a
+ * header with no frame: not a packet. Dropped and given back; the queue
+ * goes on. */
+static void test_tx_chain_shorter_than_header(void **state)
+{
+	start(state, 64, 0);
+	uint8_t s[112] = { 0 };
+	fill_pattern(s + 12, 100, 2);
+	const uint32_t l8[2] = { 4, 4 }, l11[3] = { 4, 4, 3 }, l12[3] = { 4, 4, 4 }, one[1] = { 11 };
+	const uint32_t good[4] = { 4, 4, 4, 100 };
+	unsigned int avail = rte_mempool_avail_count(pool);
+	uint16_t ids[6] = { post_pieces(s, l8, 2, false), post_pieces(s, l11, 3, false),
+			    post_pieces(s, l12, 3, false), post_pieces(s, one, 1, false),
+			    post_pieces(s, l11, 3, true), post_pieces(s, good, 4, false) };
+	struct rte_mbuf *out[8];
+	assert_int_equal(vsw_vq_dequeue_burst(&Q, pool, out, 8), 1);
+	assert_true(mbuf_equals(out[0], s + 12, 100));
+	rte_pktmbuf_free(out[0]);
+	assert_int_equal(Q.stats.drop_bad_pkt, 5);
+	assert_int_equal(Q.stats.packets, 1);
+	for (int i = 0; i < 6; i++) {
+		uint16_t id;
+		uint32_t len;
+		assert_true(drv_used(&D, &id, &len));
+		assert_int_equal(id, ids[i]);
+	}
+	assert_false(vsw_vq_is_broken(&Q));
+	assert_int_equal(rte_mempool_avail_count(pool), avail);
+}
+
+/* RX buffers of the given lengths, each followed by guard bytes up to the
+ * next 16 (drv_alloc's alignment): one chain, or one chain each. */
+static void post_rx_pieces(const uint32_t *lens, int n, bool one_chain, uint64_t *addr)
+{
+	uint16_t flags[16];
+	for (int i = 0; i < n; i++) {
+		addr[i] = drv_alloc(&D, (lens[i] + 15) & ~15u);
+		memset(drv_ptr(&D, addr[i]), 0xee, (lens[i] + 15) & ~15u);
+		flags[i] = VRING_DESC_F_WRITE;
+		if (!one_chain)
+			drv_post(&D, &addr[i], &lens[i], &flags[i], 1, false);
+	}
+	if (one_chain)
+		drv_post(&D, addr, lens, flags, n, false);
+}
+
+/* The guard bytes after each RX buffer are as posted. */
+static void assert_guards(const uint32_t *lens, int n, const uint64_t *addr)
+{
+	for (int i = 0; i < n; i++) {
+		const uint8_t *p = drv_ptr(&D, addr[i]);
+		for (uint32_t j = lens[i]; j < ((lens[i] + 15) & ~15u); j++)
+			assert_int_equal(p[j], 0xee);
+	}
+}
+
+/* What the guest finds in RX buffers: their bytes, in order. */
+static void gather(const uint32_t *lens, int n, const uint64_t *addr, uint8_t *out)
+{
+	for (int i = 0; i < n; i++) {
+		memcpy(out, drv_ptr(&D, addr[i]), lens[i]);
+		out += lens[i];
+	}
+}
+
+/* RX: the header written over three or more descriptors of one chain and,
+ * with MRG_RXBUF, over as many buffers, num_buffers' two bytes in
+ * different ones; nothing past any descriptor. */
+static void test_rx_header_in_pieces(void **state)
+{
+	start(state, 64, 0);
+	uint8_t frame[64], want[76] = { [10] = 1 }, got[128];
+	fill_pattern(frame, sizeof(frame), 4);
+	memcpy(want + 12, frame, sizeof(frame));
+	struct rte_mbuf *m = make_mbuf(frame, sizeof(frame));
+	const uint32_t lens[5] = { 4, 4, 3, 1, 100 };
+	uint64_t a[5];
+	post_rx_pieces(lens, 5, true, a);
+	assert_int_equal(vsw_vq_enqueue_burst(&Q, &m, 1), 1);
+	uint16_t id;
+	uint32_t len;
+	assert_true(drv_used(&D, &id, &len));
+	assert_int_equal(len, 76);
+	gather(lens, 5, a, got);
+	assert_memory_equal(got, want, 76);
+	assert_guards(lens, 5, a);
+	if (D.features & F(VSW_VIRTIO_NET_F_MRG_RXBUF)) {
+		post_rx_pieces(lens, 5, false, a);
+		assert_int_equal(vsw_vq_enqueue_burst(&Q, &m, 1), 1);
+		const uint32_t used[5] = { 4, 4, 3, 1, 64 };
+		for (int i = 0; i < 5; i++) {
+			assert_true(drv_used(&D, &id, &len));
+			assert_int_equal(len, used[i]);
+		}
+		want[10] = 5; /* num_buffers: byte 10 in the third buffer, 11 in the fourth */
+		gather(lens, 5, a, got);
+		assert_memory_equal(got, want, 76);
+		assert_guards(lens, 5, a);
+	}
+	assert_false(drv_used(&D, &id, &len));
+	assert_false(vsw_vq_is_broken(&Q));
+	rte_pktmbuf_free(m);
+}
+
+/* RX buffers shorter than the header. One chain per packet: the chain is
+ * consumed empty (too small, as for any packet over its buffer). With
+ * MRG_RXBUF: too few buffers, nothing consumed until more come. */
+static void test_rx_chain_shorter_than_header(void **state)
+{
+	start(state, 64, 0);
+	uint8_t frame[64], want[76] = { [10] = 1 }, got[128];
+	fill_pattern(frame, sizeof(frame), 4);
+	memcpy(want + 12, frame, sizeof(frame));
+	struct rte_mbuf *m = make_mbuf(frame, sizeof(frame));
+	uint16_t id;
+	uint32_t len;
+	const uint32_t l11[3] = { 4, 4, 3 };
+	uint64_t a[5];
+	if (!(D.features & F(VSW_VIRTIO_NET_F_MRG_RXBUF))) {
+		post_rx_pieces(l11, 3, true, a);
+		assert_int_equal(vsw_vq_enqueue_burst(&Q, &m, 1), 1);
+		assert_true(drv_used(&D, &id, &len));
+		assert_int_equal(len, 0);
+		assert_int_equal(Q.stats.drop_too_big, 1);
+		assert_int_equal(Q.stats.packets, 0);
+		assert_guards(l11, 3, a);
+		/* The next packet goes to the next buffer. */
+		const uint32_t big[1] = { 2048 };
+		post_rx_pieces(big, 1, true, a);
+		assert_int_equal(vsw_vq_enqueue_burst(&Q, &m, 1), 1);
+		assert_true(drv_used(&D, &id, &len));
+		assert_int_equal(len, 76);
+		assert_memory_equal(drv_ptr(&D, a[0]), want, 76);
+	} else {
+		const uint32_t lens[4] = { 4, 4, 4, 100 };
+		post_rx_pieces(lens, 2, false, a);
+		assert_int_equal(vsw_vq_enqueue_burst(&Q, &m, 1), 0);
+		assert_int_equal(Q.stats.drop_no_buf, 1);
+		assert_false(drv_used(&D, &id, &len));
+		post_rx_pieces(lens + 2, 2, false, a + 2);
+		assert_int_equal(vsw_vq_enqueue_burst(&Q, &m, 1), 1);
+		for (int i = 0; i < 4; i++) {
+			assert_true(drv_used(&D, &id, &len));
+			assert_int_equal(len, i < 3 ? 4 : 64);
+		}
+		want[10] = 4; /* num_buffers: both bytes in the third buffer */
+		gather(lens, 4, a, got);
+		assert_memory_equal(got, want, 76);
+		assert_guards(lens, 4, a);
+	}
+	assert_false(drv_used(&D, &id, &len));
+	assert_false(vsw_vq_is_broken(&Q));
+	rte_pktmbuf_free(m);
+}
+
+/* --- a chain is at most the ring size long --- */
+
+/* Virtio 1.2 (the driver requirements of split "Indirect Descriptors" and
+ * packed "Scatter-Gather Support"): no chain longer than the queue size,
+ * indirect tables included. A table of exactly that many entries works;
+ * one entry more breaks the queue. */
+static void test_indirect_table_of_ring_size(void **state)
+{
+	start(state, 8, 0);
+	uint8_t frame[200];
+	fill_pattern(frame, sizeof(frame), 6);
+	drv_tx(&D, frame, sizeof(frame), 8, true); /* the header, then 7 pieces */
+	struct rte_mbuf *out[2];
+	assert_int_equal(vsw_vq_dequeue_burst(&Q, pool, out, 2), 1);
+	assert_true(mbuf_equals(out[0], frame, sizeof(frame)));
+	rte_pktmbuf_free(out[0]);
+	assert_false(vsw_vq_is_broken(&Q));
+	drv_tx(&D, frame, sizeof(frame), 9, true); /* 9 entries in a ring of 8 */
+	expect_broken();
+}
+
+/* A direct chain of every descriptor of the ring works (packed: from the
+ * middle, so it wraps the ring's end); one hop more, back to its first
+ * descriptor, breaks the queue. */
+static void test_chain_of_ring_size(void **state)
+{
+	start(state, 8, 3);
+	uint8_t frame[200];
+	fill_pattern(frame, sizeof(frame), 7);
+	uint16_t head = drv_tx(&D, frame, sizeof(frame), 8, false);
+	struct rte_mbuf *out[2];
+	assert_int_equal(vsw_vq_dequeue_burst(&Q, pool, out, 2), 1);
+	assert_true(mbuf_equals(out[0], frame, sizeof(frame)));
+	rte_pktmbuf_free(out[0]);
+	uint16_t id;
+	uint32_t len;
+	assert_true(drv_used(&D, &id, &len));
+	assert_int_equal(id, head);
+	assert_false(vsw_vq_is_broken(&Q));
+	uint64_t a = drv_alloc(&D, 64);
+	memset(drv_ptr(&D, a), 0, 64);
+	if (D.packed) {
+		uint16_t first = D.next_avail;
+		for (int i = 0; i < 8; i++) {
+			uint16_t slot = (uint16_t)((first + i) % 8);
+			bool wrap = slot >= first ? D.avail_wrap : !D.avail_wrap;
+			uint16_t f = VRING_DESC_F_NEXT |
+				     (wrap ? VRING_PACKED_DESC_F_AVAIL : VRING_PACKED_DESC_F_USED);
+			D.pdesc[slot] = (struct vring_packed_desc){ .addr = a, .len = 16, .id = 1 };
+			if (i > 0)
+				D.pdesc[slot].flags = f;
+		}
+		__atomic_store_n(&D.pdesc[first].flags,
+				 (uint16_t)(VRING_DESC_F_NEXT | (D.avail_wrap ? VRING_PACKED_DESC_F_AVAIL
+									      : VRING_PACKED_DESC_F_USED)),
+				 __ATOMIC_RELEASE);
+	} else {
+		for (uint16_t i = 0; i < 8; i++)
+			D.desc[i] = (struct vring_desc){ .addr = a, .len = 16, .flags = VRING_DESC_F_NEXT,
+							  .next = (uint16_t)((i + 1) % 8) };
+		drv_publish_head(&D, 0);
+	}
+	expect_broken();
+}
+
 #define BOTH(fn)                                                                         \
 	cmocka_unit_test_prestate_setup_teardown(fn, NULL, teardown, (void *)&SPLIT),    \
 	cmocka_unit_test_prestate_setup_teardown(fn, NULL, teardown, (void *)&PACKED)
@@ -952,6 +1497,25 @@ int main(void)
 		BOTH(test_buffer_across_regions),
 		BOTH(test_many_drops),
 		cmocka_unit_test_prestate_setup_teardown(test_split_resumes_at_used_index, NULL, teardown, (void *)&SPLIT),
+		cmocka_unit_test_prestate_setup_teardown(test_tx_rewritten_while_read, NULL, flip_teardown, (void *)&SPLIT),
+		cmocka_unit_test_prestate_setup_teardown(test_tx_rewritten_while_read, NULL, flip_teardown, (void *)&PACKED),
+		cmocka_unit_test_prestate_setup_teardown(test_rx_rewritten_while_written, NULL, flip_teardown, (void *)&SPLIT),
+		cmocka_unit_test_prestate_setup_teardown(test_rx_rewritten_while_written, NULL, flip_teardown, (void *)&PACKED),
+		cmocka_unit_test_prestate_setup_teardown(test_tx_rewritten_between_reads, NULL, flip_teardown, (void *)&SPLIT),
+		cmocka_unit_test_prestate_setup_teardown(test_tx_rewritten_between_reads, NULL, flip_teardown, (void *)&PACKED),
+		cmocka_unit_test_prestate_setup_teardown(test_rx_rewritten_between_reads, NULL, flip_teardown, (void *)&SPLIT),
+		cmocka_unit_test_prestate_setup_teardown(test_rx_rewritten_between_reads, NULL, flip_teardown, (void *)&PACKED),
+		cmocka_unit_test_prestate_setup_teardown(test_tx_header_in_pieces, NULL, teardown, (void *)&SPLIT_CSUM),
+		cmocka_unit_test_prestate_setup_teardown(test_tx_header_in_pieces, NULL, teardown, (void *)&PACKED_CSUM),
+		BOTH(test_tx_chain_shorter_than_header),
+		BOTH(test_rx_header_in_pieces),
+		cmocka_unit_test_prestate_setup_teardown(test_rx_header_in_pieces, NULL, teardown, (void *)&SPLIT_MRG),
+		cmocka_unit_test_prestate_setup_teardown(test_rx_header_in_pieces, NULL, teardown, (void *)&PACKED_MRG),
+		BOTH(test_rx_chain_shorter_than_header),
+		cmocka_unit_test_prestate_setup_teardown(test_rx_chain_shorter_than_header, NULL, teardown, (void *)&SPLIT_MRG),
+		cmocka_unit_test_prestate_setup_teardown(test_rx_chain_shorter_than_header, NULL, teardown, (void *)&PACKED_MRG),
+		BOTH(test_indirect_table_of_ring_size),
+		BOTH(test_chain_of_ring_size),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	rte_eal_cleanup();

@@ -1,7 +1,12 @@
-/* Owns the test-side virtio driver (see vring_driver.h). */
+/* Owns the test-side virtio driver (see vring_driver.h), and the guest
+ * that rewrites its ring under the device. */
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include "vring_driver.h"
@@ -256,3 +261,175 @@ bool drv_used(struct drv *d, uint16_t *id, uint32_t *len)
 	d->used_seen++;
 	return true;
 }
+
+/* --- a guest rewriting its ring --- */
+
+static uint32_t xorshift(uint32_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
+}
+
+/* v[0] three times in four, else one of v[1..3]. */
+#define PICK(r, shift, v) ((v)[((r) >> (shift)) & 3 ? 0 : 1 + ((r) >> ((shift) + 2)) % 3])
+
+void drv_rewrite_pass(struct drv *d, struct drv_rewrite *w)
+{
+	for (uint16_t j = 0; j < d->size; j++) {
+		uint32_t r = xorshift(&w->seed);
+		if (d->packed) {
+			struct vring_packed_desc *p = &d->pdesc[j];
+			__atomic_store_n(&p->addr, PICK(r, 0, w->addr), __ATOMIC_RELAXED);
+			__atomic_store_n(&p->len, PICK(r, 5, w->len), __ATOMIC_RELAXED);
+			__atomic_store_n(&p->id, PICK(r, 10, w->id), __ATOMIC_RELAXED);
+			continue;
+		}
+		const uint16_t heads[4] = { j, d->size, 0xffff, (uint16_t)(d->size + j) };
+		struct vring_desc *s = &d->desc[j];
+		__atomic_store_n(&s->addr, PICK(r, 0, w->addr), __ATOMIC_RELAXED);
+		__atomic_store_n(&s->len, PICK(r, 5, w->len), __ATOMIC_RELAXED);
+		__atomic_store_n(&s->flags, PICK(r, 10, w->flags), __ATOMIC_RELAXED);
+		__atomic_store_n(&s->next, (uint16_t)(r >> 31 ? d->size : 0xffff), __ATOMIC_RELAXED);
+		__atomic_store_n(&d->avail->ring[j], PICK(r, 20, heads), __ATOMIC_RELAXED);
+	}
+}
+
+static struct {
+	struct drv *d;
+	struct drv_rewrite *w;
+	int stop;
+	bool running;
+	pthread_t thread;
+} rewriter;
+
+static void *rewrite_loop(void *arg)
+{
+	(void)arg;
+	while (!__atomic_load_n(&rewriter.stop, __ATOMIC_RELAXED))
+		drv_rewrite_pass(rewriter.d, rewriter.w);
+	return NULL;
+}
+
+int drv_rewriter_start(struct drv *d, struct drv_rewrite *w)
+{
+	rewriter.d = d;
+	rewriter.w = w;
+	rewriter.stop = 0;
+	if (pthread_create(&rewriter.thread, NULL, rewrite_loop, NULL) != 0)
+		return -1;
+	rewriter.running = true;
+	return 0;
+}
+
+void drv_rewriter_stop(void)
+{
+	if (!rewriter.running)
+		return;
+	__atomic_store_n(&rewriter.stop, 1, __ATOMIC_RELAXED);
+	pthread_join(rewriter.thread, NULL);
+	rewriter.running = false;
+}
+
+#if defined(__x86_64__) && defined(__linux__)
+#define EFLAGS_TF 0x100 /* trap after the next instruction */
+
+static struct {
+	struct drv *d;
+	struct drv_rewrite *w;
+	uint8_t *page[2];
+	size_t len[2];
+	int n;
+	bool armed;
+	struct sigaction old_segv, old_trap;
+} traps;
+
+static void protect(int prot)
+{
+	for (int i = 0; i < traps.n; i++)
+		mprotect(traps.page[i], traps.len[i], prot);
+}
+
+static void on_segv(int sig, siginfo_t *si, void *ctx)
+{
+	(void)sig;
+	const uint8_t *a = si->si_addr;
+	for (int i = 0; i < traps.n; i++) {
+		if (a >= traps.page[i] && a < traps.page[i] + traps.len[i]) {
+			protect(PROT_READ | PROT_WRITE);
+			drv_rewrite_pass(traps.d, traps.w);
+			((ucontext_t *)ctx)->uc_mcontext.gregs[REG_EFL] |= EFLAGS_TF;
+			return;
+		}
+	}
+	/* Not the ring: a real fault, taken again the way it was before. */
+	sigaction(SIGSEGV, &traps.old_segv, NULL);
+}
+
+static void on_step(int sig, siginfo_t *si, void *ctx)
+{
+	(void)sig;
+	(void)si;
+	((ucontext_t *)ctx)->uc_mcontext.gregs[REG_EFL] &= ~EFLAGS_TF;
+	protect(PROT_NONE);
+}
+
+bool drv_rewrite_traps(void)
+{
+	return true;
+}
+
+static void add_pages(const void *p, size_t len)
+{
+	uintptr_t a = (uintptr_t)p & ~(uintptr_t)4095;
+	uintptr_t e = ((uintptr_t)p + len + 4095) & ~(uintptr_t)4095;
+	traps.page[traps.n] = (uint8_t *)a;
+	traps.len[traps.n++] = e - a;
+}
+
+void drv_rewrite_arm(struct drv *d, struct drv_rewrite *w)
+{
+	traps.d = d;
+	traps.w = w;
+	traps.n = 0;
+	if (d->packed) {
+		add_pages(d->pdesc, 16u * d->size);
+	} else {
+		add_pages(d->desc, 16u * d->size);
+		add_pages(d->avail, 6u + 2u * d->size);
+	}
+	struct sigaction sa = { .sa_sigaction = on_segv, .sa_flags = SA_SIGINFO };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, &traps.old_segv);
+	sa.sa_sigaction = on_step;
+	sigaction(SIGTRAP, &sa, &traps.old_trap);
+	traps.armed = true;
+	protect(PROT_NONE);
+}
+
+void drv_rewrite_disarm(void)
+{
+	if (!traps.armed)
+		return;
+	protect(PROT_READ | PROT_WRITE);
+	traps.armed = false;
+	sigaction(SIGSEGV, &traps.old_segv, NULL);
+	sigaction(SIGTRAP, &traps.old_trap, NULL);
+}
+#else
+bool drv_rewrite_traps(void)
+{
+	return false;
+}
+
+void drv_rewrite_arm(struct drv *d, struct drv_rewrite *w)
+{
+	(void)d;
+	(void)w;
+}
+
+void drv_rewrite_disarm(void)
+{
+}
+#endif

@@ -68,4 +68,32 @@ void drv_publish_head(struct drv *d, uint16_t head);
 /* Pops a used element; false if none. For RX, *gpa is the buffer's address. */
 bool drv_used(struct drv *d, uint16_t *id, uint32_t *len);
 
+/* A guest that rewrites its ring while the device reads it, for the tests
+ * of "a descriptor is read once, and what was checked is what is used".
+ * One pass rewrites every slot of the ring (split: each descriptor's addr,
+ * len, flags and next, and each avail entry; packed: addr, len and id, the
+ * flags staying the driver's, which hand slots over): each field to its
+ * good value ([0]) three times in four, else to one of the bad ones [1..3].
+ * Split avail entries: slot j good is head j, bad ones are outside the ring,
+ * and so is next always. */
+struct drv_rewrite {
+	uint64_t addr[4];
+	uint32_t len[4];
+	uint16_t flags[4];
+	uint16_t id[4];
+	uint32_t seed;
+};
+void drv_rewrite_pass(struct drv *d, struct drv_rewrite *w);
+/* Passes in a tight loop on a thread of its own, until stopped. */
+int drv_rewriter_start(struct drv *d, struct drv_rewrite *w);
+void drv_rewriter_stop(void);
+/* Or one pass between every two accesses the device makes to the ring:
+ * while armed its pages are protected; each access faults, a pass runs,
+ * the access is replayed alone (single step) and the pages are protected
+ * again. x86-64 Linux only: drv_rewrite_traps() says whether it works.
+ * Disarm before the driver touches the ring; disarming twice is fine. */
+bool drv_rewrite_traps(void);
+void drv_rewrite_arm(struct drv *d, struct drv_rewrite *w);
+void drv_rewrite_disarm(void);
+
 #endif
