@@ -46,6 +46,8 @@ int vswd_pools_create(struct vswd *d, char *err, size_t errlen);
 struct rte_mempool *vswd_pool_for(struct vswd *d, const struct vsw_cfg_port *p, char *err,
 				  size_t errlen);
 void vswd_pools_free(struct vswd *d);
+/* pool.list: per pool its name, socket, size, mbufs in use and available. */
+json_t *vswd_pools_json(const struct vswd *d);
 
 /* Creates the configured port cfg and attaches it to the switch. */
 int vswd_port_create(struct vswd *d, const struct vsw_cfg_port *cfg, char *err, size_t errlen);

@@ -471,6 +471,13 @@ static json_t *m_core_list(void *ctx, json_t *params, struct vsw_rpc_error *e)
 	return r;
 }
 
+static json_t *m_pool_list(void *ctx, json_t *params, struct vsw_rpc_error *e)
+{
+	if (!rpc_check_params(params, (const char *const[]){ NULL }, e))
+		return NULL;
+	return vswd_pools_json(ctx);
+}
+
 static json_t *m_queue_pin(void *ctx, json_t *params, struct vsw_rpc_error *e)
 {
 	struct vswd *d = ctx;
@@ -606,6 +613,7 @@ const struct vsw_rpc_method vsw_rpc_methods[] = {
 	{ "fdb.add", m_fdb_add, "a static MAC entry: network mac port [vlan]" },
 	{ "fdb.del", m_fdb_del, "remove a MAC entry: network mac [vlan]" },
 	{ "core.list", m_core_list, "workers: their queues, busy %, packets, cycles per packet" },
+	{ "pool.list", m_pool_list, "packet pools: size, mbufs in use and available" },
 	{ "queue.pin", m_queue_pin, "poll a port's rx queue on a given worker core: name queue core" },
 	{ "capture.start", m_capture_start,
 	  "capture a port to pcapng: name file [direction rx|tx|both] [packets] [bytes] [snaplen]" },

@@ -20,6 +20,12 @@ skip() { echo "SKIP: $*"; exit 77; }
 
 # track_pid PID: stopped (TERM, then KILL) at exit if still running.
 track_pid() { _PIDS+=("$1"); }
+# untrack_pid PID: a process the test has reaped itself (its pid may be reused).
+untrack_pid() {
+	local p keep=()
+	for p in "${_PIDS[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
+	_PIDS=("${keep[@]}")
+}
 on_exit() { _CLEANUPS+=("$1"); }
 
 stop_pid() { # stop_pid PID [seconds]: TERM, wait, KILL; returns its exit status
@@ -103,6 +109,8 @@ tp_start() {
 	eval "_TP_PID_$name=$!"
 	track_pid $!
 	on_exit "tp_stop $name"
+	# The EAL leaves its telemetry sockets behind, even on a clean exit.
+	on_exit "rm -rf /var/run/dpdk/vsw-it-$name-$$"
 	wait_for "testpmd $name prompt" 30 grep -q "testpmd>" "$T/$name.log"
 }
 
