@@ -55,14 +55,14 @@ for c in conns stall big flood nofile; do
 	((mid > before)) || fail "no packets forwarded during case $c"
 	((after > mid)) || fail "packets stopped after case $c"
 done
-((${#failed[@]} == 0)) || fail "control socket cases failed: ${failed[*]}"
 
 # No drops in the bridge from any of this: the bouncing burst is intact.
 for g in g1 g2; do assert_contains "$(vswctl --json port stats $g)" '"drops": 0' "$g drops"; done
-# Abusive clients are logged, but not one line each: 1000 connections, ten
-# oversized requests and the rest would otherwise be hundreds of lines.
+# Abusive clients are logged, but not one line each: 1000 connections, 210
+# oversized requests and the rest would otherwise be over a thousand lines.
 warn=$(grep -c "vsw.control" "$T/abuse.log" || true)
 log "vswd logged $warn control lines:"
-grep "vsw.control" "$T/abuse.log" | sort | uniq -c | sort -rn
+grep "vsw.control" "$T/abuse.log" | sort | uniq -c | sort -rn | head -20
 ((warn < 100)) || fail "the control socket flooded the log ($warn lines)"
+((${#failed[@]} == 0)) || fail "control socket cases failed: ${failed[*]}"
 echo "ok"
