@@ -211,28 +211,37 @@ int main(int argc, char **argv)
 		off += (size_t)n;
 	}
 	free(line);
-	size_t cap = 65536, got = 0;
-	char *buf = malloc(cap);
-	for (;;) {
+	/* vswd's replies are at most 8 MiB (VSW_RPC_MAX_REPLY): read no more. */
+	size_t cap = 65536, got = 0, max = (8u << 20) + 1;
+	char *buf = malloc(cap), *nl = NULL;
+	while (nl == NULL) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		if (poll(&pfd, 1, timeout_s * 1000) <= 0) {
 			fprintf(stderr, "vswctl: no answer from vswd within %d s\n", timeout_s);
 			return 2;
 		}
-		if (got + 1 >= cap)
-			buf = realloc(buf, cap *= 2);
-		ssize_t n = recv(fd, buf + got, cap - got - 1, 0);
+		if (got == cap) {
+			size_t more = cap * 2 < max ? cap * 2 : max;
+			char *b = cap < max ? realloc(buf, more) : NULL;
+			if (b == NULL) {
+				fprintf(stderr, "vswctl: the answer is too large\n");
+				return 2;
+			}
+			buf = b;
+			cap = more;
+		}
+		ssize_t n = recv(fd, buf + got, cap - got, 0);
 		if (n <= 0) {
-			fprintf(stderr, "vswctl: vswd closed the connection without an answer\n");
+			fprintf(stderr, "vswctl: %s\n",
+				n == 0 ? "vswd closed the connection without an answer" : strerror(errno));
 			return 2;
 		}
+		nl = memchr(buf + got, '\n', (size_t)n); /* only the new bytes */
 		got += (size_t)n;
-		if (memchr(buf, '\n', got))
-			break;
 	}
 	close(fd);
 	json_error_t jerr;
-	json_t *resp = json_loadb(buf, (size_t)((char *)memchr(buf, '\n', got) - buf), 0, &jerr);
+	json_t *resp = json_loadb(buf, (size_t)(nl - buf), 0, &jerr);
 	free(buf);
 	if (resp == NULL) {
 		fprintf(stderr, "vswctl: unreadable answer from vswd: %s\n", jerr.text);

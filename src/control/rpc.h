@@ -10,12 +10,18 @@
 
 #include "common/evloop.h"
 
-#define VSW_RPC_MAX_REQUEST (64 * 1024)
+/* The control socket's limits (README "Control socket and vswctl" lists
+ * them for users). Memory per client is at most MAX_REQUEST + OUT_PAUSE +
+ * MAX_REPLY, and only while it has something under way. */
+#define VSW_RPC_MAX_REQUEST (64 * 1024) /* bytes of one request, newline excluded */
+#define VSW_RPC_MAX_REPLY (8u << 20) /* bytes of one reply; a larger result is an error */
+#define VSW_RPC_OUT_PAUSE (256 * 1024) /* unsent reply bytes that stop reading a client */
 #define VSW_RPC_MAX_CLIENTS 64
 #define VSW_RPC_IDLE_MS 10000
 
-/* How long a client may sit on a partial request or unread replies before
- * it is dropped; a variable so tests need not wait the default. */
+/* How long a request may take to arrive whole, from its first byte, and
+ * how long a client may leave replies unread; past either it is dropped.
+ * A variable so tests need not wait the default. */
 extern unsigned int vsw_rpc_idle_ms;
 
 enum {
@@ -43,7 +49,8 @@ struct vsw_rpc_method {
 };
 
 /* Handles one request line; returns the response line (malloc'ed, without
- * newline) or NULL when nothing is to be sent (a notification). */
+ * newline) or NULL when nothing is to be sent (a notification). A result
+ * longer than VSW_RPC_MAX_REPLY is answered with an error instead. */
 char *vsw_rpc_handle(const struct vsw_rpc_method *methods, void *ctx, const char *req, size_t len);
 
 struct vsw_rpc_server;

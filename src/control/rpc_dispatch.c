@@ -89,6 +89,16 @@ char *vsw_rpc_handle(const struct vsw_rpc_method *methods, void *ctx, const char
 		goto done;
 	}
 	out = result ? reply(id, result, NULL) : reply(id, NULL, &e);
+	size_t out_len = out ? strlen(out) : 0;
+	if (out_len > VSW_RPC_MAX_REPLY) {
+		/* The server would have to hold it whole for a client that may
+		 * read slowly; say so instead of growing without bound. */
+		free(out);
+		char size[64];
+		snprintf(size, sizeof(size), "%zu bytes, over the limit of %u", out_len,
+			 VSW_RPC_MAX_REPLY);
+		out = error_reply(id, VSW_RPC_FAILED, "reply too large (%s)", size);
+	}
 done:
 	json_decref(root);
 	return out;

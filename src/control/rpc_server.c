@@ -1,10 +1,24 @@
-/* Owns the control socket: accepting clients, reading newline-framed requests
- * with a size limit, writing responses without ever blocking the control
- * thread, and dropping clients that stall mid-request or stop reading. */
+/* Owns the control socket: accepting clients, reading newline-framed
+ * requests, writing replies without ever blocking the control thread, and
+ * the bounds that keep clients from taking the daemon's memory, fds, CPU or
+ * log (rpc.h has the numbers; rpc_buf.c the per-client buffers):
+ * - at most VSW_RPC_MAX_CLIENTS. A newcomer past that takes the place of an
+ *   idle client (the one idle longest of the peer process holding the most
+ *   places) or is turned away at once with an error line: never left in the
+ *   listen backlog, where a legitimate client would queue behind it;
+ * - at EMFILE a spare fd is given up to accept the newcomer and do the
+ *   same, since a listening socket left readable makes a level-triggered
+ *   loop spin;
+ * - a client is not read while VSW_RPC_OUT_PAUSE bytes of its replies are
+ *   unsent, and is dropped when a request takes longer than vsw_rpc_idle_ms
+ *   to arrive from its first byte, or its replies stay unread that long;
+ * - warnings about clients are a few per second, the rest counted. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -13,199 +27,362 @@
 #include "common/log.h"
 #include "common/runlock.h"
 #include "control/rpc.h"
+#include "control/rpc_buf.h"
 
-#define MAX_PENDING_OUT (8u << 20)
+#define ACCEPTS_PER_EVENT 64 /* then the loop serves others before more */
+#define ACCEPT_PAUSE_MS 100 /* when accept fails for want of fds or memory */
+#define WARNINGS_PER_TICK 5
 
 unsigned int vsw_rpc_idle_ms = VSW_RPC_IDLE_MS;
 
 struct client {
+	struct vsw_rpc_server *srv;
 	int fd;
-	char *in;
-	size_t in_len;
-	char *out;
-	size_t out_len, out_cap;
-	uint64_t last_ms;
+	pid_t peer; /* 0 when the kernel does not say */
+	uint32_t events; /* registered with the loop */
+	struct vsw_rpc_in in;
+	struct vsw_rpc_out out;
+	uint64_t active; /* s->activity when it connected or was last answered */
+	uint64_t in_since; /* the first byte of an unfinished request came (0: none) */
+	uint64_t out_since; /* replies began to wait for the client (0: none) */
+	bool eof; /* the client shut its side: answer what came, then close */
 	bool closing; /* close once the output is flushed */
 };
 
 struct vsw_rpc_server {
 	struct vsw_evloop *loop;
 	int fd;
+	int spare_fd; /* given up at EMFILE so accept() can take the connection */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	const struct vsw_rpc_method *methods;
 	void *ctx;
 	struct client *clients[VSW_RPC_MAX_CLIENTS];
-	uint64_t timer;
+	int nclients;
+	uint64_t timer, accept_timer;
+	uint64_t activity; /* counts accepts and answers: orders clients by idleness */
+	unsigned int turned_away, evicted, warnings_left, warnings_suppressed;
 };
 
-static void client_close(struct vsw_rpc_server *s, struct client *c)
+#define CLIENT_WARN(s, fmt, ...)                                          \
+	do {                                                              \
+		if ((s)->warnings_left > 0) {                             \
+			(s)->warnings_left--;                             \
+			VSW_LOG(WARNING, control, fmt, ##__VA_ARGS__);    \
+		} else {                                                  \
+			(s)->warnings_suppressed++;                       \
+		}                                                         \
+	} while (0)
+
+/* Best effort, for a client about to be closed: one error line if the
+ * socket takes it now. */
+static void say_error(int fd, const char *msg)
 {
+	char line[256];
+	int n = snprintf(line, sizeof(line),
+			 "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":%d,\"message\":\"%s\"},\"id\":null}\n",
+			 VSW_RPC_FAILED, msg);
+	if (n > 0 && (size_t)n < sizeof(line))
+		(void)send(fd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+static void client_close(struct client *c)
+{
+	struct vsw_rpc_server *s = c->srv;
 	for (int i = 0; i < VSW_RPC_MAX_CLIENTS; i++)
-		if (s->clients[i] == c)
+		if (s->clients[i] == c) {
 			s->clients[i] = NULL;
+			s->nclients--;
+		}
 	vsw_ev_del(s->loop, c->fd);
 	close(c->fd);
-	free(c->in);
-	free(c->out);
+	vsw_rpc_in_free(&c->in);
+	vsw_rpc_out_free(&c->out);
 	free(c);
 }
 
-static struct client *client_of(struct vsw_rpc_server *s, int fd)
+/* Whether the client's next requests are read: not while it is to be
+ * closed, and not while it leaves its replies unread. */
+static bool reading(const struct client *c)
 {
-	for (int i = 0; i < VSW_RPC_MAX_CLIENTS; i++)
-		if (s->clients[i] != NULL && s->clients[i]->fd == fd)
-			return s->clients[i];
-	return NULL;
+	return !c->closing && !c->eof && vsw_rpc_out_held(&c->out) < VSW_RPC_OUT_PAUSE;
 }
 
-/* Writes what it can; returns -1 when the client must be dropped. */
-static int flush_out(struct vsw_rpc_server *s, struct client *c)
+/* Writes what the socket takes; -1 when the client is to be closed. */
+static int flush_out(struct client *c)
 {
-	while (c->out_len > 0) {
-		ssize_t n = send(c->fd, c->out, c->out_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (vsw_rpc_out_held(&c->out) > 0) {
+		ssize_t n = send(c->fd, vsw_rpc_out_data(&c->out), vsw_rpc_out_held(&c->out),
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;
 		if (n <= 0)
 			return -1;
-		memmove(c->out, c->out + n, c->out_len - (size_t)n);
-		c->out_len -= (size_t)n;
+		vsw_rpc_out_sent(&c->out, (size_t)n);
 	}
-	if (c->out_len == 0 && c->closing)
+	size_t held = vsw_rpc_out_held(&c->out);
+	if (held == 0)
+		c->out_since = 0;
+	else if (c->out_since == 0)
+		c->out_since = vsw_monotonic_ms();
+	if (held == 0 && c->closing)
 		return -1;
-	vsw_ev_mod(s->loop, c->fd, EPOLLIN | (c->out_len ? EPOLLOUT : 0));
+	uint32_t ev = (reading(c) ? EPOLLIN : 0) | (held ? EPOLLOUT : 0);
+	if (ev != c->events && vsw_ev_mod(c->srv->loop, c->fd, ev) == 0)
+		c->events = ev;
 	return 0;
 }
 
-static int queue_out(struct client *c, const char *line)
+/* Answers the complete requests held, as long as the client reads its
+ * replies; -1 when the client is to be closed now. */
+static int serve(struct client *c)
 {
-	size_t len = strlen(line);
-	if (c->out_len + len + 1 > MAX_PENDING_OUT)
-		return -1; /* a client that does not read its replies */
-	if (c->out_len + len + 1 > c->out_cap) {
-		size_t cap = (c->out_len + len + 1) * 2;
-		char *o = realloc(c->out, cap);
-		if (o == NULL)
-			return -1;
-		c->out = o;
-		c->out_cap = cap;
+	struct vsw_rpc_server *s = c->srv;
+	bool answered = false;
+	while (!c->closing && vsw_rpc_out_held(&c->out) < VSW_RPC_OUT_PAUSE) {
+		const char *line;
+		size_t len;
+		enum vsw_rpc_in_result r = vsw_rpc_in_next(&c->in, c->eof, &line, &len);
+		if (r == VSW_RPC_IN_NONE)
+			break;
+		if (r == VSW_RPC_IN_TOO_LONG) {
+			char msg[160];
+			snprintf(msg, sizeof(msg),
+				 "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":%d,\"message\":\"request "
+				 "larger than %d bytes\"},\"id\":null}",
+				 VSW_RPC_INVALID_REQUEST, VSW_RPC_MAX_REQUEST);
+			CLIENT_WARN(s, "control client sent a request over %d bytes; closing it",
+				    VSW_RPC_MAX_REQUEST);
+			c->closing = true; /* and read no more of it */
+			if (vsw_rpc_out_push(&c->out, msg, strlen(msg)) < 0)
+				return -1;
+			break;
+		}
+		char *resp = vsw_rpc_handle(s->methods, s->ctx, line, len);
+		int rc = resp ? vsw_rpc_out_push(&c->out, resp, strlen(resp)) : 0;
+		free(resp);
+		if (rc < 0)
+			return -1; /* out of memory */
+		answered = true;
 	}
-	memcpy(c->out + c->out_len, line, len);
-	c->out[c->out_len + len] = '\n';
-	c->out_len += len + 1;
+	uint64_t now = vsw_monotonic_ms();
+	if (answered)
+		c->active = ++s->activity;
+	/* What is held after a request answered now is the start of the next. */
+	if (vsw_rpc_in_held(&c->in) == 0)
+		c->in_since = 0;
+	else if (answered || c->in_since == 0)
+		c->in_since = now;
+	if (c->eof && vsw_rpc_in_held(&c->in) == 0)
+		c->closing = true;
+	return flush_out(c);
+}
+
+/* Reads once what fits of the request under way; -1 when the client is
+ * gone or the read failed. */
+static int read_in(struct client *c)
+{
+	size_t room;
+	char *p = vsw_rpc_in_space(&c->in, &room);
+	if (p == NULL)
+		return -1;
+	if (room == 0)
+		return 0; /* full of requests waiting for their turn */
+	ssize_t n = recv(c->fd, p, room, MSG_DONTWAIT);
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -1;
+	if (n == 0)
+		c->eof = true;
+	vsw_rpc_in_added(&c->in, (size_t)n);
 	return 0;
 }
 
 static void on_client(int fd, uint32_t events, void *arg)
 {
-	struct vsw_rpc_server *s = arg;
-	struct client *c = client_of(s, fd);
-	if (c == NULL)
+	struct client *c = arg;
+	(void)fd;
+	if ((events & EPOLLOUT) && flush_out(c) < 0) {
+		client_close(c);
 		return;
-	if (events & EPOLLOUT) {
-		if (flush_out(s, c) < 0) {
-			client_close(s, c);
+	}
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+		int rc = 0;
+		if (reading(c))
+			rc = read_in(c);
+		else if (events & (EPOLLHUP | EPOLLERR))
+			rc = -1; /* gone while its replies wait: none will be read */
+		if (rc < 0) {
+			client_close(c);
 			return;
 		}
 	}
-	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)) || c->closing)
-		return;
-	char buf[16384];
-	ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0) {
-		client_close(s, c);
-		return;
-	}
-	c->last_ms = vsw_monotonic_ms();
-	char *in = realloc(c->in, c->in_len + (size_t)n);
-	if (in == NULL) {
-		client_close(s, c);
-		return;
-	}
-	c->in = in;
-	memcpy(c->in + c->in_len, buf, (size_t)n);
-	c->in_len += (size_t)n;
-	size_t start = 0;
-	for (size_t i = 0; i < c->in_len; i++) {
-		if (c->in[i] != '\n')
+	if (serve(c) < 0)
+		client_close(c);
+}
+
+/* Nothing under way: no request partly read, no reply unsent, nothing
+ * waiting in the socket (asked last: a syscall). Such a client loses
+ * nothing but its connection. */
+static bool idle(const struct client *c, bool ask_kernel)
+{
+	if (c->closing || c->eof || vsw_rpc_in_held(&c->in) > 0 || vsw_rpc_out_held(&c->out) > 0)
+		return false;
+	int unread = 1;
+	return !ask_kernel || (ioctl(c->fd, FIONREAD, &unread) == 0 && unread == 0);
+}
+
+/* The idle client to close for a newcomer: of the peer holding the most
+ * places, so that one process opening many connections evicts its own
+ * before anyone else's; among those, the one idle longest. */
+static struct client *eviction_victim(struct vsw_rpc_server *s)
+{
+	struct client *victim = NULL;
+	int victim_peers = 0;
+	for (int i = 0; i < VSW_RPC_MAX_CLIENTS; i++) {
+		struct client *c = s->clients[i];
+		if (c == NULL || !idle(c, false))
 			continue;
-		if (i > start) {
-			char *resp = vsw_rpc_handle(s->methods, s->ctx, c->in + start, i - start);
-			int rc = resp ? queue_out(c, resp) : 0;
-			free(resp);
-			if (rc < 0) {
-				client_close(s, c);
-				return;
-			}
+		int peers = 0;
+		for (int j = 0; j < VSW_RPC_MAX_CLIENTS; j++)
+			peers += s->clients[j] != NULL && s->clients[j]->peer == c->peer;
+		bool better = victim == NULL || peers > victim_peers ||
+			      (peers == victim_peers && c->active < victim->active);
+		if (better && idle(c, true)) {
+			victim = c;
+			victim_peers = peers;
 		}
-		start = i + 1;
 	}
-	memmove(c->in, c->in + start, c->in_len - start);
-	c->in_len -= start;
-	if (c->in_len > VSW_RPC_MAX_REQUEST) {
-		char msg[160];
-		snprintf(msg, sizeof(msg),
-			 "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":%d,\"message\":\"request larger "
-			 "than %d bytes\"},\"id\":null}",
-			 VSW_RPC_INVALID_REQUEST, VSW_RPC_MAX_REQUEST);
-		VSW_LOG(WARNING, control, "client sent a request over %d bytes; dropping it",
-			VSW_RPC_MAX_REQUEST);
-		c->closing = true;
-		c->in_len = 0;
-		queue_out(c, msg);
+	return victim;
+}
+
+/* Takes cfd as a client, making room if there is none (no free place, or
+ * no fd left: starved); closes it with an error line if no room can be made. */
+static void admit(struct vsw_rpc_server *s, int cfd, bool starved)
+{
+	if (s->nclients == VSW_RPC_MAX_CLIENTS || starved) {
+		struct client *victim = eviction_victim(s);
+		if (victim == NULL) {
+			say_error(cfd, "too many control clients, all busy; try again");
+			close(cfd);
+			s->turned_away++;
+			return;
+		}
+		say_error(victim->fd, "closed to make room for another control client");
+		client_close(victim);
+		s->evicted++;
 	}
-	if (flush_out(s, c) < 0)
-		client_close(s, c);
+	int slot = 0;
+	while (s->clients[slot] != NULL)
+		slot++;
+	struct client *c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		close(cfd);
+		return;
+	}
+	struct ucred cred;
+	socklen_t credlen = sizeof(cred);
+	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &credlen) == 0)
+		c->peer = cred.pid;
+	c->srv = s;
+	c->fd = cfd;
+	c->events = EPOLLIN;
+	c->in.max = VSW_RPC_MAX_REQUEST;
+	c->out.max = VSW_RPC_OUT_PAUSE + VSW_RPC_MAX_REPLY + 1;
+	c->active = ++s->activity;
+	if (vsw_ev_add(s->loop, cfd, EPOLLIN, on_client, c) < 0) {
+		close(cfd);
+		free(c);
+		return;
+	}
+	s->clients[slot] = c;
+	s->nclients++;
+}
+
+static void reopen_spare(struct vsw_rpc_server *s)
+{
+	if (s->spare_fd < 0)
+		s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+static void resume_accepting(void *arg)
+{
+	struct vsw_rpc_server *s = arg;
+	s->accept_timer = 0;
+	reopen_spare(s);
+	vsw_ev_mod(s->loop, s->fd, EPOLLIN);
 }
 
 static void on_accept(int fd, uint32_t events, void *arg)
 {
 	struct vsw_rpc_server *s = arg;
 	(void)events;
-	for (;;) {
+	for (int i = 0; i < ACCEPTS_PER_EVENT; i++) {
+		bool starved = false;
 		int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (cfd < 0)
+		if (cfd < 0 && (errno == EMFILE || errno == ENFILE) && s->spare_fd >= 0) {
+			close(s->spare_fd);
+			s->spare_fd = -1;
+			starved = true;
+			cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		}
+		if (cfd < 0) {
+			int err = errno;
+			reopen_spare(s);
+			if (err == EAGAIN || err == EWOULDBLOCK)
+				return;
+			if (err == EINTR || err == ECONNABORTED)
+				continue;
+			/* Out of fds even without the spare, or of memory: leave the
+			 * connection queued and look again shortly, not at once. */
+			CLIENT_WARN(s, "cannot accept control clients: %s; pausing %d ms",
+				    strerror(err), ACCEPT_PAUSE_MS);
+			vsw_ev_mod(s->loop, fd, 0);
+			s->accept_timer =
+				vsw_ev_timer_add(s->loop, ACCEPT_PAUSE_MS, resume_accepting, s);
 			return;
-		int slot = -1;
-		for (int i = 0; i < VSW_RPC_MAX_CLIENTS && slot < 0; i++)
-			if (s->clients[i] == NULL)
-				slot = i;
-		struct client *c = slot >= 0 ? calloc(1, sizeof(*c)) : NULL;
-		if (c == NULL) {
-			VSW_LOG(WARNING, control, "too many control clients (%d); refusing one",
-				VSW_RPC_MAX_CLIENTS);
-			close(cfd);
-			continue;
 		}
-		c->fd = cfd;
-		c->last_ms = vsw_monotonic_ms();
-		if (vsw_ev_add(s->loop, cfd, EPOLLIN, on_client, s) < 0) {
-			close(cfd);
-			free(c);
-			continue;
-		}
-		s->clients[slot] = c;
+		admit(s, cfd, starved);
+		reopen_spare(s); /* the fd of whoever admit closed */
 	}
 }
 
-/* Drops clients that sent part of a request and then stalled, or stopped
- * reading their replies, so they cannot hold a slot forever. */
-static void on_idle_check(void *arg)
+/* Drops clients whose request or replies are overdue, and says once a
+ * second what was counted instead of logged. */
+static void on_tick(void *arg)
 {
 	struct vsw_rpc_server *s = arg;
 	uint64_t now = vsw_monotonic_ms();
 	for (int i = 0; i < VSW_RPC_MAX_CLIENTS; i++) {
 		struct client *c = s->clients[i];
-		if (c != NULL && (c->in_len > 0 || c->out_len > 0) &&
-		    now - c->last_ms > vsw_rpc_idle_ms) {
-			VSW_LOG(WARNING, control, "control client stalled for %u ms; dropping it",
-				vsw_rpc_idle_ms);
-			client_close(s, c);
+		if (c == NULL)
+			continue;
+		if (c->out_since != 0 && now - c->out_since > vsw_rpc_idle_ms) {
+			CLIENT_WARN(s, "control client left %zu bytes of replies unread for %u ms; "
+				       "dropping it",
+				    vsw_rpc_out_held(&c->out), vsw_rpc_idle_ms);
+			client_close(c);
+		} else if (c->in_since != 0 && reading(c) && now - c->in_since > vsw_rpc_idle_ms) {
+			CLIENT_WARN(s, "control client sent no whole request in %u ms; dropping it",
+				    vsw_rpc_idle_ms);
+			if (vsw_rpc_out_held(&c->out) == 0) /* not inside a reply */
+				say_error(c->fd, "request incomplete at the time limit");
+			client_close(c);
 		}
 	}
+	if (s->turned_away || s->evicted)
+		VSW_LOG(WARNING, control,
+			"control socket at its limit (%d clients, or no fd left): closed %u idle "
+			"clients for newcomers, turned %u newcomers away",
+			VSW_RPC_MAX_CLIENTS, s->evicted, s->turned_away);
+	if (s->warnings_suppressed)
+		VSW_LOG(WARNING, control, "%u more warnings about control clients not shown",
+			s->warnings_suppressed);
+	s->turned_away = s->evicted = s->warnings_suppressed = 0;
+	s->warnings_left = WARNINGS_PER_TICK;
+	reopen_spare(s);
 	s->timer = vsw_ev_timer_add(s->loop, vsw_rpc_idle_ms < 1000 ? vsw_rpc_idle_ms : 1000,
-				    on_idle_check, s);
+				    on_tick, s);
 }
 
 struct vsw_rpc_server *vsw_rpc_server_start(struct vsw_evloop *loop, const char *path, int mode,
@@ -229,6 +406,7 @@ struct vsw_rpc_server *vsw_rpc_server_start(struct vsw_evloop *loop, const char 
 	s->loop = loop;
 	s->methods = methods;
 	s->ctx = ctx;
+	s->warnings_left = WARNINGS_PER_TICK;
 	strcpy(s->path, path);
 	strcpy(sa.sun_path, path);
 	/* Replace only a socket left by a daemon that died (nobody listens on
@@ -243,9 +421,11 @@ struct vsw_rpc_server *vsw_rpc_server_start(struct vsw_evloop *loop, const char 
 		unlink(path);
 	}
 	bool bound = false;
+	s->spare_fd = -1;
 	s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s->fd < 0 || !(bound = bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) ||
-	    (mode >= 0 && chmod(path, (mode_t)mode) < 0) || listen(s->fd, 16) < 0 ||
+	    (mode >= 0 && chmod(path, (mode_t)mode) < 0) ||
+	    listen(s->fd, VSW_RPC_MAX_CLIENTS) < 0 ||
 	    vsw_ev_add(loop, s->fd, EPOLLIN, on_accept, s) < 0) {
 		snprintf(err, errlen, "cannot listen on control socket %s: %s", path,
 			 strerror(errno));
@@ -256,8 +436,9 @@ struct vsw_rpc_server *vsw_rpc_server_start(struct vsw_evloop *loop, const char 
 		free(s);
 		return NULL;
 	}
+	reopen_spare(s);
 	s->timer = vsw_ev_timer_add(loop, vsw_rpc_idle_ms < 1000 ? vsw_rpc_idle_ms : 1000,
-				    on_idle_check, s);
+				    on_tick, s);
 	return s;
 }
 
@@ -267,10 +448,14 @@ void vsw_rpc_server_stop(struct vsw_rpc_server *s)
 		return;
 	for (int i = 0; i < VSW_RPC_MAX_CLIENTS; i++)
 		if (s->clients[i] != NULL)
-			client_close(s, s->clients[i]);
+			client_close(s->clients[i]);
 	vsw_ev_timer_cancel(s->loop, s->timer);
+	if (s->accept_timer)
+		vsw_ev_timer_cancel(s->loop, s->accept_timer);
 	vsw_ev_del(s->loop, s->fd);
 	close(s->fd);
+	if (s->spare_fd >= 0)
+		close(s->spare_fd);
 	unlink(s->path);
 	free(s);
 }
