@@ -194,11 +194,34 @@ static void on_conn(int fd, uint32_t events, void *arg)
 		vsw_vhost_poll(dev);
 }
 
+static void resume_accept(void *arg)
+{
+	struct vsw_vhost_dev *dev = arg;
+	dev->retry_timer = 0;
+	if (dev->conn_fd >= 0 || dev->listen_fd < 0)
+		return;
+	int rc = vsw_ev_add(dev->loop, dev->listen_fd, EPOLLIN, on_accept, dev);
+	if (rc < 0 && rc != -EEXIST)
+		VSW_LOG(ERR, vhost, "port %s: cannot wait for frontends any more", dev->name);
+}
+
 static void on_accept(int fd, uint32_t events, void *arg)
 {
 	struct vsw_vhost_dev *dev = arg;
 	(void)events;
 	int c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (c < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)) {
+		/* The connection stays in the backlog and the socket readable:
+		 * stop looking for 100 ms instead of spinning on it. */
+		if (dev->retry_timer == 0) {
+			VSW_LOG(WARNING, vhost, "port %s: cannot accept a frontend (%s); trying again in "
+						"100 ms",
+				dev->name, strerror(errno));
+			vsw_ev_del(dev->loop, fd);
+			dev->retry_timer = vsw_ev_timer_add(dev->loop, 100, resume_accept, dev);
+		}
+		return;
+	}
 	if (c < 0)
 		return;
 	if (dev->conn_fd >= 0) {

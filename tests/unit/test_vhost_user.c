@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -1339,6 +1340,50 @@ static void test_shrunk_memory_closes_connection(void **state)
 	assert_int_equal(count_maps(), maps0);
 }
 
+/* Out of fds: a frontend waiting in the backlog keeps the listening socket
+ * readable; the port stops looking for a while instead of spinning, and
+ * takes the frontend once an fd is free. */
+static void test_accept_out_of_fds(void **state)
+{
+	(void)state;
+	struct vsw_evloop *loop = vsw_evloop_create();
+	snprintf(sock_path, sizeof(sock_path), "/tmp/vsw-test-vhost-f%d.sock", getpid());
+	unlink(sock_path);
+	struct env e = { 0 };
+	char err[256];
+	struct vsw_vhost_settings s = { .name = "fds", .path = sock_path, .queue_pairs = 1,
+					.socket_mode = -1 };
+	struct vsw_vhost_dev *dev = vsw_vhost_create(&s, loop, &ops, &e, err, sizeof(err));
+	assert_non_null(dev);
+	int c = connect_to(sock_path);
+	assert_true(c >= 0);
+	struct rlimit old, low;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = (rlim_t)count_fds() + 8;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	int hog[64], nhog = 0;
+	while (nhog < 64 && (hog[nhog] = eventfd(0, EFD_CLOEXEC)) >= 0)
+		nhog++;
+	assert_true(nhog < 64); /* the limit was reached */
+	int calls = 0;
+	uint64_t end = vsw_monotonic_ms() + 300;
+	while (vsw_monotonic_ms() < end) {
+		int n = vsw_evloop_run_once(loop, 10);
+		calls += n > 0 ? n : 0;
+	}
+	assert_false(vsw_vhost_connected(dev));
+	assert_in_range(calls, 1, 10); /* about one try per 100 ms, not thousands */
+	while (nhog > 0)
+		close(hog[--nhog]);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	pump_loop(loop, 250);
+	assert_true(vsw_vhost_connected(dev));
+	close(c);
+	vsw_vhost_destroy(dev);
+	vsw_evloop_destroy(loop);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1392,6 +1437,7 @@ int main(void)
 		cmocka_unit_test(test_disabled_features),
 		cmocka_unit_test(test_server_socket),
 		cmocka_unit_test(test_client_socket),
+		cmocka_unit_test(test_accept_out_of_fds),
 		cmocka_unit_test(test_bad_vring_fd_not_eventfd),
 		cmocka_unit_test(test_call_fd_made_nonblocking),
 		cmocka_unit_test(test_shrunk_memory_closes_connection),
