@@ -28,15 +28,24 @@ struct vswd {
 	uint64_t tick_timer;
 	/* port.clear-stats: counters are reported relative to these. */
 	struct vsw_port_counters stats_base[VSW_MAX_PORTS];
-	/* Captures in progress by port id, drained by a short timer. */
+	/* Captures in progress by port id, drained by a short timer, and how
+	 * each port's last capture ended (captures.c). */
 	struct vsw_capture *captures[VSW_MAX_PORTS];
+	struct vsw_capture_stats *capture_end[VSW_MAX_PORTS];
 	uint64_t capture_timer;
 	/* Packet pools by NUMA socket (pools.c). */
 	struct rte_mempool *pools[RTE_MAX_NUMA_NODES];
 };
 
-/* Stops the capture of port id (if any), writing what is left; st may be NULL. */
+/* Stops the capture of port id (if any), writing what is left, and
+ * remembers how it ended; st may be NULL (captures.c). */
 void vswd_capture_stop(struct vswd *d, uint16_t id, struct vsw_capture_stats *st);
+/* Stops it and forgets it: the port goes or is re-created. */
+void vswd_capture_forget(struct vswd *d, uint16_t id);
+/* How the port's last capture ended, if none runs now; else NULL. */
+const struct vsw_capture_stats *vswd_capture_ended(const struct vswd *d, uint16_t id);
+/* The running or last capture for port.show, or NULL if none. */
+json_t *vswd_capture_json(const struct vswd *d, uint16_t id);
 /* Starts draining captures if not already. */
 void vswd_capture_timer(struct vswd *d);
 

@@ -74,7 +74,7 @@ static bool access_same(const struct vsw_cfg_port *a, const struct vsw_cfg_port 
 static int recreate_port(struct vswd *d, struct vsw_port *p, const struct vsw_cfg_port *old,
 			 const struct vsw_cfg_port *next, char *err, size_t errlen)
 {
-	vswd_capture_stop(d, p->id, NULL);
+	vswd_capture_forget(d, p->id);
 	memset(&d->stats_base[p->id], 0, sizeof(d->stats_base[0]));
 	vsw_switch_port_remove(&d->sw, p);
 	if (vswd_port_create(d, next, err, errlen) == 0)
