@@ -47,6 +47,7 @@ static void on_tick(void *arg)
 	struct vswd *d = arg;
 	vsw_switch_tick(&d->sw);
 	vswd_poll_links(d);
+	vswd_rundir_check(d);
 	publish_telemetry(d);
 	d->tick_timer = vsw_ev_timer_add(d->loop, 1000, on_tick, d);
 }

@@ -61,6 +61,9 @@ int vswd_port_create(struct vswd *d, const struct vsw_cfg_port *cfg, char *err, 
 /* The host-only network's host interface, as a port of the network. */
 int vswd_host_if_create(struct vswd *d, const struct vsw_cfg_network *net, char *err,
 			size_t errlen);
+/* Makes the pid file, control socket and vhost-user server sockets again
+ * if they were removed (rundir.c); called once a second. */
+void vswd_rundir_check(struct vswd *d);
 /* Link state of ports whose devices do not report changes themselves. */
 void vswd_poll_links(struct vswd *d);
 /* Adds what the port's type knows (connection state, features) to port.show. */

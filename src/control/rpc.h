@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "common/evloop.h"
+#include "common/runlock.h"
 
 #define VSW_RPC_MAX_REQUEST (64 * 1024)
 #define VSW_RPC_MAX_CLIENTS 64
@@ -52,5 +53,8 @@ struct vsw_rpc_server *vsw_rpc_server_start(struct vsw_evloop *loop, const char 
 					    char *err, size_t errlen);
 /* Closes all clients and removes the socket file. NULL is fine. */
 void vsw_rpc_server_stop(struct vsw_rpc_server *srv);
+/* Listens again if the socket file was removed (logged); leaves a path
+ * another process has taken since. */
+enum vsw_path_check vsw_rpc_server_check(struct vsw_rpc_server *srv);
 
 #endif

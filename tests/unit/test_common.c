@@ -1,5 +1,7 @@
 /* Unit tests of src/common: the hugepage counts and the advice given when
- * the EAL cannot get vswd's memory (on a fake sysfs tree). */
+ * the EAL cannot get vswd's memory (on a fake sysfs tree); the run
+ * directory's lock made again after an rm -rf, and left to a daemon that
+ * took the directory meanwhile. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +16,7 @@
 #include <cmocka.h>
 
 #include "common/hugepages.h"
+#include "common/runlock.h"
 
 static char dir[] = "/tmp/vsw-ut-common.XXXXXX";
 
@@ -106,6 +109,66 @@ static void test_hugepages_too_few_free(void **state)
 				    "/hugepages-1048576kB/nr_hugepages"));
 }
 
+static void rm_rf(const char *path)
+{
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", path);
+	assert_int_equal(system(cmd), 0);
+}
+
+static long pid_in(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return -1;
+	long pid = -1;
+	if (fscanf(f, "%ld", &pid) != 1)
+		pid = -1;
+	fclose(f);
+	return pid;
+}
+
+static void test_runlock_made_again(void **state)
+{
+	(void)state;
+	char run[512], sock[600], err[512];
+	snprintf(run, sizeof(run), "%s/run/a", dir);
+	snprintf(sock, sizeof(sock), "%s/vsw.sock", run);
+	struct vsw_runlock l, l2;
+	assert_int_equal(vsw_runlock_acquire(&l, run, sock, err, sizeof(err)), 0);
+	assert_int_equal(vsw_runlock_check(&l), VSW_PATH_OK);
+	rm_rf(run);
+	assert_int_equal(vsw_runlock_check(&l), VSW_PATH_RESTORED);
+	assert_int_equal(pid_in(l.path), (long)getpid());
+	assert_int_equal(vsw_runlock_check(&l), VSW_PATH_OK);
+	/* Locked again: a second daemon is refused. */
+	assert_int_equal(vsw_runlock_acquire(&l2, run, sock, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "another vswd"));
+	/* The directory was made by us (again): it goes with the lock. */
+	vsw_runlock_release(&l);
+	assert_int_equal(access(run, F_OK), -1);
+}
+
+static void test_runlock_taken_meanwhile(void **state)
+{
+	(void)state;
+	char run[512], sock[600], err[512];
+	snprintf(run, sizeof(run), "%s/run/b", dir);
+	snprintf(sock, sizeof(sock), "%s/vsw.sock", run);
+	struct vsw_runlock l, l2;
+	assert_int_equal(vsw_runlock_acquire(&l, run, sock, err, sizeof(err)), 0);
+	rm_rf(run);
+	/* Another daemon starts on the directory before our check. */
+	assert_int_equal(vsw_runlock_acquire(&l2, run, sock, err, sizeof(err)), 0);
+	assert_int_equal(vsw_runlock_check(&l), VSW_PATH_TAKEN);
+	assert_int_equal(vsw_runlock_check(&l), VSW_PATH_TAKEN);
+	/* Ours goes without removing theirs. */
+	vsw_runlock_release(&l);
+	assert_int_equal(access(l2.path, F_OK), 0);
+	vsw_runlock_release(&l2);
+	assert_int_equal(access(l2.path, F_OK), -1);
+}
+
 int main(void)
 {
 	if (mkdtemp(dir) == NULL)
@@ -115,6 +178,8 @@ int main(void)
 		cmocka_unit_test(test_hugepages_enough),
 		cmocka_unit_test(test_hugepages_none_reserved),
 		cmocka_unit_test(test_hugepages_too_few_free),
+		cmocka_unit_test(test_runlock_made_again),
+		cmocka_unit_test(test_runlock_taken_meanwhile),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	char cmd[128];
