@@ -153,6 +153,7 @@ static json_t *m_network_add(void *ctx, json_t *params, struct vsw_rpc_error *e)
 		return rpc_fail(e, VSW_RPC_FAILED, "%s", err);
 	if (nc->mode == VSW_NET_HOST_ONLY && vswd_host_if_create(d, nc, err, sizeof(err)) < 0) {
 		vsw_switch_network_del(&d->sw, net);
+		VSW_LOG(ERR, control, "network.add: %s", err);
 		return rpc_fail(e, VSW_RPC_FAILED, "%s", err);
 	}
 	d->cfg.networks[d->cfg.nnetworks++] = *nc;
@@ -290,6 +291,7 @@ static json_t *m_port_add(void *ctx, json_t *params, struct vsw_rpc_error *e)
 	d->cfg.ports[d->cfg.nports++] = *pc;
 	if (vswd_port_create(d, &d->cfg.ports[d->cfg.nports - 1], err, sizeof(err)) < 0) {
 		d->cfg.nports--;
+		VSW_LOG(ERR, control, "port.add: %s", err);
 		return rpc_fail(e, VSW_RPC_FAILED, "%s", err);
 	}
 	VSW_LOG(INFO, control, "port %s: added (%s, network %s)", pc->name,

@@ -120,8 +120,10 @@ json_t *vswd_m_port_set(void *ctx, json_t *params, struct vsw_rpc_error *e)
 				(d->cfg.nports - idx - 1) * sizeof(d->cfg.ports[0]));
 			d->cfg.nports--;
 		}
-		if (rc < 0)
+		if (rc < 0) {
+			VSW_LOG(ERR, control, "port.set: %s", err);
 			return rpc_fail(e, VSW_RPC_FAILED, "%s", err);
+		}
 		how = "re-created";
 	} else {
 		if (!access_same(&old, np) && np->type == VSW_PORT_VHOST_USER &&
@@ -193,6 +195,7 @@ json_t *vswd_m_network_set(void *ctx, json_t *params, struct vsw_rpc_error *e)
 		n->cfg = *nn;
 		if (recreate_host_if(d, &old, nn, err, sizeof(err)) < 0) {
 			n->cfg = d->cfg.networks[idx];
+			VSW_LOG(ERR, control, "network.set: %s", err);
 			return rpc_fail(e, VSW_RPC_FAILED, "%s", err);
 		}
 	}

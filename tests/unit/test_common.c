@@ -1,7 +1,7 @@
 /* Unit tests of src/common: the hugepage counts and the advice given when
  * the EAL cannot get vswd's memory (on a fake sysfs tree); the run
  * directory's lock made again after an rm -rf, and left to a daemon that
- * took the directory meanwhile. */
+ * took the directory meanwhile; EAL arguments with and without --no-huge. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "common/eal_args.h"
 #include "common/hugepages.h"
 #include "common/runlock.h"
 
@@ -169,6 +170,37 @@ static void test_runlock_taken_meanwhile(void **state)
 	assert_int_equal(access(l2.path, F_OK), -1);
 }
 
+static bool has_arg(const struct vsw_eal_args *a, const char *arg)
+{
+	for (int i = 0; i < a->argc; i++)
+		if (strcmp(a->argv[i], arg) == 0)
+			return true;
+	return false;
+}
+
+static void test_eal_args_no_huge(void **state)
+{
+	(void)state;
+	static struct vsw_config cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	snprintf(cfg.run_dir, sizeof(cfg.run_dir), "/run/vsw");
+	cfg.memory_mb = 256;
+	cfg.ncores = 1;
+	cfg.cores[0] = 0;
+	struct vsw_eal_args a;
+	char err[256];
+	assert_int_equal(vsw_eal_args_build(&a, &cfg, 0, NULL, err, sizeof(err)), 0);
+	assert_true(has_arg(&a, "--in-memory"));
+	assert_false(has_arg(&a, "--no-shconf"));
+	/* EAL refuses --in-memory with --no-huge: the no-files option instead. */
+	char *extra[] = { "--no-huge", "--log-level=lib.eal:debug" };
+	assert_int_equal(vsw_eal_args_build(&a, &cfg, 2, extra, err, sizeof(err)), 0);
+	assert_false(has_arg(&a, "--in-memory"));
+	assert_true(has_arg(&a, "--no-shconf"));
+	assert_string_equal(a.argv[a.argc - 2], "--no-huge");
+	assert_string_equal(a.argv[a.argc - 1], "--log-level=lib.eal:debug");
+}
+
 int main(void)
 {
 	if (mkdtemp(dir) == NULL)
@@ -180,6 +212,7 @@ int main(void)
 		cmocka_unit_test(test_hugepages_too_few_free),
 		cmocka_unit_test(test_runlock_made_again),
 		cmocka_unit_test(test_runlock_taken_meanwhile),
+		cmocka_unit_test(test_eal_args_no_huge),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	char cmd[128];
