@@ -253,7 +253,7 @@ static int apply_control_socket(struct vswd *d, const struct vsw_config *next, c
 {
 	if (strcmp(next->control_socket, d->cfg.control_socket) == 0) {
 		if (next->control_socket_mode != d->cfg.control_socket_mode &&
-		    chmod(d->cfg.control_socket, (mode_t)next->control_socket_mode) < 0) {
+		    vsw_rpc_server_set_mode(d->rpc, next->control_socket_mode) < 0) {
 			snprintf(err, errlen, "cannot set the mode of %s: %s", d->cfg.control_socket,
 				 strerror(errno));
 			return -1;

@@ -292,6 +292,14 @@ struct vsw_rpc_server *vsw_rpc_server_start(struct vsw_evloop *loop, const char 
 	return s;
 }
 
+int vsw_rpc_server_set_mode(struct vsw_rpc_server *s, int mode)
+{
+	if (chmod(s->path, (mode_t)mode) < 0)
+		return -1;
+	s->mode = mode; /* for the file made again after a removal */
+	return 0;
+}
+
 enum vsw_path_check vsw_rpc_server_check(struct vsw_rpc_server *s)
 {
 	if (vsw_path_is(s->path, s->dev, s->ino)) {
