@@ -108,6 +108,17 @@ static void explain_eal_failure(const struct vsw_config *cfg, const struct vsw_e
 		rte_strerror(why), msg);
 }
 
+/* DPDK 22.11 makes /var/run/dpdk/<file-prefix> even with --in-memory and
+ * leaves it behind, empty, at exit: one more directory per run. Registered
+ * before the EAL starts, so it runs after telemetry's own exit handler has
+ * removed its socket from there. */
+static void remove_runtime_dir(void)
+{
+	const char *dir = rte_eal_get_runtime_dir();
+	if (dir != NULL && dir[0] != '\0')
+		rmdir(dir); /* only if empty: another process may use it */
+}
+
 static void on_signal(int fd, uint32_t events, void *arg)
 {
 	struct vswd *d = arg;
@@ -206,6 +217,7 @@ int main(int argc, char **argv)
 	signal(SIGXFSZ, SIG_IGN);
 
 	rte_log_set_level_pattern("vsw.*", (uint32_t)d.cfg.log_level);
+	atexit(remove_runtime_dir);
 	if (rte_eal_init(eal.argc, eal.argv) < 0) {
 		int why = rte_errno;
 		explain_eal_failure(&d.cfg, &eal, why);

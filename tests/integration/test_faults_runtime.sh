@@ -127,5 +127,7 @@ sends 2
 
 stop_pid "$VSWD_PID" || fail "vswd exited with $? after SIGTERM"
 [[ ! -e "$RUN" ]] || fail "run directory left behind: $(ls -A "$RUN")"
+prefix=$("$VSWD" --check -c "$cfg" | sed -n 's/.*--file-prefix=\([^ ]*\).*/\1/p')
+[[ -n "$prefix" && ! -e "/var/run/dpdk/$prefix" ]] || fail "/var/run/dpdk/$prefix left behind"
 ! grep -qiE "panic|segmentation" "$LOG" || fail "crash in the log"
 echo "ok"

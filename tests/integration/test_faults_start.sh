@@ -24,6 +24,9 @@ expect_refusal() {
 		fail "$name: expected one 'vswd:' line: $(cat "$T/$name.log")"
 	LINE=$(grep '^vswd:' "$T/$name.log")
 	[[ ! -e "$T/run-$name" ]] || fail "$name: left behind $(ls -A "$T/run-$name")"
+	local prefix
+	prefix=$("$VSWD" --check -c "$cfg" | sed -n 's/.*--file-prefix=\([^ ]*\).*/\1/p')
+	[[ -n "$prefix" && ! -e "/var/run/dpdk/$prefix" ]] || fail "$name: /var/run/dpdk/$prefix left behind"
 }
 VSWD_ARGS=()
 
