@@ -47,6 +47,7 @@ static void on_tick(void *arg)
 	struct vswd *d = arg;
 	vsw_switch_tick(&d->sw);
 	vswd_poll_links(d);
+	vswd_rundir_check(d);
 	publish_telemetry(d);
 	d->tick_timer = vsw_ev_timer_add(d->loop, 1000, on_tick, d);
 }
@@ -87,42 +88,10 @@ int vswd_start(struct vswd *d, char *err, size_t errlen)
 	return 0;
 }
 
-void vswd_capture_stop(struct vswd *d, uint16_t id, struct vsw_capture_stats *st)
-{
-	struct vsw_capture_stats dummy;
-	if (d->captures[id] == NULL)
-		return;
-	vsw_capture_stop(&d->sw, d->captures[id], st ? st : &dummy);
-	d->captures[id] = NULL;
-}
-
-static void on_capture_timer(void *arg)
-{
-	struct vswd *d = arg;
-	bool any = false;
-	d->capture_timer = 0;
-	for (unsigned int i = 0; i < VSW_MAX_PORTS; i++) {
-		if (d->captures[i] == NULL)
-			continue;
-		if (vsw_capture_drain(d->captures[i]))
-			vswd_capture_stop(d, (uint16_t)i, NULL); /* limit reached: file complete */
-		else
-			any = true;
-	}
-	if (any)
-		vswd_capture_timer(d);
-}
-
-void vswd_capture_timer(struct vswd *d)
-{
-	if (d->capture_timer == 0)
-		d->capture_timer = vsw_ev_timer_add(d->loop, 20, on_capture_timer, d);
-}
-
 void vswd_stop(struct vswd *d)
 {
 	for (unsigned int i = 0; i < VSW_MAX_PORTS; i++)
-		vswd_capture_stop(d, (uint16_t)i, NULL);
+		vswd_capture_forget(d, (uint16_t)i);
 	if (d->capture_timer)
 		vsw_ev_timer_cancel(d->loop, d->capture_timer);
 	vsw_rpc_server_stop(d->rpc);

@@ -28,15 +28,24 @@ struct vswd {
 	uint64_t tick_timer;
 	/* port.clear-stats: counters are reported relative to these. */
 	struct vsw_port_counters stats_base[VSW_MAX_PORTS];
-	/* Captures in progress by port id, drained by a short timer. */
+	/* Captures in progress by port id, drained by a short timer, and how
+	 * each port's last capture ended (captures.c). */
 	struct vsw_capture *captures[VSW_MAX_PORTS];
+	struct vsw_capture_stats *capture_end[VSW_MAX_PORTS];
 	uint64_t capture_timer;
 	/* Packet pools by NUMA socket (pools.c). */
 	struct rte_mempool *pools[RTE_MAX_NUMA_NODES];
 };
 
-/* Stops the capture of port id (if any), writing what is left; st may be NULL. */
+/* Stops the capture of port id (if any), writing what is left, and
+ * remembers how it ended; st may be NULL (captures.c). */
 void vswd_capture_stop(struct vswd *d, uint16_t id, struct vsw_capture_stats *st);
+/* Stops it and forgets it: the port goes or is re-created. */
+void vswd_capture_forget(struct vswd *d, uint16_t id);
+/* How the port's last capture ended, if none runs now; else NULL. */
+const struct vsw_capture_stats *vswd_capture_ended(const struct vswd *d, uint16_t id);
+/* The running or last capture for port.show, or NULL if none. */
+json_t *vswd_capture_json(const struct vswd *d, uint16_t id);
 /* Starts draining captures if not already. */
 void vswd_capture_timer(struct vswd *d);
 
@@ -54,6 +63,9 @@ int vswd_port_create(struct vswd *d, const struct vsw_cfg_port *cfg, char *err, 
 /* The host-only network's host interface, as a port of the network. */
 int vswd_host_if_create(struct vswd *d, const struct vsw_cfg_network *net, char *err,
 			size_t errlen);
+/* Makes the pid file, control socket and vhost-user server sockets again
+ * if they were removed (rundir.c); called once a second. */
+void vswd_rundir_check(struct vswd *d);
 /* Link state of ports whose devices do not report changes themselves. */
 void vswd_poll_links(struct vswd *d);
 /* Adds what the port's type knows (connection state, features) to port.show. */

@@ -3,6 +3,7 @@
  * request; on the way out everything it created is removed again. */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 
 #include "common/eal_args.h"
 #include "common/evloop.h"
+#include "common/hugepages.h"
 #include "common/log.h"
 #include "common/runlock.h"
 #include "control/config.h"
@@ -80,6 +82,41 @@ static void print_config(FILE *out, const struct vsw_config *cfg,
 			fprintf(out, " %s", eal->argv[i]);
 		fprintf(out, "\n");
 	}
+}
+
+/* One line that says what to do: the EAL's own lines above it say what
+ * it tried, not which command fixes it. */
+static void explain_eal_failure(const struct vsw_config *cfg, const struct vsw_eal_args *eal,
+				int why)
+{
+	bool no_huge = false;
+	for (int i = 1; i < eal->argc; i++)
+		no_huge |= strcmp(eal->argv[i], "--no-huge") == 0;
+	struct vsw_hugepages h;
+	char msg[1024];
+	bool counted = !no_huge && vsw_hugepages_read(VSW_HUGEPAGES_SYSFS, &h) == 0;
+	if (counted && vsw_hugepages_explain(&h, cfg->memory_mb, msg, sizeof(msg))) {
+		fprintf(stderr, "vswd: %s\n", msg);
+		return;
+	}
+	if (counted)
+		snprintf(msg, sizeof(msg), " (%" PRIu64 " MiB of hugepages are free, enough for "
+			 "'memory: %u')", h.free_mb, cfg->memory_mb);
+	else
+		msg[0] = '\0';
+	fprintf(stderr, "vswd: DPDK EAL initialisation failed (%s); the EAL lines above say why%s\n",
+		rte_strerror(why), msg);
+}
+
+/* DPDK 22.11 makes /var/run/dpdk/<file-prefix> even with --in-memory and
+ * leaves it behind, empty, at exit: one more directory per run. Registered
+ * before the EAL starts, so it runs after telemetry's own exit handler has
+ * removed its socket from there. */
+static void remove_runtime_dir(void)
+{
+	const char *dir = rte_eal_get_runtime_dir();
+	if (dir != NULL && dir[0] != '\0')
+		rmdir(dir); /* only if empty: another process may use it */
 }
 
 static void on_signal(int fd, uint32_t events, void *arg)
@@ -175,14 +212,15 @@ int main(int argc, char **argv)
 	sigaddset(&stop_set, SIGTERM);
 	sigprocmask(SIG_BLOCK, &stop_set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* A capture file over the file size limit must fail its write, not
+	 * kill the switch. */
+	signal(SIGXFSZ, SIG_IGN);
 
 	rte_log_set_level_pattern("vsw.*", (uint32_t)d.cfg.log_level);
+	atexit(remove_runtime_dir);
 	if (rte_eal_init(eal.argc, eal.argv) < 0) {
-		fprintf(stderr,
-			"vswd: DPDK EAL initialisation failed (%s). If hugepages are missing, "
-			"reserve them (make run does: echo 1024 > /proc/sys/vm/nr_hugepages) or "
-			"pass '-- --no-huge'.\n",
-			rte_strerror(rte_errno));
+		int why = rte_errno;
+		explain_eal_failure(&d.cfg, &eal, why);
 		vsw_runlock_release(&d.lock);
 		return 1;
 	}

@@ -3,6 +3,7 @@
  * for ports added at run time), so a NIC's buffers live on its own socket.
  * A port added at run time on a socket without a pool gets one then.
  * pool.list reports their use. */
+#include <inttypes.h>
 #include <stdio.h>
 
 #include <rte_errno.h>
@@ -68,10 +69,16 @@ static struct rte_mempool *create(struct vswd *d, int socket, uint32_t need, cha
 					     SOCKET_ID_ANY);
 	}
 	if (mp == NULL) {
+		struct rte_mempool_objsz sz;
+		uint64_t mib = ((uint64_t)n * rte_mempool_calc_obj_size(
+					 sizeof(struct rte_mbuf) + RTE_MBUF_DEFAULT_BUF_SIZE, 0, &sz) +
+				(1u << 20) - 1) >> 20;
 		snprintf(err, errlen,
-			 "cannot create the packet pool of socket %d (%u mbufs): %s; raise 'memory' "
-			 "in the configuration or reserve more hugepages",
-			 socket, n, rte_strerror(rte_errno));
+			 "cannot create the packet pool of socket %d: %u mbufs (about %" PRIu64
+			 " MiB, for the ports' queues and descriptors) do not fit (%s) in 'memory: "
+			 "%u'; raise 'memory' (and the hugepages behind it), or give the ports fewer "
+			 "queues or descriptors",
+			 socket, n, mib, rte_strerror(rte_errno), d->cfg.memory_mb);
 		return NULL;
 	}
 	d->pools[socket] = mp;

@@ -153,6 +153,7 @@ static json_t *m_network_add(void *ctx, json_t *params, struct vsw_rpc_error *e)
 		return rpc_fail(e, VSW_RPC_FAILED, "%s", err);
 	if (nc->mode == VSW_NET_HOST_ONLY && vswd_host_if_create(d, nc, err, sizeof(err)) < 0) {
 		vsw_switch_network_del(&d->sw, net);
+		VSW_LOG(ERR, control, "network.add: %s", err);
 		return rpc_fail(e, VSW_RPC_FAILED, "%s", err);
 	}
 	d->cfg.networks[d->cfg.nnetworks++] = *nc;
@@ -245,6 +246,9 @@ static json_t *m_port_show(void *ctx, json_t *params, struct vsw_rpc_error *e)
 		json_object_set_new(r, "devargs", json_string(p->cfg.devargs));
 	}
 	vswd_port_info(p, r);
+	json_t *cap = vswd_capture_json(d, p->id);
+	if (cap != NULL)
+		json_object_set_new(r, "capture", cap);
 	return r;
 }
 
@@ -287,6 +291,7 @@ static json_t *m_port_add(void *ctx, json_t *params, struct vsw_rpc_error *e)
 	d->cfg.ports[d->cfg.nports++] = *pc;
 	if (vswd_port_create(d, &d->cfg.ports[d->cfg.nports - 1], err, sizeof(err)) < 0) {
 		d->cfg.nports--;
+		VSW_LOG(ERR, control, "port.add: %s", err);
 		return rpc_fail(e, VSW_RPC_FAILED, "%s", err);
 	}
 	VSW_LOG(INFO, control, "port %s: added (%s, network %s)", pc->name,
@@ -304,7 +309,7 @@ static json_t *m_port_del(void *ctx, json_t *params, struct vsw_rpc_error *e)
 		return NULL;
 	char name[VSW_NAME_MAX];
 	snprintf(name, sizeof(name), "%s", p->name);
-	vswd_capture_stop(d, p->id, NULL);
+	vswd_capture_forget(d, p->id);
 	memset(&d->stats_base[p->id], 0, sizeof(d->stats_base[0]));
 	vsw_switch_port_remove(&d->sw, p);
 	for (unsigned int i = 0; i < d->cfg.nports; i++) {
@@ -544,6 +549,7 @@ static json_t *m_capture_start(void *ctx, json_t *params, struct vsw_rpc_error *
 						    (uint32_t)snaplen, err, sizeof(err));
 	if (cap == NULL)
 		return rpc_fail(e, VSW_RPC_FAILED, "%s", err);
+	vswd_capture_forget(d, p->id); /* the last one's end */
 	d->captures[p->id] = cap;
 	vswd_capture_timer(d);
 	return json_true();
@@ -557,6 +563,10 @@ static json_t *m_capture_stop(void *ctx, json_t *params, struct vsw_rpc_error *e
 	struct vsw_port *p = rpc_port_param(d, params, e);
 	if (p == NULL)
 		return NULL;
+	const struct vsw_capture_stats *ended = vswd_capture_ended(d, p->id);
+	if (ended != NULL && ended->error[0] != '\0')
+		return rpc_fail(e, VSW_RPC_FAILED, "port %s: the capture had stopped by itself: %s",
+				p->name, ended->error);
 	if (d->captures[p->id] == NULL)
 		return rpc_fail(e, VSW_RPC_FAILED,
 			    "port %s is not being captured (a capture that reached its limit has "

@@ -74,7 +74,7 @@ static bool access_same(const struct vsw_cfg_port *a, const struct vsw_cfg_port 
 static int recreate_port(struct vswd *d, struct vsw_port *p, const struct vsw_cfg_port *old,
 			 const struct vsw_cfg_port *next, char *err, size_t errlen)
 {
-	vswd_capture_stop(d, p->id, NULL);
+	vswd_capture_forget(d, p->id);
 	memset(&d->stats_base[p->id], 0, sizeof(d->stats_base[0]));
 	vsw_switch_port_remove(&d->sw, p);
 	if (vswd_port_create(d, next, err, errlen) == 0)
@@ -120,8 +120,10 @@ json_t *vswd_m_port_set(void *ctx, json_t *params, struct vsw_rpc_error *e)
 				(d->cfg.nports - idx - 1) * sizeof(d->cfg.ports[0]));
 			d->cfg.nports--;
 		}
-		if (rc < 0)
+		if (rc < 0) {
+			VSW_LOG(ERR, control, "port.set: %s", err);
 			return rpc_fail(e, VSW_RPC_FAILED, "%s", err);
+		}
 		how = "re-created";
 	} else {
 		if (!access_same(&old, np) && np->type == VSW_PORT_VHOST_USER &&
@@ -193,6 +195,7 @@ json_t *vswd_m_network_set(void *ctx, json_t *params, struct vsw_rpc_error *e)
 		n->cfg = *nn;
 		if (recreate_host_if(d, &old, nn, err, sizeof(err)) < 0) {
 			n->cfg = d->cfg.networks[idx];
+			VSW_LOG(ERR, control, "network.set: %s", err);
 			return rpc_fail(e, VSW_RPC_FAILED, "%s", err);
 		}
 	}
@@ -250,7 +253,7 @@ static int apply_control_socket(struct vswd *d, const struct vsw_config *next, c
 {
 	if (strcmp(next->control_socket, d->cfg.control_socket) == 0) {
 		if (next->control_socket_mode != d->cfg.control_socket_mode &&
-		    chmod(d->cfg.control_socket, (mode_t)next->control_socket_mode) < 0) {
+		    vsw_rpc_server_set_mode(d->rpc, next->control_socket_mode) < 0) {
 			snprintf(err, errlen, "cannot set the mode of %s: %s", d->cfg.control_socket,
 				 strerror(errno));
 			return -1;

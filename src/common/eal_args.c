@@ -83,12 +83,17 @@ int vsw_eal_args_build(struct vsw_eal_args *a, const struct vsw_config *cfg, int
 		snprintf(err, errlen, "too many cores for the EAL lcore list");
 		return -1;
 	}
+	/* DPDK 22.11 refuses --in-memory with --no-huge (legacy memory);
+	 * --no-shconf leaves no shared files behind either. */
+	bool no_huge = false;
+	for (int i = 0; i < extra_argc; i++)
+		no_huge |= strcmp(extra_argv[i], "--no-huge") == 0;
 	int rc = 0;
 	rc |= add(a, "vswd");
 	rc |= add(a, "--lcores=%s", lcores);
 	rc |= add(a, "--main-lcore=0");
 	rc |= add(a, "--file-prefix=vsw-%08x", fnv1a(cfg->run_dir));
-	rc |= add(a, "--in-memory");
+	rc |= add(a, no_huge ? "--no-shconf" : "--in-memory");
 	rc |= add(a, "-m");
 	rc |= add(a, "%u", cfg->memory_mb);
 	rc |= add(a, "--log-level=lib.*:%s", cfg->log_level >= (int)RTE_LOG_DEBUG ? "info" : "warning");

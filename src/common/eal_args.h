@@ -1,5 +1,6 @@
 /* Builds the EAL argument vector from the configuration: lcore pinning,
- * --file-prefix per run directory, --in-memory, memory, and the PCI policy
+ * --file-prefix per run directory, --in-memory (--no-shconf with the user's
+ * --no-huge, which DPDK cannot combine with it), memory, and the PCI policy
  * (--no-pci unless PCI ports are configured, then an allow-list of them). */
 #ifndef VSW_EAL_ARGS_H
 #define VSW_EAL_ARGS_H

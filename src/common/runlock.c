@@ -1,5 +1,7 @@
 /* Owns the single-instance rule: the run directory's pid file, held with
- * flock so that a crashed daemon's file never blocks the next start. */
+ * flock so that a crashed daemon's file never blocks the next start; and
+ * putting that file back, locked, when the run directory is removed under a
+ * running daemon, so a second daemon still cannot start on it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "common/runlock.h"
 
 int vsw_unix_socket_alive(const char *path)
@@ -46,6 +49,19 @@ static int mkdir_p(const char *dir, int *created)
 	return errno == EEXIST ? 0 : -1;
 }
 
+/* Writes our pid and remembers which file holds it. */
+static int write_pid(struct vsw_runlock *l)
+{
+	char pid[32];
+	int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	struct stat st;
+	if (fstat(l->fd, &st) < 0)
+		return -1;
+	l->dev = st.st_dev;
+	l->ino = st.st_ino;
+	return ftruncate(l->fd, 0) < 0 || pwrite(l->fd, pid, (size_t)n, 0) != n ? -1 : 0;
+}
+
 int vsw_runlock_acquire(struct vsw_runlock *l, const char *run_dir, const char *control_socket,
 			char *err, size_t errlen)
 {
@@ -76,6 +92,11 @@ int vsw_runlock_acquire(struct vsw_runlock *l, const char *run_dir, const char *
 		l->fd = -1;
 		return -1;
 	}
+	struct stat st;
+	if (fstat(l->fd, &st) == 0) { /* ours now: release may remove it */
+		l->dev = st.st_dev;
+		l->ino = st.st_ino;
+	}
 	if (vsw_unix_socket_alive(control_socket)) {
 		snprintf(err, errlen,
 			 "control socket %s is in use by another vswd; stop it first or give "
@@ -84,9 +105,7 @@ int vsw_runlock_acquire(struct vsw_runlock *l, const char *run_dir, const char *
 		vsw_runlock_release(l);
 		return -1;
 	}
-	char pid[32];
-	int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-	if (ftruncate(l->fd, 0) < 0 || pwrite(l->fd, pid, (size_t)n, 0) != n) {
+	if (write_pid(l) < 0) {
 		snprintf(err, errlen, "cannot write %s: %s", l->path, strerror(errno));
 		vsw_runlock_release(l);
 		return -1;
@@ -94,13 +113,70 @@ int vsw_runlock_acquire(struct vsw_runlock *l, const char *run_dir, const char *
 	return 0;
 }
 
+bool vsw_path_is(const char *path, dev_t dev, ino_t ino)
+{
+	struct stat st;
+	return lstat(path, &st) == 0 && st.st_dev == dev && st.st_ino == ino;
+}
+
+enum vsw_path_check vsw_runlock_check(struct vsw_runlock *l)
+{
+	if (l->fd < 0 || vsw_path_is(l->path, l->dev, l->ino)) {
+		l->lost_logged = false;
+		return VSW_PATH_OK;
+	}
+	int created = 0;
+	if (mkdir_p(l->dir, &created) < 0) {
+		if (!l->lost_logged)
+			VSW_LOG(ERR, main, "pid file %s was removed and cannot be made again: %s",
+				l->path, strerror(errno));
+		l->lost_logged = true;
+		return VSW_PATH_FAILED;
+	}
+	l->created_dir |= created;
+	int fd = open(l->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		bool taken = fd >= 0 && errno == EWOULDBLOCK;
+		char other[32] = "?";
+		if (taken) {
+			ssize_t n = pread(fd, other, sizeof(other) - 1, 0);
+			other[n > 0 ? n : 1] = '\0';
+			other[strcspn(other, "\n")] = '\0';
+		}
+		if (!l->lost_logged && taken)
+			VSW_LOG(ERR, main,
+				"pid file %s was removed and another vswd (pid %s) has locked a new "
+				"one: leaving the run directory to it (this one, pid %ld, keeps "
+				"forwarding; stop it with SIGTERM)",
+				l->path, other, (long)getpid());
+		else if (!l->lost_logged)
+			VSW_LOG(ERR, main, "pid file %s was removed and cannot be made again: %s",
+				l->path, strerror(errno));
+		l->lost_logged = true;
+		if (fd >= 0)
+			close(fd);
+		return taken ? VSW_PATH_TAKEN : VSW_PATH_FAILED;
+	}
+	/* The old file's lock goes with its descriptor: that file is gone. */
+	close(l->fd);
+	l->fd = fd;
+	l->lost_logged = false;
+	if (write_pid(l) < 0)
+		VSW_LOG(WARNING, main, "cannot write %s: %s", l->path, strerror(errno));
+	VSW_LOG(WARNING, main, "pid file %s was removed (run directory deleted?): made it again "
+			       "and locked it", l->path);
+	return VSW_PATH_RESTORED;
+}
+
 void vsw_runlock_release(struct vsw_runlock *l)
 {
 	if (l->fd < 0)
 		return;
 	/* Unlink while still holding the lock, so a starting daemon never
-	 * locks a file that is about to disappear. */
-	unlink(l->path);
+	 * locks a file that is about to disappear; and only our own file, not
+	 * one another daemon made after ours was removed. */
+	if (vsw_path_is(l->path, l->dev, l->ino))
+		unlink(l->path);
 	close(l->fd);
 	l->fd = -1;
 	if (l->created_dir)

@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "common/evloop.h"
+#include "common/runlock.h"
 
 /* The control socket's limits (README "Control socket and vswctl" lists
  * them for users). Memory per client is at most MAX_REQUEST + OUT_PAUSE +
@@ -59,5 +60,10 @@ struct vsw_rpc_server *vsw_rpc_server_start(struct vsw_evloop *loop, const char 
 					    char *err, size_t errlen);
 /* Closes all clients and removes the socket file. NULL is fine. */
 void vsw_rpc_server_stop(struct vsw_rpc_server *srv);
+/* chmod of the socket file, kept for when it is made again; -1 with errno. */
+int vsw_rpc_server_set_mode(struct vsw_rpc_server *srv, int mode);
+/* Listens again if the socket file was removed (logged); leaves a path
+ * another process has taken since. */
+enum vsw_path_check vsw_rpc_server_check(struct vsw_rpc_server *srv);
 
 #endif

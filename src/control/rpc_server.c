@@ -12,7 +12,8 @@
  * - a client is not read while VSW_RPC_OUT_PAUSE bytes of its replies are
  *   unsent, and is dropped when a request takes longer than vsw_rpc_idle_ms
  *   to arrive from its first byte, or its replies stay unread that long;
- * - warnings about clients are a few per second, the rest counted. */
+ * - warnings about clients are a few per second, the rest counted.
+ * It also listens again when the socket file is removed under it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -54,6 +55,10 @@ struct vsw_rpc_server {
 	int fd;
 	int spare_fd; /* given up at EMFILE so accept() can take the connection */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	int mode;
+	dev_t dev; /* the socket file we made, to tell it from another one */
+	ino_t ino;
+	bool lost_logged;
 	const struct vsw_rpc_method *methods;
 	void *ctx;
 	struct client *clients[VSW_RPC_MAX_CLIENTS];
@@ -385,19 +390,63 @@ static void on_tick(void *arg)
 				    on_tick, s);
 }
 
+/* A listening socket at s->path, in the event loop; -1 with errno set. */
+static int listen_at(struct vsw_rpc_server *s)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	strcpy(sa.sun_path, s->path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	struct stat st;
+	if ((s->mode >= 0 && chmod(s->path, (mode_t)s->mode) < 0) || listen(fd, VSW_RPC_MAX_CLIENTS) < 0 ||
+	    lstat(s->path, &st) < 0 || vsw_ev_add(s->loop, fd, EPOLLIN, on_accept, s) < 0) {
+		int e = errno;
+		close(fd);
+		unlink(s->path); /* ours */
+		errno = e;
+		return -1;
+	}
+	s->dev = st.st_dev;
+	s->ino = st.st_ino;
+	return fd;
+}
+
+/* Replace only a socket left by a process that is gone (nobody listens
+ * on it); never any other file. */
+static int clear_stale(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return 0;
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "%s exists and is not a socket: not replacing it", path);
+		return -1;
+	}
+	if (vsw_unix_socket_alive(path)) {
+		snprintf(err, errlen, "control socket %s is in use by another process", path);
+		return -1;
+	}
+	unlink(path);
+	return 0;
+}
+
 struct vsw_rpc_server *vsw_rpc_server_start(struct vsw_evloop *loop, const char *path, int mode,
 					    const struct vsw_rpc_method *methods, void *ctx,
 					    char *err, size_t errlen)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof(sa.sun_path)) {
+	if (strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
 		snprintf(err, errlen, "control socket path %s is too long", path);
 		return NULL;
 	}
-	if (vsw_unix_socket_alive(path)) {
-		snprintf(err, errlen, "control socket %s is in use by another process", path);
+	if (clear_stale(path, err, errlen) < 0)
 		return NULL;
-	}
 	struct vsw_rpc_server *s = calloc(1, sizeof(*s));
 	if (s == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -407,32 +456,13 @@ struct vsw_rpc_server *vsw_rpc_server_start(struct vsw_evloop *loop, const char 
 	s->methods = methods;
 	s->ctx = ctx;
 	s->warnings_left = WARNINGS_PER_TICK;
-	strcpy(s->path, path);
-	strcpy(sa.sun_path, path);
-	/* Replace only a socket left by a daemon that died (nobody listens on
-	 * it, checked above); never any other file. */
-	struct stat st;
-	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode)) {
-			snprintf(err, errlen, "%s exists and is not a socket: not replacing it", path);
-			free(s);
-			return NULL;
-		}
-		unlink(path);
-	}
-	bool bound = false;
 	s->spare_fd = -1;
-	s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (s->fd < 0 || !(bound = bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) ||
-	    (mode >= 0 && chmod(path, (mode_t)mode) < 0) ||
-	    listen(s->fd, VSW_RPC_MAX_CLIENTS) < 0 ||
-	    vsw_ev_add(loop, s->fd, EPOLLIN, on_accept, s) < 0) {
+	s->mode = mode;
+	strcpy(s->path, path);
+	s->fd = listen_at(s);
+	if (s->fd < 0) {
 		snprintf(err, errlen, "cannot listen on control socket %s: %s", path,
 			 strerror(errno));
-		if (s->fd >= 0)
-			close(s->fd);
-		if (bound)
-			unlink(path); /* ours */
 		free(s);
 		return NULL;
 	}
@@ -440,6 +470,53 @@ struct vsw_rpc_server *vsw_rpc_server_start(struct vsw_evloop *loop, const char 
 	s->timer = vsw_ev_timer_add(loop, vsw_rpc_idle_ms < 1000 ? vsw_rpc_idle_ms : 1000,
 				    on_tick, s);
 	return s;
+}
+
+int vsw_rpc_server_set_mode(struct vsw_rpc_server *s, int mode)
+{
+	if (chmod(s->path, (mode_t)mode) < 0)
+		return -1;
+	s->mode = mode; /* for the file made again after a removal */
+	return 0;
+}
+
+enum vsw_path_check vsw_rpc_server_check(struct vsw_rpc_server *s)
+{
+	if (vsw_path_is(s->path, s->dev, s->ino)) {
+		s->lost_logged = false;
+		return VSW_PATH_OK;
+	}
+	char why[512];
+	if (clear_stale(s->path, why, sizeof(why)) < 0) {
+		if (!s->lost_logged)
+			VSW_LOG(ERR, control,
+				"control socket %s was removed and %s now; leaving it (this "
+				"vswd, pid %ld, keeps forwarding; stop it with SIGTERM)",
+				s->path, strstr(why, "in use") ? "another process listens there"
+							     : "another file is there",
+				(long)getpid());
+		s->lost_logged = true;
+		return VSW_PATH_TAKEN;
+	}
+	int fd = listen_at(s);
+	if (fd < 0) {
+		if (!s->lost_logged)
+			VSW_LOG(ERR, control, "control socket %s was removed and cannot be made "
+					      "again: %s (tried again every second)",
+				s->path, strerror(errno));
+		s->lost_logged = true;
+		return VSW_PATH_FAILED;
+	}
+	/* Clients connected through the old file keep their connections, and
+	 * those still waiting in its backlog are taken in before it closes. */
+	on_accept(s->fd, EPOLLIN, s);
+	vsw_ev_del(s->loop, s->fd);
+	close(s->fd);
+	s->fd = fd;
+	s->lost_logged = false;
+	VSW_LOG(WARNING, control, "control socket %s was removed (run directory deleted?): "
+				  "listening on it again", s->path);
+	return VSW_PATH_RESTORED;
 }
 
 void vsw_rpc_server_stop(struct vsw_rpc_server *s)
@@ -456,6 +533,7 @@ void vsw_rpc_server_stop(struct vsw_rpc_server *s)
 	close(s->fd);
 	if (s->spare_fd >= 0)
 		close(s->spare_fd);
-	unlink(s->path);
+	if (vsw_path_is(s->path, s->dev, s->ino)) /* not another daemon's */
+		unlink(s->path);
 	free(s);
 }

@@ -221,8 +221,7 @@ static int fail(char *err, size_t errlen, const struct vsw_cfg_port *cfg, const 
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 	snprintf(err, errlen, "port %s (devargs '%s'): %s", cfg->name, cfg->devargs, what);
-	VSW_LOG(ERR, pmd, "%s", err);
-	return -1;
+	return -1; /* the caller logs or answers it: one line per failure */
 }
 
 /* Unplugs a device that open probed: close releases the ethdev port (and a
@@ -433,6 +432,12 @@ int vsw_ethdev_port_open(struct vsw_port *port, const struct vsw_cfg_port *cfg,
 		probed = true;
 	} else if (rc != -EEXIST) {
 		rte_devargs_reset(&da);
+		/* Drivers mostly fail with a bare -1, which is no errno: their
+		 * reason is the line they logged just before. */
+		if (rc == -1)
+			return fail(err, errlen, cfg,
+				    "the driver refused these devargs (its reason is the driver's "
+				    "own line in vswd's log)");
 		return fail(err, errlen, cfg, "probing the device failed: %s", rte_strerror(-rc));
 	}
 

@@ -100,13 +100,11 @@ int vsw_host_if_open(struct vsw_port *port, const struct vsw_cfg_network *net,
 		snprintf(err, errlen,
 			 "network %s: host interface %s: an interface of that name exists already",
 			 net->name, net->interface);
-		VSW_LOG(ERR, pmd, "%s", err);
 		return -1;
 	}
 	if (vsw_ethdev_port_open(port, &pc, nb_workers, mp, err, errlen) != 0)
 		return -1;
 	if (configure_kernel_if(net, err, errlen) != 0) {
-		VSW_LOG(ERR, pmd, "%s", err);
 		port->ops->destroy(port);
 		port->ops = NULL;
 		return -1;

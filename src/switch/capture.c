@@ -1,7 +1,9 @@
 /* Owns packet capture (see capture.h). pcapng records carry an interface
  * index that must name an interface block in the file; DPDK 22.11 writes
  * one block per ethdev port when the file is opened, so each capture makes
- * a net_null device named after the captured port to stand for it. */
+ * a net_null device named after the captured port to stand for it.
+ * A write that fails (disk full, file size limit) ends the capture: the
+ * file is cut back to its last whole block, so it stays readable. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -33,6 +35,11 @@ struct vsw_capture {
 	uint64_t max_pkts, max_bytes;
 	uint64_t taken_pkts, taken_bytes, dropped; /* atomics: several workers */
 	struct vsw_port *port;
+	/* control thread only */
+	char path[VSW_CAPTURE_PATH_MAX];
+	uint64_t written;  /* packets in the file */
+	off_t file_len;    /* bytes of whole blocks in the file */
+	char error[VSW_CAPTURE_ERROR_MAX]; /* why writing stopped; "" while it works */
 };
 
 static unsigned int capture_seq;
@@ -121,6 +128,12 @@ struct vsw_capture *vsw_capture_start(struct vsw_switch *sw, struct vsw_port *po
 		cleanup(cap);
 		return NULL;
 	}
+	if (strlen(path) >= sizeof(cap->path)) {
+		snprintf(err, errlen, "capture file name too long (at most %zu bytes)",
+			 sizeof(cap->path) - 1);
+		cleanup(cap);
+		return NULL;
+	}
 	cap->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (cap->fd < 0) {
 		snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
@@ -130,12 +143,18 @@ struct vsw_capture *vsw_capture_start(struct vsw_switch *sw, struct vsw_port *po
 	char comment[128];
 	snprintf(comment, sizeof(comment), "vsw port %s, %s", port->name,
 		 rx && tx ? "both directions" : rx ? "received" : "sent");
+	errno = 0;
 	cap->pcapng = rte_pcapng_fdopen(cap->fd, NULL, NULL, "vsw " VSW_VERSION, comment);
-	if (cap->pcapng == NULL) {
-		snprintf(err, errlen, "cannot start a pcapng file in %s", path);
+	int why = errno; /* of its header write, or its allocation */
+	off_t len = lseek(cap->fd, 0, SEEK_CUR);
+	if (cap->pcapng == NULL || len <= 0) {
+		snprintf(err, errlen, "cannot start a pcapng file in %s: %s", path,
+			 strerror(cap->pcapng == NULL && why != 0 ? why : errno));
 		cleanup(cap);
 		return NULL;
 	}
+	cap->file_len = len;
+	snprintf(cap->path, sizeof(cap->path), "%s", path);
 	__atomic_store_n(&port->capture, cap, __ATOMIC_RELEASE);
 	(void)sw;
 	VSW_LOG(INFO, switch, "port %s: capturing %s to %s (at most %" PRIu64 " packets)",
@@ -143,22 +162,61 @@ struct vsw_capture *vsw_capture_start(struct vsw_switch *sw, struct vsw_port *po
 	return cap;
 }
 
+/* A write came up short: one more byte says why (ENOSPC, EFBIG...), then
+ * the partial block and that byte are cut off again. */
+static void write_failed(struct vsw_capture *cap, ssize_t got, size_t want, int why)
+{
+	if (got >= 0) {
+		char probe = 0;
+		why = write(cap->fd, &probe, 1) < 0 ? errno : EIO;
+	}
+	bool cut = ftruncate(cap->fd, cap->file_len) == 0;
+	snprintf(cap->error, sizeof(cap->error),
+		 "writing %s failed after %" PRIu64 " packets (%zd of %zu bytes written): %s%s",
+		 cap->path, cap->written, got > 0 ? got : 0, want, strerror(why),
+		 cut ? "" : "; the last packet in the file is incomplete");
+	VSW_LOG(ERR, switch, "port %s: capture stopped: %s", cap->port->name, cap->error);
+}
+
 bool vsw_capture_drain(struct vsw_capture *cap)
 {
 	struct rte_mbuf *pkts[64];
 	unsigned int n;
-	while ((n = rte_ring_dequeue_burst(cap->ring, (void **)pkts, RTE_DIM(pkts), NULL)) > 0)
-		if (rte_pcapng_write_packets(cap->pcapng, pkts, (uint16_t)n) < 0)
+	while ((n = rte_ring_dequeue_burst(cap->ring, (void **)pkts, RTE_DIM(pkts), NULL)) > 0) {
+		if (cap->error[0] != '\0') {
 			__atomic_fetch_add(&cap->dropped, n, __ATOMIC_RELAXED);
-	return __atomic_load_n(&cap->taken_pkts, __ATOMIC_RELAXED) >= cap->max_pkts;
+			rte_pktmbuf_free_bulk(pkts, n);
+			continue;
+		}
+		size_t want = 0;
+		for (unsigned int i = 0; i < n; i++)
+			want += rte_pktmbuf_pkt_len(pkts[i]);
+		ssize_t got = rte_pcapng_write_packets(cap->pcapng, pkts, (uint16_t)n);
+		int why = rte_errno;
+		/* The library writes the copies out but leaves them to us. */
+		rte_pktmbuf_free_bulk(pkts, n);
+		if (got != (ssize_t)want) {
+			__atomic_fetch_add(&cap->dropped, n, __ATOMIC_RELAXED);
+			write_failed(cap, got, want, why);
+			continue;
+		}
+		cap->file_len += got;
+		cap->written += n;
+	}
+	return cap->error[0] != '\0' ||
+	       __atomic_load_n(&cap->taken_pkts, __ATOMIC_RELAXED) >= cap->max_pkts;
 }
 
 void vsw_capture_get_stats(const struct vsw_capture *cap, struct vsw_capture_stats *st)
 {
+	memset(st, 0, sizeof(*st));
 	st->packets = __atomic_load_n(&cap->taken_pkts, __ATOMIC_RELAXED);
 	st->bytes = __atomic_load_n(&cap->taken_bytes, __ATOMIC_RELAXED);
 	st->dropped = __atomic_load_n(&cap->dropped, __ATOMIC_RELAXED);
-	st->done = st->packets >= cap->max_pkts;
+	st->written = cap->written;
+	st->done = st->packets >= cap->max_pkts || cap->error[0] != '\0';
+	snprintf(st->file, sizeof(st->file), "%s", cap->path);
+	snprintf(st->error, sizeof(st->error), "%s", cap->error);
 }
 
 void vsw_capture_stop(struct vsw_switch *sw, struct vsw_capture *cap, struct vsw_capture_stats *st)
@@ -168,7 +226,7 @@ void vsw_capture_stop(struct vsw_switch *sw, struct vsw_capture *cap, struct vsw
 	vsw_capture_drain(cap);
 	vsw_capture_get_stats(cap, st);
 	st->done = true;
-	VSW_LOG(INFO, switch, "port %s: capture stopped, %" PRIu64 " packets written",
-		cap->port->name, st->packets - st->dropped);
+	VSW_LOG(INFO, switch, "port %s: capture stopped, %" PRIu64 " packets written to %s%s",
+		cap->port->name, st->written, cap->path, cap->error[0] ? " (write failed)" : "");
 	cleanup(cap);
 }

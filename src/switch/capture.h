@@ -14,9 +14,16 @@ struct vsw_capture;
 struct vsw_port;
 struct vsw_switch;
 
+#define VSW_CAPTURE_PATH_MAX 1024
+#define VSW_CAPTURE_ERROR_MAX (VSW_CAPTURE_PATH_MAX + 256)
+
 struct vsw_capture_stats {
-	uint64_t packets, bytes, dropped;
-	bool done; /* limit reached or stopped, everything written */
+	uint64_t packets, bytes; /* taken by the workers, within the limits */
+	uint64_t dropped;        /* taken but not in the file */
+	uint64_t written;        /* packets in the file */
+	bool done; /* limit reached, writing failed, or stopped */
+	char file[VSW_CAPTURE_PATH_MAX];
+	char error[VSW_CAPTURE_ERROR_MAX]; /* why writing failed; "" if it did not */
 };
 
 /* Worker side: called only while port->capture is set. out: direction. */
@@ -30,7 +37,8 @@ struct vsw_capture *vsw_capture_start(struct vsw_switch *sw, struct vsw_port *po
 				      uint64_t max_bytes, uint32_t snaplen, char *err,
 				      size_t errlen);
 /* Writes what the workers copied; returns true when the capture is done
- * (limit reached) and may be stopped. */
+ * (limit reached, or a write failed: the reason is logged and in the
+ * stats' error) and should be stopped. */
 bool vsw_capture_drain(struct vsw_capture *cap);
 /* Detaches from the port, waits for the workers, writes the rest, closes. */
 void vsw_capture_stop(struct vsw_switch *sw, struct vsw_capture *cap,

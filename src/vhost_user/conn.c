@@ -1,8 +1,9 @@
 /* Owns a vhost-user device's socket: listening (server mode, one frontend
- * at a time, stale socket files replaced, live ones refused), connecting
- * with back-off (client mode), reading framed messages with their file
- * descriptors without ever blocking the control thread, and tearing the
- * connection down so the port waits for the next frontend. */
+ * at a time, stale socket files replaced, live ones refused, the file made
+ * again when it is removed under us), connecting with back-off (client
+ * mode), reading framed messages with their file descriptors without ever
+ * blocking the control thread, and tearing the connection down so the port
+ * waits for the next frontend. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -290,28 +291,32 @@ int vsw_vhost_set_socket_access(struct vsw_vhost_dev *dev, bool has_owner, uid_t
 	return apply_socket_access(dev, err, errlen);
 }
 
-static int listen_on(struct vsw_vhost_dev *dev, char *err, size_t errlen)
+/* Replaces only a socket left by a process that is gone; -1 with a
+ * message if something else is at the path. */
+static int clear_stale(struct vsw_vhost_dev *dev, char *err, size_t errlen)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	if (strlen(dev->path) >= sizeof(sa.sun_path)) {
-		snprintf(err, errlen, "port %s: socket path %s is too long", dev->name, dev->path);
+	struct stat st;
+	if (lstat(dev->path, &st) < 0)
+		return 0;
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "port %s: %s exists and is not a socket", dev->name, dev->path);
 		return -1;
 	}
-	strcpy(sa.sun_path, dev->path);
-	struct stat st;
-	if (lstat(dev->path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode)) {
-			snprintf(err, errlen, "port %s: %s exists and is not a socket", dev->name,
-				 dev->path);
-			return -1;
-		}
-		if (vsw_unix_socket_alive(dev->path)) {
-			snprintf(err, errlen, "port %s: socket %s is in use by another process",
-				 dev->name, dev->path);
-			return -1;
-		}
-		unlink(dev->path); /* left behind by a process that is gone */
+	if (vsw_unix_socket_alive(dev->path)) {
+		snprintf(err, errlen, "port %s: socket %s is in use by another process", dev->name,
+			 dev->path);
+		return -1;
 	}
+	unlink(dev->path);
+	return 0;
+}
+
+/* A listening socket bound to dev->path with its owner and mode applied;
+ * in the event loop only if no frontend is connected (see attach). */
+static int bind_listen(struct vsw_vhost_dev *dev, char *err, size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	strcpy(sa.sun_path, dev->path);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		snprintf(err, errlen, "port %s: cannot create socket %s: %s", dev->name, dev->path,
@@ -321,19 +326,82 @@ static int listen_on(struct vsw_vhost_dev *dev, char *err, size_t errlen)
 		return -1;
 	}
 	dev->owns_path = true;
+	struct stat st;
+	if (lstat(dev->path, &st) == 0) {
+		dev->sock_dev = st.st_dev;
+		dev->sock_ino = st.st_ino;
+	}
 	if (apply_socket_access(dev, err, errlen) < 0) {
 		close(fd);
+		unlink(dev->path);
 		return -1;
 	}
-	int rc = listen(fd, 4) < 0 ? -errno : vsw_ev_add(dev->loop, fd, EPOLLIN, on_accept, dev);
+	int rc = listen(fd, 4) < 0 ? -errno
+		 : dev->conn_fd < 0 ? vsw_ev_add(dev->loop, fd, EPOLLIN, on_accept, dev)
+				     : 0;
 	if (rc < 0) {
 		snprintf(err, errlen, "port %s: cannot listen on %s: %s", dev->name, dev->path,
 			 strerror(-rc));
 		close(fd);
+		unlink(dev->path);
 		return -1;
 	}
+	return fd;
+}
+
+static int listen_on(struct vsw_vhost_dev *dev, char *err, size_t errlen)
+{
+	if (strlen(dev->path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+		snprintf(err, errlen, "port %s: socket path %s is too long", dev->name, dev->path);
+		return -1;
+	}
+	if (clear_stale(dev, err, errlen) < 0)
+		return -1;
+	int fd = bind_listen(dev, err, errlen);
+	if (fd < 0)
+		return -1;
 	dev->listen_fd = fd;
 	return 0;
+}
+
+enum vsw_path_check vsw_vhost_check_socket(struct vsw_vhost_dev *dev)
+{
+	if (dev->s.client || dev->listen_fd < 0 ||
+	    vsw_path_is(dev->path, dev->sock_dev, dev->sock_ino)) {
+		dev->lost_logged = false;
+		return VSW_PATH_OK;
+	}
+	char err[512];
+	if (clear_stale(dev, err, sizeof(err)) < 0) {
+		if (!dev->lost_logged)
+			VSW_LOG(ERR, vhost, "port %s: socket %s was removed and %s now; leaving it",
+				dev->name, dev->path,
+				strstr(err, "in use") ? "another process listens there"
+						      : "another file is there");
+		dev->lost_logged = true;
+		return VSW_PATH_TAKEN;
+	}
+	int fd = bind_listen(dev, err, sizeof(err));
+	if (fd < 0) {
+		if (!dev->lost_logged)
+			VSW_LOG(ERR, vhost, "port %s: socket %s was removed and cannot be made again "
+					    "(tried again every second): %s",
+				dev->name, dev->path, err);
+		dev->lost_logged = true;
+		return VSW_PATH_FAILED;
+	}
+	/* A connected frontend keeps its connection; the old socket only
+	 * ever accepts through the removed file, i.e. never again. */
+	if (dev->conn_fd < 0 && dev->loop)
+		vsw_ev_del(dev->loop, dev->listen_fd);
+	close(dev->listen_fd);
+	dev->listen_fd = fd;
+	dev->lost_logged = false;
+	VSW_LOG(WARNING, vhost, "port %s: socket %s was removed (run directory deleted?): "
+				"listening on it again%s",
+		dev->name, dev->path,
+		dev->conn_fd >= 0 ? "; the connected frontend is not affected" : "");
+	return VSW_PATH_RESTORED;
 }
 
 struct vsw_vhost_dev *vsw_vhost_create(const struct vsw_vhost_settings *s,
@@ -396,7 +464,8 @@ void vsw_vhost_destroy(struct vsw_vhost_dev *dev)
 			vsw_ev_del(dev->loop, dev->listen_fd);
 		close(dev->listen_fd);
 	}
-	if (dev->owns_path)
+	/* Not a file someone else made after ours was removed. */
+	if (dev->owns_path && vsw_path_is(dev->path, dev->sock_dev, dev->sock_ino))
 		unlink(dev->path);
 	vsw_vhost_free(dev);
 }

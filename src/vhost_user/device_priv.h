@@ -19,6 +19,9 @@ struct vsw_vhost_dev {
 	/* connection */
 	int listen_fd, conn_fd;
 	bool owns_path;        /* server: we created the socket file */
+	dev_t sock_dev;        /* server: that file, to tell it from another one */
+	ino_t sock_ino;
+	bool lost_logged;      /* server: its removal and what came of it was logged */
 	uint64_t retry_timer;  /* client: reconnect timer id */
 	uint32_t backoff_ms;
 	bool waiting_logged;

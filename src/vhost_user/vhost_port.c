@@ -217,3 +217,11 @@ int vsw_vhost_port_state(const struct vsw_port *port, bool *connected, uint64_t 
 	*running_pairs = vsw_vhost_running_rx_pairs(vp->dev);
 	return 0;
 }
+
+enum vsw_path_check vsw_vhost_port_check_socket(struct vsw_port *port)
+{
+	struct vhost_port *vp = port->priv;
+	if (port->cfg.type != VSW_PORT_VHOST_USER || vp == NULL || vp->dev == NULL)
+		return VSW_PATH_OK;
+	return vsw_vhost_check_socket(vp->dev);
+}

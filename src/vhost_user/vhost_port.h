@@ -6,6 +6,7 @@
 #include <rte_mempool.h>
 
 #include "common/evloop.h"
+#include "common/runlock.h"
 #include "switch/port.h"
 
 /* Fills port->ops/priv for the configured vhost-user port and creates its
@@ -16,6 +17,9 @@ int vsw_vhost_port_open(struct vsw_port *port, struct vsw_evloop *loop, struct r
 /* Applies a changed owner, group and socket_mode of the port's socket file. */
 int vsw_vhost_port_set_access(struct vsw_port *port, const struct vsw_cfg_port *c, char *err,
 			      size_t errlen);
+/* A server port's socket file made again if it was removed (see
+ * vsw_vhost_check_socket); OK for other ports. */
+enum vsw_path_check vsw_vhost_port_check_socket(struct vsw_port *port);
 /* What the frontend negotiated, for port.show; -1 if not a vhost-user port. */
 int vsw_vhost_port_state(const struct vsw_port *port, bool *connected, uint64_t *features,
 			 uint16_t *running_pairs);

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "common/evloop.h"
+#include "common/runlock.h"
 #include "vring/vring.h"
 
 #define VSW_VHOST_MAX_QUEUE_PAIRS 16
@@ -62,6 +63,10 @@ struct vsw_vhost_dev *vsw_vhost_create(const struct vsw_vhost_settings *s,
 /* Stops the queues (through sync), closes everything, removes a server
  * socket file. */
 void vsw_vhost_destroy(struct vsw_vhost_dev *dev);
+
+/* Server: if the socket file was removed, makes it again (owner and mode
+ * too) and logs it; leaves a path another process has taken since. */
+enum vsw_path_check vsw_vhost_check_socket(struct vsw_vhost_dev *dev);
 
 /* Changes a server socket's owner, group and mode (kept for a client). */
 int vsw_vhost_set_socket_access(struct vsw_vhost_dev *dev, bool has_owner, uid_t owner,

@@ -2,7 +2,9 @@
  * request framing and reply queue (rpc_buf), and the server's defences over
  * a real Unix socket (oversized requests, stalled and trickling clients,
  * clients that vanish or never read, many clients and who makes room for a
- * newcomer, accept() at EMFILE, pipelined and half-closed requests). */
+ * newcomer, accept() at EMFILE, pipelined and half-closed requests); its
+ * socket file made again after it is removed, and left alone when another
+ * process has taken the path. */
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -15,6 +17,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -285,6 +288,8 @@ static int server_up(void **state)
 static int server_down(void **state)
 {
 	(void)state;
+	if (srv == NULL) /* a test stopped it and failed before starting another */
+		return 0;
 	vsw_rpc_server_stop(srv);
 	vsw_evloop_destroy(loop);
 	assert_int_equal(access(sock_path, F_OK), -1); /* socket file removed */
@@ -752,8 +757,78 @@ static void test_server_half_close(void **state)
 	}
 }
 
+static void ask_echo(int fd, int id)
+{
+	char req[128], want[128], buf[256];
+	snprintf(req, sizeof(req), "{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"id\":%d}\n", id);
+	assert_int_equal(send(fd, req, strlen(req), 0), (ssize_t)strlen(req));
+	read_reply(fd, buf, sizeof(buf));
+	snprintf(want, sizeof(want), "{\"jsonrpc\":\"2.0\",\"result\":{},\"id\":%d}\n", id);
+	assert_string_equal(buf, want);
+}
+
+static void test_server_socket_removed(void **state)
+{
+	(void)state;
+	int before = client();
+	pump(5);
+	int waiting = client(); /* not accepted yet */
+	assert_int_equal(vsw_rpc_server_check(srv), VSW_PATH_OK);
+	assert_int_equal(vsw_rpc_server_set_mode(srv, 0660), 0); /* config.set's */
+	unlink(sock_path);
+	assert_int_equal(vsw_rpc_server_check(srv), VSW_PATH_RESTORED);
+	struct stat st;
+	assert_int_equal(stat(sock_path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0660);
+	int after = client();
+	ask_echo(after, 1);
+	/* Clients of the old file are still served. */
+	ask_echo(before, 2);
+	ask_echo(waiting, 3);
+	assert_int_equal(vsw_rpc_server_check(srv), VSW_PATH_OK);
+	close(waiting);
+	close(before);
+	close(after);
+}
+
+static void test_server_socket_taken(void **state)
+{
+	(void)state;
+	unlink(sock_path);
+	/* Another process listens on the path now: it stays theirs. */
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	strcpy(sa.sun_path, sock_path);
+	int theirs = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_int_equal(bind(theirs, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(theirs, 4), 0);
+	struct stat st0, st;
+	assert_int_equal(stat(sock_path, &st0), 0);
+	assert_int_equal(vsw_rpc_server_check(srv), VSW_PATH_TAKEN);
+	assert_int_equal(vsw_rpc_server_check(srv), VSW_PATH_TAKEN);
+	vsw_rpc_server_stop(srv);
+	vsw_evloop_destroy(loop);
+	srv = NULL; /* for server_down, if an assertion below fails */
+	loop = NULL;
+	assert_int_equal(stat(sock_path, &st), 0);
+	assert_int_equal(st.st_ino, st0.st_ino);
+	close(theirs);
+	/* A socket nobody listens on is only left over: replaced. */
+	server_up(NULL);
+	assert_int_equal(vsw_rpc_server_check(srv), VSW_PATH_OK);
+	unlink(sock_path);
+	int stale = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_int_equal(bind(stale, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	close(stale);
+	assert_int_equal(vsw_rpc_server_check(srv), VSW_PATH_RESTORED);
+	int c = client();
+	ask_echo(c, 4);
+	close(c);
+}
+
 int main(void)
 {
+	/* A test that fails mid-request must fail its assertion, not die. */
+	signal(SIGPIPE, SIG_IGN);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dispatch),
 		cmocka_unit_test(test_bad_requests),
@@ -774,6 +849,8 @@ int main(void)
 		SERVER_TEST(test_server_flood_without_reading),
 		SERVER_TEST(test_server_trickling_client),
 		SERVER_TEST(test_server_half_close),
+		SERVER_TEST(test_server_socket_removed),
+		SERVER_TEST(test_server_socket_taken),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,7 +5,8 @@
  * the connection), fd and mapping leaks over repeated SET_MEM_TABLE, KICK
  * and CALL, disconnects, packed ring bases inside and outside the ring,
  * guest memory unmapped only once a polling worker has left (SET_MEM_TABLE,
- * REM_MEM_REG, disconnect), and the server/client sockets on a real evloop. */
+ * REM_MEM_REG, disconnect), and the server/client sockets on a real evloop,
+ * including a server socket file removed under a connected frontend. */
 #include <pthread.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -1233,6 +1234,68 @@ static void test_server_socket(void **state)
 	vsw_evloop_destroy(loop);
 }
 
+static void test_server_socket_removed(void **state)
+{
+	(void)state;
+	struct vsw_evloop *loop = vsw_evloop_create();
+	snprintf(sock_path, sizeof(sock_path), "/tmp/vsw-test-vhost-r%d.sock", getpid());
+	unlink(sock_path);
+	struct env e = { 0 };
+	char err[256];
+	struct vsw_vhost_settings s = { .name = "srv", .path = sock_path, .queue_pairs = 1,
+					.socket_mode = 0640 };
+	struct vsw_vhost_dev *dev = vsw_vhost_create(&s, loop, &ops, &e, err, sizeof(err));
+	assert_non_null(dev);
+	int c = connect_to(sock_path);
+	pump_loop(loop, 30);
+	assert_true(vsw_vhost_connected(dev));
+	assert_int_equal(vsw_vhost_check_socket(dev), VSW_PATH_OK);
+	unlink(sock_path);
+	assert_int_equal(vsw_vhost_check_socket(dev), VSW_PATH_RESTORED);
+	struct stat st;
+	assert_int_equal(stat(sock_path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0640);
+	/* The connected frontend is not disturbed... */
+	pump_loop(loop, 30);
+	assert_true(vsw_vhost_connected(dev));
+	struct vhost_user_hdr h = { .request = VHOST_USER_GET_QUEUE_NUM, .flags = 1 };
+	assert_int_equal(send(c, &h, sizeof(h), 0), (ssize_t)sizeof(h));
+	pump_loop(loop, 30);
+	uint8_t buf[20];
+	assert_int_equal(recv(c, buf, sizeof(buf), MSG_DONTWAIT), 20);
+	/* ...and the next one comes in through the new file once it leaves. */
+	int next = connect_to(sock_path);
+	assert_true(next >= 0);
+	pump_loop(loop, 30); /* it waits in the backlog, not refused */
+	close(c);
+	pump_loop(loop, 50);
+	assert_true(vsw_vhost_connected(dev));
+	assert_int_equal(send(next, &h, sizeof(h), 0), (ssize_t)sizeof(h));
+	pump_loop(loop, 30);
+	assert_int_equal(recv(next, buf, sizeof(buf), MSG_DONTWAIT), 20);
+	close(next);
+	pump_loop(loop, 30);
+	assert_false(vsw_vhost_connected(dev));
+	/* Removed while nobody is connected: made again, and accepting. */
+	unlink(sock_path);
+	assert_int_equal(vsw_vhost_check_socket(dev), VSW_PATH_RESTORED);
+	c = connect_to(sock_path);
+	pump_loop(loop, 30);
+	assert_true(vsw_vhost_connected(dev));
+	close(c);
+	pump_loop(loop, 30);
+	/* Another process listens on the path now: it stays theirs, even
+	 * when the port goes. */
+	unlink(sock_path);
+	int theirs = listen_at(sock_path);
+	assert_int_equal(vsw_vhost_check_socket(dev), VSW_PATH_TAKEN);
+	vsw_vhost_destroy(dev);
+	assert_int_equal(access(sock_path, F_OK), 0);
+	close(theirs);
+	unlink(sock_path);
+	vsw_evloop_destroy(loop);
+}
+
 static void test_client_socket(void **state)
 {
 	(void)state;
@@ -1435,6 +1498,7 @@ int main(void)
 		cmocka_unit_test(test_disconnect_mid_handshake),
 		cmocka_unit_test(test_split_message),
 		cmocka_unit_test(test_disabled_features),
+		cmocka_unit_test(test_server_socket_removed),
 		cmocka_unit_test(test_server_socket),
 		cmocka_unit_test(test_client_socket),
 		cmocka_unit_test(test_accept_out_of_fds),
