@@ -55,14 +55,50 @@ static const struct {
 	{ VSW_VIRTIO_NET_F_MQ, "mq" },
 	{ VSW_VIRTIO_NET_F_MTU, "mtu" },
 	{ VSW_VIRTIO_F_IN_ORDER, "in_order" },
+	{ VSW_VIRTIO_NET_F_CSUM, "csum" },
+	{ VSW_VIRTIO_NET_F_GUEST_CSUM, "guest_csum" },
+	{ VSW_VIRTIO_NET_F_HOST_TSO4, "host_tso4" },
+	{ VSW_VIRTIO_NET_F_HOST_TSO6, "host_tso6" },
+	{ VSW_VIRTIO_NET_F_HOST_ECN, "host_ecn" },
+	{ VSW_VIRTIO_NET_F_GUEST_TSO4, "guest_tso4" },
+	{ VSW_VIRTIO_NET_F_GUEST_TSO6, "guest_tso6" },
+	{ VSW_VIRTIO_NET_F_GUEST_ECN, "guest_ecn" },
 };
+
+/* The guest's queues' own drops: what vsw refused of what it sent, and
+ * what it could not be given. */
+static json_t *guest_drops_json(const struct vsw_vq_stats *st)
+{
+	json_t *hdr = json_object();
+	for (int e = VSW_HDR_OK + 1; e < VSW_HDR__MAX; e++)
+		json_object_set_new(hdr, vsw_hdr_err_name(e), json_integer((json_int_t)st->drop_bad_hdr[e]));
+	json_t *o = json_object();
+	json_object_set_new(o, "bad_offload_header", hdr);
+	json_object_set_new(o, "bad_packet", json_integer((json_int_t)st->drop_bad_pkt));
+	json_object_set_new(o, "too_big", json_integer((json_int_t)st->drop_too_big));
+	json_object_set_new(o, "no_mbuf", json_integer((json_int_t)st->drop_no_mbuf));
+	json_object_set_new(o, "no_rx_buffer", json_integer((json_int_t)st->drop_no_buf));
+	json_object_set_new(o, "queue_broken", json_integer((json_int_t)st->broken));
+	return o;
+}
+
+static json_t *offload_names(uint8_t off)
+{
+	static const char *const names[] = { "csum", "tso4", "tso6", "ecn" };
+	json_t *a = json_array();
+	for (unsigned int i = 0; i < RTE_DIM(names); i++)
+		if (off & (1u << i))
+			json_array_append_new(a, json_string(names[i]));
+	return a;
+}
 
 void vswd_port_info(const struct vsw_port *p, json_t *out)
 {
 	bool connected;
 	uint64_t f;
 	uint16_t pairs;
-	if (vsw_vhost_port_state(p, &connected, &f, &pairs) == 0) {
+	struct vsw_vq_stats st;
+	if (vsw_vhost_port_state(p, &connected, &f, &pairs, &st) == 0) {
 		json_object_set_new(out, "connected", json_boolean(connected));
 		json_t *names = json_array();
 		for (size_t i = 0; i < RTE_DIM(virtio_features); i++)
@@ -70,6 +106,7 @@ void vswd_port_info(const struct vsw_port *p, json_t *out)
 				json_array_append_new(names, json_string(virtio_features[i].name));
 		json_object_set_new(out, "features", names);
 		json_object_set_new(out, "running_queue_pairs", json_integer(pairs));
+		json_object_set_new(out, "guest_drops", guest_drops_json(&st));
 		return;
 	}
 	struct vsw_ethdev_info ei;
@@ -79,6 +116,7 @@ void vswd_port_info(const struct vsw_port *p, json_t *out)
 		json_object_set_new(out, "link_speed_mbps", json_integer(ei.link_speed));
 		json_object_set_new(out, "rx_missed", json_integer((json_int_t)ei.rx_missed));
 		json_object_set_new(out, "rx_nombuf", json_integer((json_int_t)ei.rx_nombuf));
+		json_object_set_new(out, "hw_offloads", offload_names(ei.hw_offloads));
 	}
 }
 

@@ -352,8 +352,11 @@ static int get_list(struct pctx *p, yaml_node_t *map, const char *parent, const 
 
 static const char *const net_mode_names[] = { "bridge", "nat", "host-only", NULL };
 static const char *const port_type_names[] = { "vhost-user", "ethdev", NULL };
-static const char *const feature_names[] = { "mrg_rxbuf", "indirect_desc", "event_idx",
-					     "ring_packed", "mq", "mtu", "in_order", NULL };
+/* In the order of the VSW_FEAT_* bits (config.h). */
+const char *const vsw_feature_names[] = { "mrg_rxbuf",	"indirect_desc", "event_idx", "ring_packed",
+					  "mq",		"mtu",		 "in_order",  "csum",
+					  "guest_csum", "host_tso4",	 "host_tso6", "host_ecn",
+					  "guest_tso4", "guest_tso6",	 "guest_ecn", NULL };
 
 const char *vsw_net_mode_name(enum vsw_net_mode mode)
 {
@@ -584,16 +587,16 @@ static int parse_features(struct pctx *p, yaml_node_t *port, const char *key,
 		return 0;
 	char k[128], hint[256] = "";
 	sub_key(k, sizeof(k), key, "disable_features");
-	for (int i = 0; feature_names[i]; i++) {
+	for (int i = 0; vsw_feature_names[i]; i++) {
 		strncat(hint, i ? ", " : "", sizeof(hint) - strlen(hint) - 1);
-		strncat(hint, feature_names[i], sizeof(hint) - strlen(hint) - 1);
+		strncat(hint, vsw_feature_names[i], sizeof(hint) - strlen(hint) - 1);
 	}
 	FOR_EACH_ITEM(p, seq, it) {
 		yaml_node_t *f = node_at(p, *it);
 		const char *s = scalar(f);
 		int found = -1;
-		for (int i = 0; s && feature_names[i]; i++)
-			if (strcmp(s, feature_names[i]) == 0)
+		for (int i = 0; s && vsw_feature_names[i]; i++)
+			if (strcmp(s, vsw_feature_names[i]) == 0)
 				found = i;
 		if (found < 0)
 			return fail(p, f, k, "'%s' is not a feature vsw can turn off (allowed: %s)",

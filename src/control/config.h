@@ -83,7 +83,7 @@ struct vsw_cfg_port {
 	char path[VSW_SUN_PATH_MAX];
 	bool client; /* vsw connects to a listening frontend */
 	uint16_t queues;
-	uint32_t disabled_features; /* VSW_FEAT_* */
+	uint32_t disabled_features; /* bit i: vsw_feature_names[i] */
 	bool has_owner, has_group;
 	uid_t owner;
 	gid_t group;
@@ -136,5 +136,8 @@ const struct vsw_cfg_network *vsw_config_find_network(const struct vsw_config *c
 const struct vsw_cfg_port *vsw_config_find_port(const struct vsw_config *cfg, const char *name);
 const char *vsw_net_mode_name(enum vsw_net_mode mode);
 const char *vsw_port_type_name(enum vsw_port_type type);
+/* What disable_features: may name, NULL-terminated; bit i of a port's
+ * disabled_features is the i-th name. */
+extern const char *const vsw_feature_names[];
 
 #endif

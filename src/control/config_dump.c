@@ -46,9 +46,6 @@ static void dump_network(FILE *f, const struct vsw_cfg_network *n)
 	}
 }
 
-static const char *const feature_names[] = { "mrg_rxbuf", "indirect_desc", "event_idx",
-					     "ring_packed", "mq", "mtu", "in_order" };
-
 static void dump_port(FILE *f, const struct vsw_cfg_port *p)
 {
 	fprintf(f, "  - name: %s\n    type: %s\n    network: %s\n    mtu: %u\n", p->name,
@@ -77,9 +74,9 @@ static void dump_port(FILE *f, const struct vsw_cfg_port *p)
 		if (p->disabled_features) {
 			fprintf(f, "    disable_features: [");
 			int first = 1;
-			for (unsigned int i = 0; i < sizeof(feature_names) / sizeof(feature_names[0]); i++)
+			for (unsigned int i = 0; vsw_feature_names[i] != NULL; i++)
 				if (p->disabled_features & (1u << i)) {
-					fprintf(f, "%s%s", first ? "" : ", ", feature_names[i]);
+					fprintf(f, "%s%s", first ? "" : ", ", vsw_feature_names[i]);
 					first = 0;
 				}
 			fprintf(f, "]\n");

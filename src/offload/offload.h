@@ -1,7 +1,8 @@
 /* Owns packet offloads done in software, on mbufs, for receivers that cannot
  * take a partial checksum or a TSO frame: finding a frame's headers without
  * trusting it (parse.c), completing partial L4 checksums (csum.c) and TCP
- * segmentation (tso.c). Virtio-agnostic and hot-path safe: no syscalls, no
+ * segmentation (tso.c), and sending to a receiver that takes only some
+ * offloads (send.c). Virtio-agnostic and hot-path safe: no syscalls, no
  * locks, no allocation except mbufs from the pool a caller passes in.
  *
  * Conventions (DPDK's and Linux's): a partial L4 checksum has ol_flags
@@ -16,6 +17,7 @@
 
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
+#include <rte_tcp.h>
 
 /* What the functions below return on failure (0 is success). */
 enum vsw_off_err {
@@ -109,5 +111,54 @@ int vsw_off_csum_generic(struct rte_mbuf *m, uint32_t start, uint32_t offset);
  * nor freed. */
 int vsw_off_tso_segment(const struct rte_mbuf *m, struct rte_mempool *mp, struct rte_mbuf **out,
 			uint16_t max, bool full);
+
+/* Offloads a receiver takes as they are (a guest's GUEST_* features). */
+#define VSW_OFF_CSUM 1 /* partial checksums */
+#define VSW_OFF_TSO4 2 /* TCP/IPv4 frames larger than the MTU, for it to segment */
+#define VSW_OFF_TSO6 4
+#define VSW_OFF_ECN 8  /* ... with CWR set */
+
+/* The mbuf offload flags vsw uses for frames that carry work for their receiver. */
+#define VSW_TX_OFFLOADS (RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_TCP_SEG)
+
+/* What a frame asks of its receiver, as VSW_OFF_* bits (0 for most). */
+static inline uint8_t vsw_off_needs(const struct rte_mbuf *m)
+{
+	uint64_t ol = m->ol_flags;
+	if (likely(!(ol & VSW_TX_OFFLOADS)))
+		return 0;
+	uint8_t need = VSW_OFF_CSUM;
+	if (ol & RTE_MBUF_F_TX_TCP_SEG) {
+		need |= (ol & RTE_MBUF_F_TX_IPV6) ? VSW_OFF_TSO6 : VSW_OFF_TSO4;
+		uint32_t at = (uint32_t)m->l2_len + m->l3_len + 13; /* TCP flags */
+		if (m->data_len > at && (*rte_pktmbuf_mtod_offset(m, const uint8_t *, at) & RTE_TCP_CWR_FLAG))
+			need |= VSW_OFF_ECN;
+	}
+	return need;
+}
+
+/* The largest frame m puts on a wire: a TSO frame's segments, not itself. */
+static inline uint32_t vsw_wire_len(const struct rte_mbuf *m)
+{
+	if (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG)
+		return (uint32_t)m->l2_len + m->l3_len + m->l4_len + m->tso_segsz;
+	return m->pkt_len;
+}
+
+/* At most this many segments from one TSO frame (64 KB at an MSS of 1,024+). */
+#define VSW_OFF_MAX_SEGS 64
+
+/* Sends up to n frames; returns how many it took, a prefix. */
+typedef uint16_t (*vsw_off_send_fn)(void *ctx, struct rte_mbuf **pkts, uint16_t n);
+/* Sends pkts through send, doing first in software what the receiver does
+ * not take as it is (can: VSW_OFF_* bits): a TSO frame is segmented (each
+ * segment's checksum finished unless can has VSW_OFF_CSUM), a partial
+ * checksum is finished (in a copy when m is shared). Returns how many of
+ * pkts went, a prefix; a frame counts once however many segments it made.
+ * takes: send takes ownership of what it sends (an ethdev); then the frames
+ * counted as sent are no longer the caller's, and the rest still are. Else
+ * (a guest's queue, which copies) pkts all stay the caller's. */
+uint16_t vsw_off_send(struct rte_mbuf **pkts, uint16_t n, uint8_t can, struct rte_mempool *mp,
+		      bool takes, vsw_off_send_fn send, void *ctx);
 
 #endif

@@ -24,6 +24,7 @@ struct vsw_ethdev_info {
 	uint16_t nb_rx_queues, nb_tx_queues;
 	uint16_t rx_desc, tx_desc;        /* after clamping to the device's limits */
 	uint16_t mtu;
+	uint8_t hw_offloads;              /* VSW_OFF_* the device does itself */
 	int socket;                       /* NUMA socket, SOCKET_ID_ANY if unknown */
 	struct rte_ether_addr mac;
 	bool link_up, link_full_duplex, lsc_interrupt;

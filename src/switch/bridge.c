@@ -6,6 +6,7 @@
 #include <rte_ether.h>
 #include <rte_prefetch.h>
 
+#include "offload/offload.h"
 #include "switch/bridge.h"
 #include "switch/capture.h"
 
@@ -22,7 +23,7 @@ static void enqueue(struct vsw_fwd_ctx *c, struct vsw_port *dest, struct rte_mbu
 {
 	bool tag = vlan != 0 && dest->cfg.ntrunk != 0;
 	uint32_t limit = (uint32_t)dest->cfg.mtu + RTE_ETHER_HDR_LEN;
-	if (m->pkt_len > limit) {
+	if (vsw_wire_len(m) > limit) {
 		count_drop(dest, c->cidx, VSW_DROP_MTU, 1);
 		rte_pktmbuf_free(m);
 		return;
@@ -90,6 +91,9 @@ static int ingress_vlan(struct vsw_port *in, struct rte_mbuf *m, uint16_t *vlan)
 		return -1;
 	if (rte_vlan_strip(m) != 0)
 		return -1;
+	/* rte_vlan_insert moves l2_len with the tag; rte_vlan_strip does not. */
+	if (m->ol_flags & VSW_TX_OFFLOADS)
+		m->l2_len -= RTE_VLAN_HLEN;
 	*vlan = vid;
 	return 0;
 }

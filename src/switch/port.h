@@ -77,6 +77,10 @@ struct vsw_port {
 	struct vsw_cfg_port cfg;     /* as configured (mtu, vlan, trunk, ...) */
 	uint64_t trunk_bitmap[4096 / 64]; /* VLANs carried tagged; empty: none */
 	bool link_up;
+	/* Offloads the port takes as they are (VSW_OFF_*: a vhost-user
+	 * guest's GUEST_* features, set at link up); the rest the port does in
+	 * software when it sends. */
+	uint8_t rx_offloads;
 	/* Set when the port has fewer tx queues than there are workers, so
 	 * workers must share a queue: only then is txq_lock taken. */
 	bool tx_shared;

@@ -30,11 +30,18 @@
 
 #define F_PROTOCOL (1ull << VSW_VHOST_USER_F_PROTOCOL_FEATURES)
 
+/* Checksum and TCP segmentation offloads, both directions (not UFO/USO). */
+#define F_OFFLOADS                                                                            \
+	((1ull << VSW_VIRTIO_NET_F_CSUM) | (1ull << VSW_VIRTIO_NET_F_GUEST_CSUM) |           \
+	 (1ull << VSW_VIRTIO_NET_F_HOST_TSO4) | (1ull << VSW_VIRTIO_NET_F_HOST_TSO6) |        \
+	 (1ull << VSW_VIRTIO_NET_F_HOST_ECN) | (1ull << VSW_VIRTIO_NET_F_GUEST_TSO4) |        \
+	 (1ull << VSW_VIRTIO_NET_F_GUEST_TSO6) | (1ull << VSW_VIRTIO_NET_F_GUEST_ECN))
+
 #define OFFERED_FEATURES                                                              \
 	((1ull << VSW_VIRTIO_F_VERSION_1) | (1ull << VSW_VIRTIO_NET_F_MRG_RXBUF) |    \
 	 (1ull << VSW_VIRTIO_RING_F_INDIRECT_DESC) | (1ull << VSW_VIRTIO_RING_F_EVENT_IDX) | \
 	 (1ull << VSW_VIRTIO_F_RING_PACKED) | (1ull << VSW_VIRTIO_NET_F_MQ) |          \
-	 (1ull << VSW_VIRTIO_NET_F_MTU) | ENGINE_OPTIONAL | F_PROTOCOL)
+	 (1ull << VSW_VIRTIO_NET_F_MTU) | F_OFFLOADS | ENGINE_OPTIONAL | F_PROTOCOL)
 
 /* Not LOG_SHMFD: live-migration logging is not implemented. */
 #define OFFERED_PROTOCOL                                                             \
@@ -42,6 +49,23 @@
 	 (1ull << VHOST_USER_PROTOCOL_F_REPLY_ACK) | (1ull << VHOST_USER_PROTOCOL_F_MTU) |   \
 	 (1ull << VHOST_USER_PROTOCOL_F_CONFIGURE_MEM_SLOTS) |                           \
 	 (1ull << VHOST_USER_PROTOCOL_F_STATUS))
+
+/* Offload features that depend on one switched off go too (virtio 1.2,
+ * 5.1.3.1): TSO needs the checksum offload of its direction, ECN needs TSO. */
+static uint64_t without_orphans(uint64_t f)
+{
+#define B(x) (1ull << VSW_VIRTIO_NET_F_##x)
+	if (!(f & B(CSUM)))
+		f &= ~(B(HOST_TSO4) | B(HOST_TSO6));
+	if (!(f & (B(HOST_TSO4) | B(HOST_TSO6))))
+		f &= ~B(HOST_ECN);
+	if (!(f & B(GUEST_CSUM)))
+		f &= ~(B(GUEST_TSO4) | B(GUEST_TSO6));
+	if (!(f & (B(GUEST_TSO4) | B(GUEST_TSO6))))
+		f &= ~B(GUEST_ECN);
+#undef B
+	return f;
+}
 
 /* ---- memory ---- */
 
@@ -843,7 +867,7 @@ struct vsw_vhost_dev *vsw_vhost_alloc(const struct vsw_vhost_settings *s,
 	d->ops = ops;
 	d->ctx = ctx;
 	d->listen_fd = d->conn_fd = -1;
-	d->offered = OFFERED_FEATURES & ~s->disabled_features;
+	d->offered = without_orphans(OFFERED_FEATURES & ~s->disabled_features);
 	if (d->s.queue_pairs == 1)
 		d->offered &= ~(1ull << VSW_VIRTIO_NET_F_MQ);
 	for (uint16_t i = 0; i < nq(d); i++) {

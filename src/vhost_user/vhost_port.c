@@ -75,12 +75,25 @@ static void tx_queue_put(struct vsw_port *p, bool lock0)
 		rte_spinlock_unlock(&p->txq_lock[0]);
 }
 
+static uint16_t enqueue(void *q, struct rte_mbuf **pkts, uint16_t n)
+{
+	return vsw_vq_enqueue_burst(q, pkts, n);
+}
+
+/* The guest gets what it negotiated to take; the rest (segments, finished
+ * checksums) is done here first. */
+static uint16_t tx_to_guest(struct vhost_port *vp, struct vsw_vq *q, struct rte_mbuf **pkts,
+			    uint16_t n)
+{
+	return vsw_off_send(pkts, n, vsw_vq_rx_offloads(q), vp->pool, false, enqueue, q);
+}
+
 static uint16_t vp_tx(struct vsw_port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n,
 		      enum vsw_drop_reason *why)
 {
 	bool lock0;
 	struct vsw_vhost_vq *v = tx_queue_get(p, q, &lock0);
-	uint16_t sent = v != NULL ? vsw_vq_enqueue_burst(&v->vq, pkts, n) : 0;
+	uint16_t sent = v != NULL ? tx_to_guest(p->priv, &v->vq, pkts, n) : 0;
 	tx_queue_put(p, lock0);
 	/* The guest has its copy; ours go back to the pool either way. */
 	rte_pktmbuf_free_bulk(pkts, n);
@@ -136,14 +149,29 @@ static void on_sync(void *ctx)
 static void on_link(void *ctx, bool up)
 {
 	struct vhost_port *vp = ctx;
+	uint8_t off = 0;
+	if (up && vp->dev != NULL) {
+		uint64_t f = vsw_vhost_features(vp->dev);
+		off |= (f >> VSW_VIRTIO_NET_F_GUEST_CSUM & 1) ? VSW_OFF_CSUM : 0;
+		off |= (f >> VSW_VIRTIO_NET_F_GUEST_TSO4 & 1) ? VSW_OFF_TSO4 : 0;
+		off |= (f >> VSW_VIRTIO_NET_F_GUEST_TSO6 & 1) ? VSW_OFF_TSO6 : 0;
+		off |= (f >> VSW_VIRTIO_NET_F_GUEST_ECN & 1) ? VSW_OFF_ECN : 0;
+	}
+	__atomic_store_n(&vp->port->rx_offloads, off, __ATOMIC_RELEASE);
 	vp->port->link_up = up;
 }
 
 static uint64_t feature_mask(uint32_t disabled)
 {
+	/* In the order of vsw_feature_names. */
 	static const int bits[] = { VSW_VIRTIO_NET_F_MRG_RXBUF, VSW_VIRTIO_RING_F_INDIRECT_DESC,
 				    VSW_VIRTIO_RING_F_EVENT_IDX, VSW_VIRTIO_F_RING_PACKED,
-				    VSW_VIRTIO_NET_F_MQ, VSW_VIRTIO_NET_F_MTU, VSW_VIRTIO_F_IN_ORDER };
+				    VSW_VIRTIO_NET_F_MQ,	VSW_VIRTIO_NET_F_MTU,
+				    VSW_VIRTIO_F_IN_ORDER,	VSW_VIRTIO_NET_F_CSUM,
+				    VSW_VIRTIO_NET_F_GUEST_CSUM, VSW_VIRTIO_NET_F_HOST_TSO4,
+				    VSW_VIRTIO_NET_F_HOST_TSO6, VSW_VIRTIO_NET_F_HOST_ECN,
+				    VSW_VIRTIO_NET_F_GUEST_TSO4, VSW_VIRTIO_NET_F_GUEST_TSO6,
+				    VSW_VIRTIO_NET_F_GUEST_ECN };
 	uint64_t m = 0;
 	for (unsigned int i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
 		if (disabled & (1u << i))
@@ -206,8 +234,17 @@ int vsw_vhost_port_set_access(struct vsw_port *port, const struct vsw_cfg_port *
 					   c->socket_mode, err, errlen);
 }
 
+static void stats_add(struct vsw_vq_stats *sum, const struct vsw_vq_stats *q)
+{
+	/* Workers write these as they go: each read is a whole (maybe old) value. */
+	const uint64_t *a = (const uint64_t *)q;
+	uint64_t *s = (uint64_t *)sum;
+	for (size_t i = 0; i < sizeof(*q) / sizeof(uint64_t); i++)
+		s[i] += __atomic_load_n(&a[i], __ATOMIC_RELAXED);
+}
+
 int vsw_vhost_port_state(const struct vsw_port *port, bool *connected, uint64_t *features,
-			 uint16_t *running_pairs)
+			 uint16_t *running_pairs, struct vsw_vq_stats *st)
 {
 	const struct vhost_port *vp = port->priv;
 	if (port->cfg.type != VSW_PORT_VHOST_USER || vp == NULL || vp->dev == NULL)
@@ -215,6 +252,11 @@ int vsw_vhost_port_state(const struct vsw_port *port, bool *connected, uint64_t 
 	*connected = vsw_vhost_connected(vp->dev);
 	*features = vsw_vhost_features(vp->dev);
 	*running_pairs = vsw_vhost_running_rx_pairs(vp->dev);
+	memset(st, 0, sizeof(*st));
+	for (uint16_t i = 0; i < port->cfg.queues; i++) {
+		stats_add(st, &vp->rxq[i]->vq.stats);
+		stats_add(st, &vp->txq[i]->vq.stats);
+	}
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include "common/evloop.h"
 #include "common/runlock.h"
 #include "switch/port.h"
+#include "vring/vring.h"
 
 /* Fills port->ops/priv for the configured vhost-user port and creates its
  * socket. sync must wait until no worker uses what it saw before the call
@@ -20,8 +21,9 @@ int vsw_vhost_port_set_access(struct vsw_port *port, const struct vsw_cfg_port *
 /* A server port's socket file made again if it was removed (see
  * vsw_vhost_check_socket); OK for other ports. */
 enum vsw_path_check vsw_vhost_port_check_socket(struct vsw_port *port);
-/* What the frontend negotiated, for port.show; -1 if not a vhost-user port. */
+/* What the frontend negotiated and its queues' counters summed, for
+ * port.show; -1 if not a vhost-user port. */
 int vsw_vhost_port_state(const struct vsw_port *port, bool *connected, uint64_t *features,
-			 uint16_t *running_pairs);
+			 uint16_t *running_pairs, struct vsw_vq_stats *st);
 
 #endif

@@ -21,7 +21,11 @@
 #define RING_EVENT_FLAGS_DESC 2
 
 #define VIRTIO_NET_HDR_F_NEEDS_CSUM 1
+#define VIRTIO_NET_HDR_F_DATA_VALID 2
 #define VIRTIO_NET_HDR_GSO_NONE 0
+#define VIRTIO_NET_HDR_GSO_TCPV4 1
+#define VIRTIO_NET_HDR_GSO_UDP 3
+#define VIRTIO_NET_HDR_GSO_TCPV6 4
 #define VIRTIO_NET_HDR_GSO_ECN 0x80
 
 struct vring_desc {
@@ -79,8 +83,30 @@ void vsw_vq_notify_split(struct vsw_vq *vq, uint16_t old, uint16_t new_idx);
 void vsw_vq_notify_packed(struct vsw_vq *vq, uint16_t old_idx, bool old_wrap, uint16_t new_idx,
 			  bool new_wrap);
 
-/* Applies a guest TX header to the packet in m; returns -1 to drop it. */
-int vsw_vq_apply_tx_hdr(const struct virtio_net_hdr *h, struct rte_mbuf *m);
+/* Turns a guest's TX header into m's offload metadata (partial checksum,
+ * TSO) after checking it against the frame and the negotiated features, or
+ * finishes an unusual checksum request itself. VSW_HDR_OK or why not. */
+int vsw_vq_apply_tx_hdr(const struct vsw_vq *vq, const struct virtio_net_hdr *h, struct rte_mbuf *m);
+int vsw_vq_tx_meta_slow(struct vsw_vq *vq, const struct virtio_net_hdr *h, struct rte_mbuf *m);
+/* The TX frame m, read whole with its header h: offloads applied and the
+ * size checked, or -1 (counted) to drop it. */
+static inline int vsw_vq_tx_meta(struct vsw_vq *vq, const struct virtio_net_hdr *h, struct rte_mbuf *m)
+{
+	if (likely(!(vq->tx_offloads && (h->flags | h->gso_type)) && m->pkt_len <= vq->mtu_pkt_len))
+		return 0;
+	return vsw_vq_tx_meta_slow(vq, h, m);
+}
+/* The RX header for a frame (mbuf m or view v) to this guest: what it asked
+ * for that the guest negotiated (the port made sure of the rest). */
+void vsw_vq_rx_hdr(const struct vsw_vq *vq, const struct rte_mbuf *m, const struct vsw_vq_view *v,
+		   struct virtio_net_hdr *h);
+/* Whether the frame asks anything of its receiver's header. */
+static inline bool vsw_rx_hdr_plain(const struct rte_mbuf *m, const struct vsw_vq_view *v)
+{
+	if (v != NULL)
+		return !v->csum;
+	return !(m->ol_flags & (RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_RX_L4_CKSUM_MASK));
+}
 
 /* Appends len bytes at src to the packet m, chaining segments from mp as
  * needed. Returns -1 when the pool is dry. */
@@ -138,16 +164,27 @@ static inline void vsw_prefetch_guest_buf(struct vsw_vq *vq, uint64_t addr, uint
 static inline bool vsw_tx_view(struct vsw_vq *vq, uint64_t addr, uint32_t len, uint16_t head,
 			       struct vsw_vq_view *v)
 {
-	if (len < 12 + RTE_ETHER_HDR_LEN || len - 12 > vq->max_pkt_len)
+	if (len < 12 + RTE_ETHER_HDR_LEN || len - 12 > vq->mtu_pkt_len)
 		return false;
 	const uint8_t *p = vsw_gpa_to_hva(vq->mem, addr, len, &vq->mem_hint);
 	if (p == NULL)
 		return false;
+	v->csum = false;
 	if (vq->tx_offloads) {
 		struct virtio_net_hdr h;
 		memcpy(&h, p, 12);
-		if (h.flags | h.gso_type)
-			return false; /* an offload request: dequeue applies or refuses it */
+		if (h.flags | h.gso_type) {
+			/* A plain checksum request inside the frame travels with
+			 * the view to a receiver that takes it as it is; all else
+			 * is dequeue's to apply or refuse. */
+			if (h.flags != VIRTIO_NET_HDR_F_NEEDS_CSUM || h.gso_type != 0 ||
+			    !(vq->features & (1ull << VSW_VIRTIO_NET_F_CSUM)) ||
+			    h.csum_start >= len - 12 || (uint32_t)h.csum_start + h.csum_offset + 2 > len - 12)
+				return false;
+			v->csum = true;
+			v->csum_start = h.csum_start;
+			v->csum_offset = h.csum_offset;
+		}
 	}
 	v->frame = p + 12;
 	v->len = len - 12;
@@ -160,7 +197,8 @@ static inline bool vsw_tx_view(struct vsw_vq *vq, uint64_t addr, uint32_t len, u
  * view) written with its 12-byte header into one guest buffer p of at least
  * 12 + plen bytes, whose first two cache lines were asked for ahead. */
 static inline __attribute__((always_inline)) void
-vsw_rx_copy_one(uint8_t *p, uint32_t plen, const struct rte_mbuf *m, const struct vsw_vq_view *v)
+vsw_rx_copy_one(const struct vsw_vq *vq, uint8_t *p, uint32_t plen, const struct rte_mbuf *m,
+		const struct vsw_vq_view *v)
 {
 	/* From a constant: copying a stack header just written (num_buffers)
 	 * would stall on store forwarding. */
@@ -170,7 +208,13 @@ vsw_rx_copy_one(uint8_t *p, uint32_t plen, const struct rte_mbuf *m, const struc
 	 * its stores do not queue up one ownership wait after another. */
 	for (uint32_t o = 128; o < need; o += 64)
 		vsw_prefetch_for_write(p + o);
-	memcpy(p, &one, 12);
+	if (likely(vsw_rx_hdr_plain(m, v))) {
+		memcpy(p, &one, 12);
+	} else {
+		struct virtio_net_hdr h;
+		vsw_vq_rx_hdr(vq, m, v, &h);
+		memcpy(p, &h, 12);
+	}
 	if (v != NULL) {
 		memcpy(p + 12, &v->eth, RTE_ETHER_HDR_LEN);
 		rte_memcpy(p + 12 + RTE_ETHER_HDR_LEN, v->frame + RTE_ETHER_HDR_LEN,
@@ -233,13 +277,11 @@ static inline int vsw_tx_finish(struct vsw_vq *vq, struct rte_mbuf *m, struct vs
 		vq->stats.drop_no_mbuf++;
 		return VSW_PKT_DROP;
 	}
-	if (unlikely(t->hdr_got < vq->hdr_len || m->pkt_len == 0 ||
-		     (vq->tx_offloads && (t->hdr.flags | t->hdr.gso_type) &&
-		      vsw_vq_apply_tx_hdr(&t->hdr, m) < 0))) {
+	if (unlikely(t->hdr_got < vq->hdr_len || m->pkt_len == 0)) {
 		vq->stats.drop_bad_pkt++;
 		return VSW_PKT_DROP;
 	}
-	return VSW_PKT_OK;
+	return vsw_vq_tx_meta(vq, &t->hdr, m) == 0 ? VSW_PKT_OK : VSW_PKT_DROP;
 }
 
 /* Reads packet bytes for the guest: flat pieces first (the virtio-net

@@ -353,7 +353,7 @@ packed_enqueue(struct vsw_vq *vq, const void *const *src, uint16_t n, bool views
 	uint16_t nused = 0, sent = 0, too_big = 0, old_used = vq->last_used_idx;
 	bool old_wrap = vq->used_wrap;
 	uint64_t bytes = 0;
-	struct virtio_net_hdr hdr = { 0 };
+	struct virtio_net_hdr hdr;
 	uint16_t first_idx = vq->last_avail_idx;
 	prefetch_slots(vq, first_idx, n);
 	for (uint16_t i = 0; i < RTE_MIN(n, (uint16_t)PF_AHEAD); i++)
@@ -381,7 +381,7 @@ packed_enqueue(struct vsw_vq *vq, const void *const *src, uint16_t n, bool views
 						     ? vsw_gpa_to_hva(vq->mem, c.addr, need, &vq->mem_hint)
 						     : NULL;
 				if (likely(p != NULL)) {
-					vsw_rx_copy_one(p, plen, m, v);
+					vsw_rx_copy_one(vq, p, plen, m, v);
 					used[nused++] = (struct used_rec){ .pos = vq->last_used_idx,
 									   .id = c.id, .len = need,
 									   .wrap = vq->used_wrap };
@@ -394,7 +394,7 @@ packed_enqueue(struct vsw_vq *vq, const void *const *src, uint16_t n, bool views
 		}
 		struct vsw_src_cursor cur;
 		uint8_t *nb_lo = NULL, *nb_hi = NULL;
-		hdr.num_buffers = 1;
+		vsw_vq_rx_hdr(vq, m, v, &hdr);
 		vsw_cursor_init_pkt(&cur, &hdr, vq->hdr_len, m, v);
 		uint16_t idx = vq->last_avail_idx, uidx = vq->last_used_idx, bufs = 0;
 		bool wrap = vq->avail_wrap, uwrap = vq->used_wrap, stop = false;

@@ -119,15 +119,11 @@ static int dequeue_one(struct vsw_vq *vq, struct rte_mempool *mp, uint16_t head,
 			rte_memcpy(rte_pktmbuf_mtod(m, uint8_t *), p + 12, len);
 			m->data_len = len;
 			m->pkt_len = len;
-			if (vq->tx_offloads) {
+			if (vq->tx_offloads)
 				memcpy(&hdr, p, 12);
-				if (unlikely((hdr.flags | hdr.gso_type) &&
-					     vsw_vq_apply_tx_hdr(&hdr, m) < 0)) {
-					vq->stats.drop_bad_pkt++;
-					return PKT_DROP;
-				}
-			}
-			return PKT_OK;
+			else
+				hdr.flags = hdr.gso_type = 0; /* not read: must be zero */
+			return vsw_vq_tx_meta(vq, &hdr, m) == 0 ? PKT_OK : PKT_DROP;
 		}
 	}
 	struct vsw_tx_state t = { .hdr_got = 0, .last = m };
@@ -342,7 +338,7 @@ split_enqueue(struct vsw_vq *vq, const void *const *src, uint16_t n, bool views)
 	}
 	uint16_t used_old = vq->last_used_idx, done = 0, sent = 0, too_big = 0;
 	uint64_t bytes = 0;
-	struct virtio_net_hdr hdr = { 0 };
+	struct virtio_net_hdr hdr;
 	uint16_t ahead = (uint16_t)RTE_MIN(avail, (int)n);
 	for (uint16_t i = 0; i < RTE_MIN(ahead, (uint16_t)PF_DESC); i++)
 		prefetch_desc(vq, avail_head(vq, i));
@@ -369,7 +365,7 @@ split_enqueue(struct vsw_vq *vq, const void *const *src, uint16_t n, bool views)
 						   VRING_DESC_F_WRITE && d.len >= need)) {
 					uint8_t *p = vsw_gpa_to_hva(vq->mem, d.addr, need, &vq->mem_hint);
 					if (likely(p != NULL)) {
-						vsw_rx_copy_one(p, plen, m, v);
+						vsw_rx_copy_one(vq, p, plen, m, v);
 						struct vring_used_elem *u =
 							&vq->used->ring[(uint16_t)(used_old + done) & vq->mask];
 						u->id = head;
@@ -384,7 +380,7 @@ split_enqueue(struct vsw_vq *vq, const void *const *src, uint16_t n, bool views)
 		struct vsw_src_cursor cur;
 		uint16_t heads = 0;
 		uint8_t *nb_lo = NULL, *nb_hi = NULL;
-		hdr.num_buffers = 1;
+		vsw_vq_rx_hdr(vq, m, v, &hdr);
 		vsw_cursor_init_pkt(&cur, &hdr, vq->hdr_len, m, v);
 		uint32_t stream_pos = 0;
 		uint16_t first_used = done;

@@ -14,6 +14,7 @@
 #include <rte_ip.h>
 #include <rte_net.h>
 
+#include "offload/offload.h"
 #include "vring/layout.h"
 #include "vring/prefetch.h"
 
@@ -97,8 +98,17 @@ static int init(struct vsw_vq *vq, const struct vsw_vq_setup *s)
 			  has(s->features, VSW_VIRTIO_NET_F_HOST_TSO6) ||
 			  has(s->features, VSW_VIRTIO_NET_F_HOST_UFO) ||
 			  has(s->features, VSW_VIRTIO_NET_F_HOST_USO);
+	vq->rx_offloads = (has(s->features, VSW_VIRTIO_NET_F_GUEST_CSUM) ? VSW_OFF_CSUM : 0) |
+			  (has(s->features, VSW_VIRTIO_NET_F_GUEST_TSO4) ? VSW_OFF_TSO4 : 0) |
+			  (has(s->features, VSW_VIRTIO_NET_F_GUEST_TSO6) ? VSW_OFF_TSO6 : 0) |
+			  (has(s->features, VSW_VIRTIO_NET_F_GUEST_ECN) ? VSW_OFF_ECN : 0);
 	vq->hdr_len = vsw_vq_hdr_len(s->features);
-	vq->max_pkt_len = s->max_pkt_len ? RTE_MIN(s->max_pkt_len, (uint32_t)VSW_VQ_MAX_PKT) : VSW_VQ_MAX_PKT;
+	vq->mtu_pkt_len = s->max_pkt_len ? RTE_MIN(s->max_pkt_len, (uint32_t)VSW_VQ_MAX_PKT) : VSW_VQ_MAX_PKT;
+	/* A TSO frame may be 64 KB whatever the MTU: its segments are not. */
+	vq->max_pkt_len = has(s->features, VSW_VIRTIO_NET_F_HOST_TSO4) ||
+					  has(s->features, VSW_VIRTIO_NET_F_HOST_TSO6)
+				  ? VSW_VQ_MAX_PKT
+				  : vq->mtu_pkt_len;
 	vq->call_fd = s->call_fd;
 	size_t n = s->size;
 	/* Alignment the spec requires (2.7.10.1, 2.8.10.1); misaligned rings
@@ -285,39 +295,120 @@ void vsw_vq_notify_packed(struct vsw_vq *vq, uint16_t old_idx, bool old_wrap, ui
 		kick_guest(vq);
 }
 
-int vsw_vq_apply_tx_hdr(const struct virtio_net_hdr *h, struct rte_mbuf *m)
+const char *vsw_hdr_err_name(int e)
 {
-	if (h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
-		uint32_t start = h->csum_start, at = (uint32_t)h->csum_start + h->csum_offset;
-		/* The guest asks us to finish a checksum: both offsets must lie
-		 * inside the packet (a header pointing past it is an attack). */
-		if (at + 2 > m->pkt_len || start >= m->pkt_len)
-			return -1;
-		uint16_t sum = 0;
-		if (rte_raw_cksum_mbuf(m, start, m->pkt_len - start, &sum) != 0)
-			return -1;
-		sum = (uint16_t)~sum;
-		if (sum == 0)
-			sum = 0xffff;
-		struct rte_mbuf *seg = m;
-		uint32_t off = at;
-		while (seg != NULL && off >= seg->data_len) {
-			off -= seg->data_len;
-			seg = seg->next;
-		}
-		if (seg == NULL || off + 2 > seg->data_len)
-			return -1; /* the checksum field straddles segments: not from a sane guest */
-		/* csum_start + csum_offset may be odd: no uint16_t store there. */
-		memcpy(rte_pktmbuf_mtod_offset(seg, uint8_t *, off), &sum, sizeof(sum));
+	static const char *const names[VSW_HDR__MAX] = {
+		[VSW_HDR_OK] = "ok",		 [VSW_HDR_CSUM] = "csum",	  [VSW_HDR_GSO_SIZE] = "gso_size",
+		[VSW_HDR_GSO_TYPE] = "gso_type", [VSW_HDR_HDR_LEN] = "hdr_len", [VSW_HDR_ECN] = "ecn",
+		[VSW_HDR_NOT_TCP] = "tso_not_tcp",
+	};
+	return e >= 0 && e < VSW_HDR__MAX ? names[e] : "unknown";
+}
+
+/* A checksum request (virtio 1.2, 5.1.6.2): plain TCP or UDP over IP with
+ * the offsets where they belong stays partial (the receiver or the port
+ * finishes it); anything else is finished here, as the guest asked. */
+static int csum_request(const struct virtio_net_hdr *h, struct rte_mbuf *m)
+{
+	uint32_t start = h->csum_start, at = start + h->csum_offset;
+	if (start >= m->pkt_len || at + 2 > m->pkt_len)
+		return VSW_HDR_CSUM; /* offsets past the frame: an attack (CVE-2024-11614) */
+	struct vsw_l4_hdrs l;
+	if (vsw_off_parse(m, &l) == 0 && !l.fragment && start == (uint32_t)l.l2_len + l.l3_len &&
+	    ((l.proto == IPPROTO_TCP && h->csum_offset == 16) ||
+	     (l.proto == IPPROTO_UDP && h->csum_offset == 6))) {
+		vsw_off_set_meta(m, &l);
+		m->ol_flags |= l.proto == IPPROTO_TCP ? RTE_MBUF_F_TX_TCP_CKSUM : RTE_MBUF_F_TX_UDP_CKSUM;
+		return VSW_HDR_OK;
 	}
+	return vsw_off_csum_generic(m, start, h->csum_offset) == 0 ? VSW_HDR_OK : VSW_HDR_CSUM;
+}
+
+int vsw_vq_apply_tx_hdr(const struct vsw_vq *vq, const struct virtio_net_hdr *h, struct rte_mbuf *m)
+{
 	uint8_t gso = h->gso_type & ~VIRTIO_NET_HDR_GSO_ECN;
-	if (gso != VIRTIO_NET_HDR_GSO_NONE) {
-		if (h->gso_size == 0)
+	bool ecn = h->gso_type & VIRTIO_NET_HDR_GSO_ECN;
+	bool needs_csum = h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	if (needs_csum && !has(vq->features, VSW_VIRTIO_NET_F_CSUM))
+		return VSW_HDR_CSUM;
+	if (gso == VIRTIO_NET_HDR_GSO_NONE) {
+		if (ecn)
+			return VSW_HDR_ECN;
+		return needs_csum ? csum_request(h, m) : VSW_HDR_OK;
+	}
+	int ipv = gso == VIRTIO_NET_HDR_GSO_TCPV4 ? 4 : gso == VIRTIO_NET_HDR_GSO_TCPV6 ? 6 : 0;
+	if (ipv == 0 ||
+	    !has(vq->features, ipv == 4 ? VSW_VIRTIO_NET_F_HOST_TSO4 : VSW_VIRTIO_NET_F_HOST_TSO6))
+		return VSW_HDR_GSO_TYPE; /* UDP (UFO) and USO are not offered */
+	if (ecn && !has(vq->features, VSW_VIRTIO_NET_F_HOST_ECN))
+		return VSW_HDR_ECN;
+	if (!needs_csum)
+		return VSW_HDR_CSUM; /* segments need their checksums made */
+	if (h->gso_size == 0 || h->gso_size > m->pkt_len)
+		return VSW_HDR_GSO_SIZE;
+	if (h->hdr_len > m->pkt_len)
+		return VSW_HDR_HDR_LEN;
+	struct vsw_l4_hdrs l;
+	if (vsw_off_parse(m, &l) != 0 || l.proto != IPPROTO_TCP || l.fragment)
+		return VSW_HDR_NOT_TCP;
+	if (l.ipv != ipv)
+		return VSW_HDR_GSO_TYPE;
+	if (h->csum_start != (uint32_t)l.l2_len + l.l3_len || h->csum_offset != 16)
+		return VSW_HDR_CSUM;
+	vsw_off_set_meta(m, &l);
+	m->ol_flags |= RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_TCP_CKSUM;
+	m->tso_segsz = h->gso_size;
+	return VSW_HDR_OK;
+}
+
+int vsw_vq_tx_meta_slow(struct vsw_vq *vq, const struct virtio_net_hdr *h, struct rte_mbuf *m)
+{
+	if (vq->tx_offloads && (h->flags | h->gso_type)) {
+		int e = vsw_vq_apply_tx_hdr(vq, h, m);
+		if (unlikely(e != VSW_HDR_OK)) {
+			vq->stats.drop_bad_hdr[e]++;
 			return -1;
-		/* Segmentation is later work; the size travels with the mbuf. */
-		m->tso_segsz = h->gso_size;
+		}
+	}
+	/* Frames up to 64 KB were taken for TSO; others keep to the MTU. */
+	if (unlikely(m->pkt_len > vq->mtu_pkt_len && !(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG))) {
+		vq->stats.drop_too_big++;
+		return -1;
 	}
 	return 0;
+}
+
+void vsw_vq_rx_hdr(const struct vsw_vq *vq, const struct rte_mbuf *m, const struct vsw_vq_view *v,
+		   struct virtio_net_hdr *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->num_buffers = 1;
+	if (v != NULL) {
+		if (v->csum) {
+			h->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+			h->csum_start = v->csum_start;
+			h->csum_offset = v->csum_offset;
+		}
+		return;
+	}
+	uint64_t ol = m->ol_flags;
+	if ((ol & RTE_MBUF_F_TX_L4_MASK) && (vq->rx_offloads & VSW_OFF_CSUM)) {
+		h->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+		h->csum_start = (uint16_t)(m->l2_len + m->l3_len);
+		h->csum_offset = (ol & RTE_MBUF_F_TX_L4_MASK) == RTE_MBUF_F_TX_UDP_CKSUM ? 6 : 16;
+		uint8_t need = vsw_off_needs(m);
+		if ((ol & RTE_MBUF_F_TX_TCP_SEG) && (vq->rx_offloads & need) == need) {
+			h->gso_type = (ol & RTE_MBUF_F_TX_IPV6) ? VIRTIO_NET_HDR_GSO_TCPV6
+								: VIRTIO_NET_HDR_GSO_TCPV4;
+			if (need & VSW_OFF_ECN)
+				h->gso_type |= VIRTIO_NET_HDR_GSO_ECN;
+			h->gso_size = m->tso_segsz;
+			h->hdr_len = (uint16_t)(m->l2_len + m->l3_len + m->l4_len);
+		}
+	} else if ((ol & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD &&
+		   (vq->rx_offloads & VSW_OFF_CSUM)) {
+		h->flags = VIRTIO_NET_HDR_F_DATA_VALID;
+	}
 }
 
 uint16_t vsw_vq_dequeue_burst(struct vsw_vq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,

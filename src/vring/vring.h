@@ -14,12 +14,19 @@
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
+#include "offload/offload.h"
 #include "vring/guest_mem.h"
 
 /* Virtio feature bits the engine understands (virtio 1.2). */
 #define VSW_VIRTIO_NET_F_CSUM 0
+#define VSW_VIRTIO_NET_F_GUEST_CSUM 1
+#define VSW_VIRTIO_NET_F_GUEST_TSO4 7
+#define VSW_VIRTIO_NET_F_GUEST_TSO6 8
+#define VSW_VIRTIO_NET_F_GUEST_ECN 9
+#define VSW_VIRTIO_NET_F_GUEST_UFO 10
 #define VSW_VIRTIO_NET_F_HOST_TSO4 11
 #define VSW_VIRTIO_NET_F_HOST_TSO6 12
+#define VSW_VIRTIO_NET_F_HOST_ECN 13
 #define VSW_VIRTIO_NET_F_HOST_UFO 14
 #define VSW_VIRTIO_NET_F_HOST_USO 56
 #define VSW_VIRTIO_NET_F_MTU 3
@@ -62,11 +69,26 @@ struct vsw_vq_setup {
 	const char *name;     /* for log lines, e.g. "vm1 rxq0" */
 };
 
+/* Why a guest's TX virtio-net header was refused (its frame dropped). */
+enum vsw_hdr_err {
+	VSW_HDR_OK,
+	VSW_HDR_CSUM,     /* checksum request missing (with GSO), not negotiated, or offsets outside the frame */
+	VSW_HDR_GSO_SIZE, /* gso_size 0 or larger than the frame */
+	VSW_HDR_GSO_TYPE, /* unknown, not negotiated, or not the frame's IP version */
+	VSW_HDR_HDR_LEN,  /* hdr_len beyond the frame */
+	VSW_HDR_ECN,      /* ECN without TSO, or not negotiated */
+	VSW_HDR_NOT_TCP,  /* TSO on a frame that is not plain TCP over IP (or malformed) */
+	VSW_HDR__MAX
+};
+/* Short names for counters: "csum", "gso_size", ... */
+const char *vsw_hdr_err_name(int e);
+
 struct vsw_vq_stats {
 	uint64_t packets, bytes;
 	uint64_t drop_no_buf;  /* enqueue: the guest had no (or too few) buffers */
 	uint64_t drop_too_big; /* over max_pkt_len, or over the guest's buffer */
-	uint64_t drop_bad_pkt; /* bad virtio-net header (checksum offsets, GSO) */
+	uint64_t drop_bad_pkt; /* no complete virtio-net header, empty frame */
+	uint64_t drop_bad_hdr[VSW_HDR__MAX]; /* refused offload requests, by reason */
 	uint64_t drop_no_mbuf; /* dequeue: the mbuf pool ran dry */
 	uint64_t broken;       /* times the queue was put in the broken state */
 	uint64_t notifications;
@@ -85,8 +107,11 @@ struct vsw_vq {
 	 * Without any of those features it must send zero flags and GSO_NONE
 	 * (virtio 1.2, 5.1.6.2.1), so the header is not even read. */
 	bool tx_offloads;
+	/* What the guest takes in RX headers (VSW_OFF_CSUM, _TSO4, _TSO6, _ECN). */
+	uint8_t rx_offloads;
 	uint16_t size, mask, hdr_len;
-	uint32_t max_pkt_len;
+	uint32_t max_pkt_len; /* the largest TX frame: 64 KB with TSO, else mtu_pkt_len */
+	uint32_t mtu_pkt_len; /* the largest frame that is not a TSO frame */
 	uint32_t mem_hint;
 	const struct vsw_guest_mem *mem;
 	int call_fd;
@@ -127,8 +152,17 @@ struct vsw_vq_view {
 	const uint8_t *frame; /* guest memory: the frame, after the virtio-net header */
 	uint32_t len;         /* frame bytes, at least RTE_ETHER_HDR_LEN */
 	uint16_t head;
+	/* A checksum the sender left to the receiver (VIRTIO_NET_HDR_F_NEEDS_CSUM,
+	 * offsets checked inside the frame), read once; else csum = false. */
+	bool csum;
+	uint16_t csum_start, csum_offset;
 	struct rte_ether_hdr eth;
 };
+
+static inline uint8_t vsw_vq_rx_offloads(const struct vsw_vq *vq)
+{
+	return vq->rx_offloads;
+}
 
 /* Looks at up to n of the guest's next TX frames in place. Stops at the
  * first chain that is not one plain readable descriptor holding a 12-byte

@@ -822,6 +822,14 @@ static void setup_guest(struct rd *r)
 		features |= F(VSW_VIRTIO_F_VERSION_1);
 	if (feat & 16)
 		features |= F(VSW_VIRTIO_F_IN_ORDER);
+	if (feat & 32) /* the guest asks for checksums and TSO: headers matter */
+		features |= F(VSW_VIRTIO_NET_F_CSUM) | F(VSW_VIRTIO_NET_F_HOST_TSO4) |
+			    F(VSW_VIRTIO_NET_F_HOST_TSO6);
+	if (feat & 64)
+		features |= F(VSW_VIRTIO_NET_F_HOST_ECN);
+	if (feat & 128) /* and takes them: RX headers from mbuf offload flags */
+		features |= F(VSW_VIRTIO_NET_F_GUEST_CSUM) | F(VSW_VIRTIO_NET_F_GUEST_TSO4) |
+			    F(VSW_VIRTIO_NET_F_GUEST_TSO6) | F(VSW_VIRTIO_NET_F_GUEST_ECN);
 	if (G.packed)
 		features |= F(VSW_VIRTIO_F_RING_PACKED);
 	static const uint32_t mpls[] = { 0, 60, 64, 1514, 1518, 9000, 65535, 0x7fffffff };

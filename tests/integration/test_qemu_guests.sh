@@ -18,8 +18,13 @@
 #             vswd is stopped and started again under two guests that ping
 #             each other in a loop; their link goes down, comes back and the
 #             pings resume, with no guest reboot (same QEMU, one boot)
+#   offload   checksum and TSO offloads: a file and iperf3 guest to guest with
+#             offloads on both sides (64 KB frames cross whole), to a guest
+#             that takes no TSO (vsw segments), from a guest with tx off,
+#             and iperf3 from a guest to a server on the host-only tap
 # Default: hostonly bridge nomrg jumbo; test_qemu_multiqueue.sh,
-# test_qemu_packed.sh and test_qemu_reconnect.sh run the others, one each.
+# test_qemu_packed.sh, test_qemu_offloads.sh and test_qemu_reconnect.sh run
+# the others, one each.
 # VSW_QEMU_CASES="bridge mq" runs just those cases.
 # Every QEMU runs with a timeout and is stopped by its pid at exit. Skipped
 # (exit 77) when no guest can boot here (neither KVM nor TCG), or when QEMU or
@@ -31,7 +36,7 @@ CASES=${VSW_QEMU_CASES:-hostonly bridge nomrg jumbo}
 # --- can a guest boot here? -------------------------------------------------------
 [[ $(id -u) -eq 0 ]] || skip "QEMU guests need root (vswd, taps)"
 [[ -c /dev/net/tun ]] || skip "no /dev/net/tun: cannot make the host-only tap"
-if ! command -v qemu-system-x86_64 >/dev/null; then
+if ! command -v qemu-system-x86_64 >/dev/null || ! command -v iperf3 >/dev/null; then
 	"$GUEST/deps.sh" >"$T/deps.out" 2>&1 ||
 		skip "QEMU is missing and tools/guest/deps.sh could not install it: $(tail -n1 "$T/deps.out")"
 fi
@@ -141,6 +146,7 @@ networks:
   - { name: pk, mode: bridge }
   - { name: nm, mode: bridge }
   - { name: jb, mode: bridge }
+  - { name: of, mode: bridge }
 ports:
   - { name: h1, type: vhost-user, network: ho, path: h1.sock }
   - { name: h2, type: vhost-user, network: ho, path: h2.sock }
@@ -154,6 +160,9 @@ ports:
   - { name: n2, type: vhost-user, network: nm, path: n2.sock }
   - { name: j1, type: vhost-user, network: jb, path: j1.sock, mtu: 9000 }
   - { name: j2, type: vhost-user, network: jb, path: j2.sock, mtu: 9000 }
+  - { name: o1, type: vhost-user, network: of, path: o1.sock }
+  - { name: o2, type: vhost-user, network: of, path: o2.sock }
+  - { name: o3, type: vhost-user, network: of, path: o3.sock, disable_features: [guest_tso4, guest_tso6] }
 CFG
 )
 	on_exit "ip link del $IF 2>/dev/null"
@@ -237,6 +246,79 @@ CFG
 	stop_pid "$VSWD_PID" || fail "vswd did not stop cleanly"
 }
 
+# --- checksum and segmentation offloads ---------------------------------------------
+# stats_avg PORT FIELD_PKTS FIELD_BYTES: vsw's average frame size on a port.
+stats_avg() {
+	"$VSWCTL" -s "$VSW_SOCK" --json port stats "$1" |
+		python3 -c 'import json,sys; s=json.load(sys.stdin); print(s[sys.argv[2]] // max(s[sys.argv[1]], 1))' "$2" "$3"
+}
+# offload_pair NAME A_PORT B_PORT A_EXTRA: A sends B an 8 MB file of random
+# bytes over TCP (busybox nc), then runs iperf3 to it. Both print the
+# file's md5sum; they must agree. Sets IPERF_GBPS.
+offload_pair() {
+	local c=$1 pa=$2 pb=$3 extra=$4 rc
+	"$VSWCTL" -s "$VSW_SOCK" port clear-stats "$pa" >/dev/null
+	"$VSWCTL" -s "$VSW_SOCK" port clear-stats "$pb" >/dev/null
+	guest "${c}_b" --socket "$RUN/$pb.sock" --ip 10.233.8.12/24 --cmd "$FUNCS
+timeout 60 nc -l -p 5001 >/tmp/f || exit 1
+echo \"VSW-T md5 \$(md5sum </tmp/f)\"
+iperfs"
+	guest "${c}_a" --socket "$RUN/$pa.sock" --ip 10.233.8.11/24 --cmd "$FUNCS
+$extra
+echo \"VSW-T offloads \$(ethtool -k eth0 | grep -E '^(tx-checksumming|tcp-segmentation-offload):' | tr -d '\n')\"
+dd if=/dev/urandom of=/tmp/f bs=1M count=8 2>/dev/null
+echo \"VSW-T md5 \$(md5sum </tmp/f)\"
+reach 10.233.8.12 || exit 1
+i=0; until nc -w 5 10.233.8.12 5001 </tmp/f; do i=\$((i + 1)); [ \$i -lt 20 ] || exit 2; sleep 0.5; done
+iperfc 10.233.8.12 -t 3 || exit 3"
+	rc=0; guest_wait "${c}_a" || rc=$?
+	[[ $rc -eq 0 ]] || { guest_stop "${c}_b"; fail "$c: guest A ended with $rc: $(console "${c}_a" | tail -n 15)"; }
+	rc=0; guest_wait "${c}_b" || rc=$?
+	[[ $rc -eq 0 ]] || fail "$c: guest B ended with $rc: $(console "${c}_b" | tail -n 15)"
+	local ma mb
+	ma=$(console "${c}_a" | sed -n 's/^VSW-T md5 //p')
+	mb=$(console "${c}_b" | sed -n 's/^VSW-T md5 //p')
+	[[ -n "$ma" && "$ma" == "$mb" ]] || fail "$c: the file arrived changed: sent $ma, got ${mb:-nothing}"
+	IPERF_GBPS=$(console "${c}_a" | awk '/sender/ { for (i = 1; i <= NF; i++) if ($i == "Gbits/sec") v = $(i - 1) } END { print v }')
+	[[ -n "$IPERF_GBPS" ]] || fail "$c: no iperf3 result: $(console "${c}_a" | tail -n 15)"
+	log "$c: $(console "${c}_a" | sed -n 's/^VSW-T offloads //p'); 8 MB file md5 equal both sides; iperf3 $IPERF_GBPS Gbit/s; vsw's average frame from A $(stats_avg "$pa" rx_packets rx_bytes) B, to B $(stats_avg "$pb" tx_packets tx_bytes) B"
+}
+
+offload_case() {
+	pair_switch
+	# Both offer and take TSO: 64 KB frames cross vsw whole.
+	offload_pair off_both o1 o2 ""
+	local feats
+	feats=$("$VSWCTL" -s "$VSW_SOCK" --json port show o1)
+	for f in csum guest_csum host_tso4 guest_tso4; do
+		assert_contains "$feats" "\"$f\"" "o1's negotiated features"
+	done
+	(($(stats_avg o1 rx_packets rx_bytes) > 3000)) || fail "off_both: A's frames were not large (TSO off?)"
+	(($(stats_avg o2 tx_packets tx_bytes) > 3000)) || fail "off_both: B was not given large frames"
+	# The receiver takes no TSO: vsw cuts A's frames into MTU-sized segments.
+	offload_pair off_seg o1 o3 ""
+	(($(stats_avg o1 rx_packets rx_bytes) > 3000)) || fail "off_seg: A's frames were not large"
+	(($(stats_avg o3 tx_packets tx_bytes) <= 1514)) || fail "off_seg: B got frames over the MTU"
+	assert_contains "$("$VSWCTL" -s "$VSW_SOCK" --json port show o3)" '"guest_csum"' "o3 still takes checksums"
+	# A checksums and segments itself (tx off): MTU frames, full checksums.
+	offload_pair off_tx o1 o2 "ethtool -K eth0 tx off >/dev/null"
+	(($(stats_avg o1 rx_packets rx_bytes) <= 1514)) || fail "off_tx: A sent large frames with tx off"
+	console off_tx_a | grep -q 'tx-checksumming: off' || fail "off_tx: ethtool -K tx off did not take"
+	# A guest to the host-only network's host side: iperf3 server on the host.
+	local srv
+	iperf3 -s -1 -B 10.233.1.1 >"$T/iperf3-host.log" 2>&1 &
+	srv=$!
+	track_pid $srv
+	guest off_host --socket "$RUN/h1.sock" --ip 10.233.1.11/24 --cmd "$FUNCS
+reach 10.233.1.1 || exit 1
+iperfc 10.233.1.1 -t 3 || exit 3"
+	local rc=0
+	guest_wait off_host || rc=$?
+	[[ $rc -eq 0 ]] || fail "off_host: guest ended with $rc: $(console off_host | tail -n 15)"
+	wait $srv || fail "off_host: the host's iperf3 server failed: $(tail -n 5 "$T/iperf3-host.log")"
+	log "off_host: guest to host tap iperf3 $(console off_host | awk '/sender/ { for (i = 1; i <= NF; i++) if ($i == "Gbits/sec") v = $(i - 1) } END { print v }') Gbit/s; vsw's average frame from the guest $(stats_avg h1 rx_packets rx_bytes) B"
+}
+
 for c in $CASES; do
 	case $c in
 	hostonly)
@@ -287,6 +369,7 @@ for c in $CASES; do
 		done
 		log "jumbo: 8000-byte pings both ways 5/5, whole (no fragment made or reassembled)"
 		;;
+	offload) offload_case ;;
 	reconnect) reconnect_case ;;
 	*) fail "unknown case $c" ;;
 	esac

@@ -73,6 +73,11 @@ void drv_fini(struct drv *d)
 
 int drv_start(struct drv *d, struct vsw_vq *vq)
 {
+	return drv_start_with(d, vq, 0);
+}
+
+int drv_start_with(struct drv *d, struct vsw_vq *vq, uint32_t max_pkt_len)
+{
 	uint64_t host = (uint64_t)(uintptr_t)d->host;
 	d->setup = (struct vsw_vq_setup){
 		.mem = &d->mem,
@@ -84,6 +89,7 @@ int drv_start(struct drv *d, struct vsw_vq *vq)
 		.base = d->packed ? (uint32_t)d->next_avail | (uint32_t)d->avail_wrap << 15 : d->avail_idx,
 		.features = d->features,
 		.call_fd = d->call_fd,
+		.max_pkt_len = max_pkt_len,
 		.name = "test",
 	};
 	return vsw_vq_init(vq, &d->setup);

@@ -44,6 +44,8 @@ void drv_init(struct drv *d, uint16_t size, bool packed, uint64_t features, uint
 void drv_fini(struct drv *d);
 /* Makes d->setup and runs vsw_vq_init; returns its result. */
 int drv_start(struct drv *d, struct vsw_vq *vq);
+/* The same, frames above max_pkt_len refused (0: the engine's limit). */
+int drv_start_with(struct drv *d, struct vsw_vq *vq, uint32_t max_pkt_len);
 
 /* Guest memory helpers. */
 uint64_t drv_alloc(struct drv *d, uint32_t len); /* returns a gpa */

@@ -5,4 +5,5 @@
 # build.sh downloads and extracts them.)
 set -euo pipefail
 exec "$(dirname "$0")/../setup/deps.sh" \
-	qemu-system-x86 apt dpkg cpio gzip xz-utils zstd libc-bin coreutils util-linux procps
+	qemu-system-x86 apt dpkg cpio gzip xz-utils zstd libc-bin coreutils util-linux procps \
+	iperf3 # the host's end of guest-to-host tests
