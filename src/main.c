@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -130,6 +131,20 @@ static void on_signal(int fd, uint32_t events, void *arg)
 	}
 }
 
+/* Every hugepage segment of guest and packet memory is an fd, and so is
+ * each frontend's connection, memory region and eventfds: a systemd
+ * default soft limit of 1024 runs out with a few GiB of memory. The hard
+ * limit is what the administrator allows; take it. */
+static void raise_fd_limit(void)
+{
+	struct rlimit r;
+	if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+		/* The kernel refuses more than fs.nr_open (1048576 by default). */
+		r.rlim_cur = r.rlim_max == RLIM_INFINITY ? 1048576 : r.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &r);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -215,6 +230,7 @@ int main(int argc, char **argv)
 	/* A capture file over the file size limit must fail its write, not
 	 * kill the switch. */
 	signal(SIGXFSZ, SIG_IGN);
+	raise_fd_limit();
 
 	rte_log_set_level_pattern("vsw.*", (uint32_t)d.cfg.log_level);
 	atexit(remove_runtime_dir);
