@@ -30,11 +30,13 @@ assert_eq "$rc" 0 "exit status after SIGTERM"
 assert_eq "$(ls /dev/hugepages 2>/dev/null | wc -l)" "$huge_before" "hugepage files"
 grep -q "signal 15 received" "$T/vswd.log" || fail "no shutdown log line"
 
-# The same through the control socket's shutdown method.
-"$VSWD" >"$T/vswd2.log" 2>&1 &
+# The same through the control socket's shutdown method; started with a
+# low soft fd limit (systemd's 1024 and less), which vswd raises to the hard one.
+prlimit --nofile=256:8192 "$VSWD" >"$T/vswd2.log" 2>&1 &
 pid=$!
 track_pid $pid
 wait_for "control socket" 20 test -S /run/vsw/vsw.sock
+assert_eq "$(awk '/Max open files/ { print $4 }' /proc/$pid/limits)" 8192 "vswd's soft fd limit"
 "$VSWCTL" -s /run/vsw/vsw.sock shutdown >/dev/null
 set +e
 wait $pid
