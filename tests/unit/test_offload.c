@@ -607,7 +607,7 @@ static void test_csum_complete_fields_across_segments(void **state)
 static void test_csum_complete_refuses(void **state)
 {
 	(void)state;
-	build(&F, &(struct spec){ .ipv = 6, .proto = IPPROTO_UDP, .payload = 300 });
+	build(&F, &(struct spec){ .ipv = 6, .proto = IPPROTO_UDP, .payload = 300, .pad = 16 });
 	const uint16_t layout[] = { 100, 0 };
 
 	struct rte_mbuf *m = partial(layout, IPPROTO_UDP); /* field in a shared segment */
@@ -624,7 +624,7 @@ static void test_csum_complete_refuses(void **state)
 	m->ol_flags |= RTE_MBUF_F_TX_SCTP_CKSUM;
 	assert_int_equal(vsw_off_csum_complete(m), VSW_OFF_EUNSUPP);
 	m->ol_flags |= RTE_MBUF_F_TX_UDP_CKSUM;
-	m->l3_len = (uint16_t)(F.end - F.l2 - 7); /* field would end past the IP end */
+	m->l3_len = (uint16_t)(F.end - F.l2 - 7); /* field would end in the padding */
 	assert_int_equal(vsw_off_csum_complete(m), VSW_OFF_ETRUNC);
 	assert_int_equal(m->ol_flags & RTE_MBUF_F_TX_L4_MASK, RTE_MBUF_F_TX_UDP_CKSUM);
 	m->ol_flags &= ~RTE_MBUF_F_TX_L4_MASK; /* nothing asked: nothing done */
