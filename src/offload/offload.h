@@ -96,7 +96,8 @@ int vsw_off_csum_generic(struct rte_mbuf *m, uint32_t start, uint32_t offset);
  * from mp. The frame is parsed again (m's l2/l3/l4_len are not trusted) and
  * each segment's pseudo-header is computed from its IP header, so the TCP
  * checksum field of m may hold either convention (length 0 as DPDK, full
- * length as Linux guests send). Each segment: headers copied; IPv4 total
+ * length as Linux guests send; for IPv6 the header's destination is used, a
+ * routing header's final destination is not looked for). Each segment: headers copied; IPv4 total
  * length, identification (m's + i, wrapping) and header checksum; IPv6
  * payload length; TCP sequence number advanced; FIN and PSH only on the last,
  * CWR only on the first; the TCP checksum complete (full = true, ol_flags

@@ -431,6 +431,7 @@ static void test_parse_malformed(void **state)
 	/* IPv4 */
 	expect_bad(&v4tcp, NULL, -(40 - 19), VSW_OFF_ETRUNC);	 /* header cut */
 	expect_bad(&v4tcp, ihl4, 0, VSW_OFF_EMALFORMED);
+	expect_bad(&(struct spec){ .ipv = 4, .proto = IPPROTO_ICMP, .payload = 8 }, ihl4, 0, VSW_OFF_EMALFORMED);
 	expect_bad(&v4tcp, ver6, 0, VSW_OFF_EMALFORMED);
 	expect_bad(&v4tcp, tot19, 0, VSW_OFF_EMALFORMED);
 	expect_bad(&v4tcp, ihl15, 0, VSW_OFF_EMALFORMED);
@@ -442,6 +443,10 @@ static void test_parse_malformed(void **state)
 	expect_bad(&v6tcp, plen_long, 0, VSW_OFF_ETRUNC);
 	expect_bad(&v6ext, plen_cuts_ext, 0, VSW_OFF_ETRUNC); /* ext header past the IP end */
 	expect_bad(&v6ext, ext_past_end, 0, VSW_OFF_ETRUNC);
+	struct spec icmp6 = v6ext; /* no L4 header to catch it: the walk must */
+	icmp6.proto = IPPROTO_ICMPV6;
+	icmp6.pad = 200;
+	expect_bad(&icmp6, ext_past_end, 0, VSW_OFF_ETRUNC);
 	expect_bad(&v6ext, ext_huge, 0, VSW_OFF_EMALFORMED); /* 2048 > 256 bytes */
 	struct spec nine = { .ipv = 6, .n_ext = 9, .proto = IPPROTO_TCP };
 	for (int i = 0; i < 9; i++)
@@ -457,6 +462,7 @@ static void test_parse_malformed(void **state)
 	struct spec padded = v4tcp;
 	padded.pad = 40; /* bytes are there, but past the IP end */
 	expect_bad(&padded, tot_cuts_tcp, 0, VSW_OFF_ETRUNC);
+	expect_bad(&padded, doff15, 0, VSW_OFF_ETRUNC);
 	padded.proto = IPPROTO_UDP;
 	expect_bad(&padded, tot_cuts_udp, 0, VSW_OFF_ETRUNC);
 	expect_bad(&v4udp, NULL, -1, VSW_OFF_ETRUNC);
@@ -601,7 +607,7 @@ static void test_csum_complete_fields_across_segments(void **state)
 static void test_csum_complete_refuses(void **state)
 {
 	(void)state;
-	build(&F, &(struct spec){ .ipv = 6, .proto = IPPROTO_UDP, .payload = 300 });
+	build(&F, &(struct spec){ .ipv = 6, .proto = IPPROTO_UDP, .payload = 300, .pad = 16 });
 	const uint16_t layout[] = { 100, 0 };
 
 	struct rte_mbuf *m = partial(layout, IPPROTO_UDP); /* field in a shared segment */
@@ -618,7 +624,7 @@ static void test_csum_complete_refuses(void **state)
 	m->ol_flags |= RTE_MBUF_F_TX_SCTP_CKSUM;
 	assert_int_equal(vsw_off_csum_complete(m), VSW_OFF_EUNSUPP);
 	m->ol_flags |= RTE_MBUF_F_TX_UDP_CKSUM;
-	m->l3_len = (uint16_t)(F.end - F.l2 - 7); /* field would end past the IP end */
+	m->l3_len = (uint16_t)(F.end - F.l2 - 7); /* field would end in the padding */
 	assert_int_equal(vsw_off_csum_complete(m), VSW_OFF_ETRUNC);
 	assert_int_equal(m->ol_flags & RTE_MBUF_F_TX_L4_MASK, RTE_MBUF_F_TX_UDP_CKSUM);
 	m->ol_flags &= ~RTE_MBUF_F_TX_L4_MASK; /* nothing asked: nothing done */
