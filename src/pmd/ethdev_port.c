@@ -17,6 +17,7 @@
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_net.h>
 #include <rte_pci.h>
 
 #include "common/log.h"
@@ -74,6 +75,10 @@ static uint16_t hw_send(void *arg, struct rte_mbuf **pkts, uint16_t n)
 		}
 		if (t->ip_cksum && (m->ol_flags & RTE_MBUF_F_TX_IPV4))
 			m->ol_flags |= RTE_MBUF_F_TX_IP_CKSUM;
+		/* A Linux guest's TSO frame holds the pseudo-header over its
+		 * whole length; NICs want DPDK's (length 0 for TSO). Drivers
+		 * whose tx_prepare would do this do not all have one. */
+		rte_net_intel_cksum_prepare(m);
 	}
 	uint16_t ok = rte_eth_tx_prepare(t->port_id, t->q, pkts, n);
 	return rte_eth_tx_burst(t->port_id, t->q, pkts, ok);
