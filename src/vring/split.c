@@ -149,8 +149,7 @@ static inline void publish_used(struct vsw_vq *vq, uint16_t old, uint16_t count)
 	__atomic_store_n(&vq->used->idx, new_idx, __ATOMIC_RELEASE);
 	vq->last_used_idx = new_idx;
 	if (vq->event_idx)
-		__atomic_store_n((uint16_t *)&vq->used->ring[vq->size],
-				 (uint16_t)(vq->last_avail_idx - 1), __ATOMIC_RELAXED);
+		vsw_split_avail_event(vq, false);
 	vsw_vq_notify_split(vq, old, new_idx);
 }
 

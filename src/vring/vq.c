@@ -154,11 +154,9 @@ static int init(struct vsw_vq *vq, const struct vsw_vq_setup *s)
 				vq->name, vq->last_used_idx, used_idx, used_idx);
 			vq->last_avail_idx = vq->last_used_idx = used_idx;
 		}
-		/* We poll: suppress the driver's kicks. With EVENT_IDX the avail
-		 * event is kept just behind our position on every burst. */
+		/* We poll: suppress the driver's kicks. */
 		if (vq->event_idx)
-			__atomic_store_n((uint16_t *)&vq->used->ring[n], (uint16_t)(vq->last_avail_idx - 1),
-					 __ATOMIC_RELAXED);
+			vsw_split_avail_event(vq, true);
 		else
 			__atomic_store_n(&vq->used->flags, VRING_USED_F_NO_NOTIFY, __ATOMIC_RELAXED);
 	}

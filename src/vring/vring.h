@@ -124,6 +124,8 @@ struct vsw_vq {
 	struct vring_packed_desc *pdesc;
 	struct vring_packed_event *driver_event, *device_event;
 	bool avail_wrap, used_wrap;
+	/* Where the avail event was last put from (split, event idx). */
+	uint16_t avail_event_from;
 	/* used_idx at the last notification decision (event idx) */
 	uint16_t signalled_used;
 	bool signalled_valid;

@@ -254,13 +254,16 @@ stats_avg() {
 }
 # offload_pair NAME A_PORT B_PORT A_EXTRA: A sends B an 8 MB file of random
 # bytes over TCP (busybox nc), then runs iperf3 to it. Both print the
-# file's md5sum; they must agree. Sets IPERF_GBPS.
+# file's md5sum; they must agree. Sets IPERF_GBPS. B's nc reads a fifo that
+# never ends: at EOF on its stdin it would close its side, and busybox nc
+# in A stops sending when it sees that.
 offload_pair() {
 	local c=$1 pa=$2 pb=$3 extra=$4 rc
 	"$VSWCTL" -s "$VSW_SOCK" port clear-stats "$pa" >/dev/null
 	"$VSWCTL" -s "$VSW_SOCK" port clear-stats "$pb" >/dev/null
 	guest "${c}_b" --socket "$RUN/$pb.sock" --ip 10.233.8.12/24 --cmd "$FUNCS
-timeout 60 nc -l -p 5001 >/tmp/f || exit 1
+mkfifo /tmp/in; exec 3<>/tmp/in
+timeout 60 nc -l -p 5001 <&3 >/tmp/f || exit 1
 echo \"VSW-T md5 \$(md5sum </tmp/f)\"
 iperfs"
 	guest "${c}_a" --socket "$RUN/$pa.sock" --ip 10.233.8.11/24 --cmd "$FUNCS

@@ -265,10 +265,15 @@ static void test_notifications(void **state)
 		assert_int_equal(vsw_vq_dequeue_burst(&Q, pool, out, 4), 1);
 		rte_pktmbuf_free(out[0]);
 		assert_int_equal(calls(), 1);
-		/* avail_event stays just behind us so the guest does not kick. */
+		/* avail_event stays far ahead of us (not inside what the guest
+		 * just published, which we may have taken before it checks), so
+		 * the guest never kicks. */
 		uint16_t avail_event;
 		memcpy(&avail_event, &D.used->ring[64], 2);
-		assert_int_equal(avail_event, (uint16_t)(4 - 1));
+		for (uint16_t old = 0; old < 4; old++)
+			for (uint16_t new_idx = 4; new_idx < 4 + 64; new_idx++)
+				assert_false((uint16_t)(new_idx - avail_event - 1) <
+					     (uint16_t)(new_idx - old));
 	} else {
 		/* Without NO_INTERRUPT: one interrupt per burst, not per packet. */
 		for (int i = 0; i < 3; i++)
