@@ -321,8 +321,9 @@ boot() { # NAME SOCKET IP CMDFILE
 	eval "LPID_$1=$!"
 }
 console() { tr -d '\r' <"$W/$1.log"; }
-ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-qemu_ticks() { ticks "$(cat "$W/$1.qpid")"; }
+# utime + stime of a process; "x" if it is gone (its column then reads nan).
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo x; }
+qemu_ticks() { ticks "$(cat "$W/$1.qpid" 2>/dev/null)"; }
 # Busy ticks of all CPUs (user nice system irq softirq steal).
 all_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
 
@@ -382,10 +383,13 @@ measure() {
 	stop_all
 	# others: every CPU's busy time less the QEMUs' and the switch's (the
 	# switch's poller counts as busy all the time), in % of one CPU.
-	awk -v g="$gbps" -v b="${busy:-nan}" -v a="$((ta1 - ta0))" -v bb="$((tb1 - tb0))" \
-		-v o="$((tt1 - tt0 - (ta1 - ta0) - (tb1 - tb0) - (ts1 - ts0)))" \
-		-v us=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" 'BEGIN {
-		s = us / 1e6 * hz / 100; printf "%s %s %.0f %.0f %.0f\n", g, b, a / s, bb / s, o / s }'
+	awk -v g="$gbps" -v b="${busy:-nan}" -v a0="$ta0" -v a1="$ta1" -v b0="$tb0" -v b1="$tb1" \
+		-v s0="$ts0" -v s1="$ts1" -v t="$((tt1 - tt0))" -v us=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" '
+		function pct(v) { return sprintf("%.0f", v / (us / 1e6 * hz / 100)) }
+		BEGIN {
+		gone = a0 a1 b0 b1 s0 s1 ~ /x/
+		printf "%s %s %s %s %s\n", g, b, a0 a1 ~ /x/ ? "nan" : pct(a1 - a0), b0 b1 ~ /x/ ? "nan" : pct(b1 - b0),
+			gone ? "nan" : pct(t - (a1 - a0) - (b1 - b0) - (s1 - s0)) }'
 }
 
 # Before a run: up to 180 s for 2 s in which the rest of the machine (none
