@@ -93,6 +93,9 @@ stop_all() {
 		grep -q qemu "/proc/$p/cmdline" 2>/dev/null && stop_pid "$p"
 		rm -f "$q"
 	done
+	# DPDK 22.11 makes its runtime directory even with --in-memory and OVS
+	# leaves it behind.
+	rm -rf "/var/run/dpdk/tcpbench-ovs-$$"
 	return 0
 }
 cleanup() {
