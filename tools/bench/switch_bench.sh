@@ -33,6 +33,7 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${VSW_BUILD:-$TOP/build}
 VSWD=$BUILD/src/vswd
 VSWCTL=$BUILD/tools/vswctl
+"$TOP/tools/bench/deps.sh" >/dev/null
 W=$(mktemp -d /tmp/vsw-bench.XXXXXX)
 PIDS=()
 MAC0=02:00:00:00:00:01

@@ -116,7 +116,7 @@ wait_for() { # seconds command...
 mask() { printf '0x%x' $((1 << $1)); }
 
 [[ $(id -u) -eq 0 ]] || { echo "tcp_bench: needs root" >&2; exit 2; }
-"$GUEST/deps.sh" >/dev/null
+"$TOP/tools/bench/deps.sh" >/dev/null
 "$GUEST/build.sh" >/dev/null
 ACCEL=$("$GUEST/launch.sh" --probe) || { echo "tcp_bench: no guest boots here" >&2; exit 1; }
 # This script and everything it starts run on the guests' CPU; the switches
