@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "vhost_user/mem_guard.h"
 #include "vhost_user/proto.h"
 #include "vhost_user/vhost_user.h"
 
@@ -91,6 +92,8 @@ static void drain(int sock)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* Counted per input: libFuzzer itself holds fds at times. */
+	/* The SIGBUS guard's eventfd is made once, for the life of the process. */
+	vsw_mem_guard_init();
 	int base_fds = count_fds();
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
