@@ -14,20 +14,80 @@
 # packets), testpmd's --record-core-cycles, OVS's pmd-stats-show ("avg
 # processing cycles per packet"). Each is measured over the same window.
 #
+# What the guest sees (issue 13) is measured on the generator, the same way
+# for every switch: its own cycles per packet and busy share (testpmd's
+# --record-core-cycles counts only polls that received something, so busy
+# cycles / (window x TSC Hz) is the share of its CPU it needed), the packets
+# still in flight at the end, and the CPU that each other process took on the
+# generator's core during the window. The generator's ring size (-q) and the
+# packets it keeps in flight (-f, `start tx_first` bursts of 32 per port) are
+# what a guest's virtio-net driver would choose: QEMU's rings are 256 entries.
+#
+# Packets in flight at the end: the generator stops forwarding, the switch
+# gets a second to deliver what it holds, then the generator receives
+# without sending (rxonly, started without flushing its RX queues) and counts
+# what comes back. lost = injected - that; of those, the generator's own TX
+# drops (its TX ring was full) and the rest, lost between its TX and RX
+# (TX - RX - in flight: the switch dropped them, e.g. no room in the
+# generator's RX ring). A switch that drops when the receiver's ring is full
+# may also drop in the pile-up after the stop; either way the guest lost them.
+#
 # Sizes are frame sizes on the wire, FCS included (64 and 1518 are the
 # smallest and largest standard frames); the generator sends size - 4 bytes.
 # Usage: tools/bench/switch_bench.sh [-r REPS] [-s SECONDS] [-z "64 1518"] [-o "vsw testpmd ovs"]
 #        [-v ",packed_vq=1"]  (more devargs for the generator's virtio_user ports)
+#        [-q RING] (generator's virtio ring size, queue_size= and --rxd/--txd; 1024)
+#        [-f PACKETS] (packets in flight, a multiple of 64; 1024)
+#        [-m] matrix: ring 256 with 512 in flight and ring 1024 with 1024, each
+#             split and packed, in_order on and off (-q/-f ignored, -v appended;
+#             sizes default to 64)
+#        [-c "q256/f512/packed/in_order=0 ..."] these configurations (as -m names them)
 # A benchmark, not a test: it prints figures and ratios and asserts nothing.
 set -euo pipefail
 
-REPS=5 SECS=5 SIZES="64 1518" ONLY="vsw testpmd ovs" GEN_VDEV=""
-while getopts "r:s:z:o:v:" o; do
+REPS=5 SECS=5 SIZES="64 1518" ONLY="vsw testpmd ovs" GEN_VDEV="" QSIZE=1024 INFLIGHT=1024 MATRIX=0 SIZES_SET=0 CFGS=""
+while getopts "r:s:z:o:v:q:f:mc:" o; do
 	case $o in
-	r) REPS=$OPTARG ;; s) SECS=$OPTARG ;; z) SIZES=$OPTARG ;; o) ONLY=$OPTARG ;; v) GEN_VDEV=$OPTARG ;;
-	*) echo "usage: $0 [-r REPS] [-s SECONDS] [-z SIZES] [-o SWITCHES] [-v GEN_DEVARGS]" >&2; exit 2 ;;
+	r) REPS=$OPTARG ;; s) SECS=$OPTARG ;; z) SIZES=$OPTARG SIZES_SET=1 ;; o) ONLY=$OPTARG ;; v) GEN_VDEV=$OPTARG ;;
+	q) QSIZE=$OPTARG ;; f) INFLIGHT=$OPTARG ;; m) MATRIX=1 ;; c) CFGS=$OPTARG ;;
+	*) echo "usage: $0 [-r REPS] [-s SECONDS] [-z SIZES] [-o SWITCHES] [-v GEN_DEVARGS] [-q RING] [-f PACKETS] [-m] [-c CONFIGS]" >&2; exit 2 ;;
 	esac
 done
+if ((INFLIGHT <= 0 || INFLIGHT % 64)); then
+	echo "$0: -f $INFLIGHT: packets in flight must be a positive multiple of 64 (bursts of 32 on 2 ports)" >&2
+	exit 2
+fi
+
+# A configuration is named by what the generator does: q<ring>/f<in flight>
+# and, in the matrix, split|packed and in_order=1|0 (virtio_user devargs).
+if ((MATRIX)); then
+	CONFIGS=()
+	for qf in q256/f512 q1024/f1024; do
+		for ring in split packed; do
+			for io in 1 0; do CONFIGS+=("$qf/$ring/in_order=$io"); done
+		done
+	done
+	((SIZES_SET)) || SIZES=64
+elif [[ -n $CFGS ]]; then
+	read -ra CONFIGS <<<"$CFGS"
+else
+	CONFIGS=("q$QSIZE/f$INFLIGHT")
+fi
+for cfg in "${CONFIGS[@]}"; do
+	if ! [[ $cfg =~ ^q[0-9]+/f([0-9]+)(/(split|packed))?(/in_order=[01])?$ ]] || ((BASH_REMATCH[1] % 64)); then
+		echo "$0: configuration $cfg: want q<ring>/f<in flight, a multiple of 64>[/split|/packed][/in_order=1|0]" >&2
+		exit 2
+	fi
+done
+cfg_use() { # CONFIG -> QSIZE INFLIGHT CFG_VDEV
+	local c=$1
+	QSIZE=${c%%/*} QSIZE=${QSIZE#q}
+	INFLIGHT=${c#*/f} INFLIGHT=${INFLIGHT%%/*}
+	CFG_VDEV=""
+	[[ /$c/ == */packed/* ]] && CFG_VDEV+=",packed_vq=1"
+	[[ $c == */in_order=* ]] && CFG_VDEV+=",in_order=${c##*in_order=}"
+	CFG_VDEV+=$GEN_VDEV
+}
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${VSW_BUILD:-$TOP/build}
@@ -44,7 +104,7 @@ cleanup() {
 	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
 	sleep 1
 	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
-	rm -rf "$W"
+	rm -rf "$W" /var/run/dpdk/bench-{gen,sw,ovs}-$$ # 22.11 makes them even with --in-memory
 }
 trap cleanup EXIT
 
@@ -68,6 +128,7 @@ wait_for() { # seconds command...
 }
 
 # A testpmd that reads commands from a fifo: tp NAME LCORES VDEV... -- APPARGS
+# (its pid in PID_NAME)
 tp() {
 	local name=$1 lcores=$2
 	shift 2
@@ -82,26 +143,106 @@ tp() {
 		--file-prefix="bench-$name-$$" -m 1024 --log-level='*:warning' "${eal[@]}" \
 		-- -i --total-num-mbufs=32768 "${app[@]}" <"$W/$name.in" >"$W/$name.log" 2>&1 &
 	PIDS+=($!)
+	printf -v "PID_$name" %s "$!"
 	wait_for 30 grep -q "testpmd>" "$W/$name.log"
 }
 tpc() { echo "$2" >"$W/$1.in"; }
+# tpc, then wait until PATTERN has been printed once more (the command's output is complete).
+tpw() { # NAME COMMAND PATTERN
+	local before
+	before=$(grep -c -- "$3" "$W/$1.log" || true)
+	tpc "$1" "$2"
+	wait_for 10 bash -c "[ \$(grep -c -- '$3' '$W/$1.log') -gt $before ]"
+}
 
-gen_start() { # SOCK0 SOCK1 SIZE
-	tp gen "0@0,1@0" "net_virtio_user0,path=$1,mac=$MAC0,queue_size=1024$GEN_VDEV" \
-		"net_virtio_user1,path=$2,mac=$MAC1,queue_size=1024$GEN_VDEV" -- \
+# The generator keeps rx queues' contents on "start" (--no-flush-rx): the
+# in-flight count receives what is left in them after a "stop".
+gen_start() { # SOCK0 SOCK1 SIZE (ring size and devargs from cfg_use)
+	tp gen "0@0,1@0" "net_virtio_user0,path=$1,mac=$MAC0,queue_size=$QSIZE$CFG_VDEV" \
+		"net_virtio_user1,path=$2,mac=$MAC1,queue_size=$QSIZE$CFG_VDEV" -- \
 		--forward-mode=mac --eth-peer=0,$MAC1 --eth-peer=1,$MAC0 --txpkts="$(($3 - 4))" \
-		--nb-cores=1 --rxd=1024 --txd=1024
+		--nb-cores=1 --rxd="$QSIZE" --txd="$QSIZE" --record-core-cycles --no-flush-rx
 	wait_for 20 bash -c "grep -c 'Link status' '$W/gen.log' >/dev/null; true"
 }
 
-# Total packets the generator received on both ports since its stats were cleared.
-gen_rx() {
-	local before
-	before=$(grep -c "Throughput (since last show)" "$W/gen.log" || true)
-	tpc gen "show port stats all"
-	wait_for 10 bash -c "[ \$(grep -c 'Throughput (since last show)' '$W/gen.log') -ge $((before + 2)) ]"
-	sleep 0.2
-	tac "$W/gen.log" | awk '/RX-packets:/ { s += $2; if (++n == 2) { print s; exit } }'
+# Last "Accumulated forward statistics" block: "rx tx tx-dropped".
+gen_totals() {
+	awk '/Accumulated forward statistics/ { acc = 1; next }
+		acc && /RX-packets:/ { rx = $2 } acc && /TX-packets:/ { tx = $2; drop = $4; acc = 0 }
+		END { print rx, tx, drop }' "$W/gen.log"
+}
+# The generator's totals since "start" (packets received, busy cycles, TSC
+# MHz, TX-dropped) and when they were asked for, into $W/gen.MARK.
+gen_mark() { # MARK
+	local t=$EPOCHREALTIME
+	tpw gen "show fwd stats all" "CPU cycles/packet"
+	# "CPU cycles/packet=207.12 (total cycles=123 / total mac packets=456) at 2600 MHz Clock"
+	echo "$t $(grep "CPU cycles/packet" "$W/gen.log" | tail -n1 |
+		sed -E 's/.*cycles=([0-9]+) \/ total [a-z]+ packets=([0-9]+)\) at ([0-9]+) MHz.*/\2 \1 \3/') $(gen_totals | cut -d' ' -f3)" >"$W/gen.$1"
+}
+gen_window() { # -> "Mpps generator-cycles/packet generator-busy% generator-TX-dropped-in-window"
+	awk '{ t[NR] = $1; rx[NR] = $2; c[NR] = $3; mhz = $4; d[NR] = $5 }
+		END { dt = t[2] - t[1]; p = rx[2] - rx[1]; cy = c[2] - c[1]
+		      printf "%.3f %.0f %.1f %d\n", p / dt / 1e6, p ? cy / p : 0, 100 * cy / (dt * mhz * 1e6), d[2] - d[1] }' \
+		"$W/gen.a" "$W/gen.b"
+}
+gen_in_flight() { # -> "in-flight lost generator-tx-dropped lost-between-tx-and-rx"
+	local rx tx drop back
+	tpw gen "stop" "^Done"
+	read -r rx tx drop < <(gen_totals)
+	sleep 1
+	tpc gen "set fwd rxonly"
+	tpw gen "start" "rxonly packet forwarding - ports"
+	sleep 0.5
+	tpw gen "stop" "^Done"
+	read -r back _ _ < <(gen_totals)
+	echo "$back $((INFLIGHT - back)) $drop $((tx - rx - back))"
+}
+
+# CPU 0 during the window: per-thread utime + stime of every thread whose
+# last CPU (stat field 39) is 0, summed per process of the switch under test
+# (SWPROCS: label=pid ...) and for everything else but the generator.
+cpu0_mark() { # MARK (bash alone: the snapshot runs inside the window and must cost little)
+	local f t line a
+	{
+		echo "T $EPOCHREALTIME"
+		for f in /proc/[0-9]*/task/[0-9]*/stat; do
+			read -r line 2>/dev/null <"$f" || continue
+			# shellcheck disable=SC2206
+			a=(${line##*) }) # a[0] is field 3; no field after the name can glob
+			t=${f#/proc/}
+			[[ ${t%%/*} == "$BASHPID" ]] && continue
+			t=${t%/stat}
+			echo "${t%%/*} ${t##*/} $((a[11] + a[12])) ${a[36]}"
+		done
+	} >"$W/cpu0.$1"
+}
+cpu0_window() { # -> "label=%,...,other=%" in % of one CPU
+	# shellcheck disable=SC2154 # PID_gen: set by tp gen
+	python3 - "$W/cpu0.a" "$W/cpu0.b" "$(getconf CLK_TCK)" "$PID_gen" "${SWPROCS[@]}" <<'EOF'
+import sys
+def load(f):
+    t, th = 0.0, {}
+    for line in open(f):
+        w = line.split()
+        if w[0] == "T":
+            t = float(w[1])
+        else:
+            th[(int(w[0]), int(w[1]))] = (int(w[2]), int(w[3]))
+    return t, th
+ta, a = load(sys.argv[1])
+tb, b = load(sys.argv[2])
+hz, gen = int(sys.argv[3]), int(sys.argv[4])
+procs = [p.split("=") for p in sys.argv[5:]]
+label = {int(pid): name for name, pid in procs}
+ticks = {name: 0 for name, _ in procs}
+ticks["other"] = 0
+for (pid, tid), (tk, cpu) in b.items():
+    if cpu != 0 or pid == gen:
+        continue
+    ticks[label.get(pid, "other")] += tk - a.get((pid, tid), (0, 0))[0]
+print(",".join("%s=%.1f" % (n, 100.0 * v / hz / (tb - ta)) for n, v in ticks.items()))
+EOF
 }
 
 start_vsw() {
@@ -117,6 +258,7 @@ ports:
 EOF
 	"$VSWD" -c "$W/vsw.yaml" >"$W/vsw.log" 2>&1 &
 	PIDS+=($!)
+	SWPROCS=("vswd=$!")
 	wait_for 30 test -S "$W/vsw/p1.sock"
 	SOCK0=$W/vsw/p0.sock SOCK1=$W/vsw/p1.sock
 }
@@ -133,25 +275,34 @@ print("%.0f %.0f %.1f" % (busy / pk if pk else 0, 100.0 * idle / (busy + idle) i
                          pk / rounds if rounds else 0))
 EOF
 }
+# What the generator's port negotiated with vsw, once per configuration, to
+# show the devargs took effect.
+vsw_features() { # CONFIG
+	local f=$W/features.${1//\//:}
+	[[ -e $f ]] && return 0
+	"$VSWCTL" -s "$W/vsw/vsw.sock" --json port show p0 |
+		python3 -c 'import json, sys; print(" ".join(json.load(sys.stdin).get("features", [])))' >"$f"
+}
 
 start_testpmd() {
 	tp sw "0@0,1@1" "net_vhost0,iface=$W/tp0.sock" "net_vhost1,iface=$W/tp1.sock" -- \
 		--forward-mode=io --nb-cores=1 --record-core-cycles --rxd=1024 --txd=1024
 	tpc sw "start"
+	SWPROCS=("testpmd-vhost=$PID_sw")
 	SOCK0=$W/tp0.sock SOCK1=$W/tp1.sock
 }
 testpmd_cycles_mark() {
-	if [[ $1 == a ]]; then tpc sw "clear fwd stats all"; return; fi
-	local before
-	before=$(grep -c "CPU cycles/packet" "$W/sw.log" || true)
-	tpc sw "show fwd stats all"
-	wait_for 10 bash -c "[ \$(grep -c 'CPU cycles/packet' '$W/sw.log') -gt $before ]"
+	if [[ $1 == a ]]; then SW_T0=$EPOCHREALTIME; tpc sw "clear fwd stats all"; return; fi
+	SW_T1=$EPOCHREALTIME
+	tpw sw "show fwd stats all" "CPU cycles/packet"
 }
 testpmd_cycles() {
-	# "CPU cycles/packet=273.41 (busy cycles=... / total Rx=...) at 2.4 GHz"
-	local line busy total
-	line=$(grep "CPU cycles/packet" "$W/sw.log" | tail -n1)
-	sed -E 's/.*CPU cycles\/packet=([0-9.]+).*/\1/' <<<"$line" | awk '{printf "%.0f - -\n", $1}'
+	# "CPU cycles/packet=273.41 (total cycles=... / total io packets=...) at 2400 MHz Clock";
+	# like the generator's, its cycles count only polls that received something.
+	grep "CPU cycles/packet" "$W/sw.log" | tail -n1 |
+		sed -E 's/.*packet=([0-9.]+) \(total cycles=([0-9]+) .* at ([0-9]+) MHz.*/\1 \2 \3/' |
+		awk -v dt="$(awk -v a="$SW_T0" -v b="$SW_T1" 'BEGIN { print b - a }')" \
+			'{ printf "%.0f %.1f -\n", $1, 100 - 100 * $2 / (dt * $3 * 1e6) }'
 }
 
 ovs_env() {
@@ -165,6 +316,7 @@ start_ovs() {
 	ovsdb-server "$W/ovs/conf.db" --remote=punix:"$W/ovs/db.sock" --pidfile="$W/ovs/db.pid" \
 		--unixctl="$W/ovs/db.ctl" --log-file="$W/ovs/db.log" -vconsole:off 2>>"$W/ovs/db.stderr" &
 	PIDS+=($!)
+	SWPROCS=("ovsdb-server=$!")
 	wait_for 10 test -S "$W/ovs/db.sock"
 	local V="ovs-vsctl --db=unix:$W/ovs/db.sock --no-wait"
 	$V init
@@ -175,6 +327,7 @@ start_ovs() {
 		--pidfile="$W/ovs/vswitchd.pid" --unixctl="$W/ovs/vswitchd.ctl" \
 		--log-file="$W/ovs/vswitchd.log" >"$W/ovs/stdout.log" 2>&1 &
 	PIDS+=($!)
+	SWPROCS=("ovs-vswitchd=$!" "${SWPROCS[@]}")
 	wait_for 60 test -S "$W/ovs/vswitchd.ctl"
 	V="ovs-vsctl --db=unix:$W/ovs/db.sock --timeout=30"
 	$V add-br br0 -- set bridge br0 datapath_type=netdev
@@ -197,59 +350,142 @@ ovs_cycles() {
 		END { printf "%.0f %s -\n", c, i ? i : "-" }' "$W/ovs.stats"
 }
 
-measure() { # SWITCH SIZE -> "mpps cycles idle% packets-per-busy-round"
-	local sw=$1 size=$2 rx
+NCOLS=12 # what measure prints
+measure() { # SWITCH SIZE CONFIG -> "mpps cycles idle% pkts/round gen-cycles gen-busy% in-flight lost gen-txdrop gen-txdrop-window tx-rx-lost cpu0"
+	local sw=$1 size=$2 cyc gen flight cpu mpps gcyc gbusy wdrop back lost drop txrx
+	cfg_use "$3"
 	"start_$sw"
 	gen_start "$SOCK0" "$SOCK1" "$size"
-	tpc gen "start tx_first 16"
+	tpc gen "start tx_first $((INFLIGHT / 64))"
 	sleep 2
+	[[ $sw == vsw ]] && vsw_features "$3"
 	"${sw}_cycles_mark" a
-	gen_rx >/dev/null # also resets "since last show"
-	tpc gen "clear port stats all"
+	gen_mark a
+	cpu0_mark a
 	sleep "$SECS"
-	rx=$(gen_rx)
+	cpu0_mark b
+	gen_mark b
 	"${sw}_cycles_mark" b
-	local cyc
 	cyc=$("${sw}_cycles")
-	tpc gen "stop" || true
+	gen=$(gen_window)
+	cpu=$(cpu0_window)
+	flight=$(gen_in_flight)
 	stop_all
-	awk -v rx="$rx" -v s="$SECS" -v c="$cyc" 'BEGIN { printf "%.3f %s\n", rx / s / 1e6, c }'
+	read -r mpps gcyc gbusy wdrop <<<"$gen"
+	read -r back lost drop txrx <<<"$flight"
+	echo "$mpps $cyc $gcyc $gbusy $back $lost $drop $wdrop $txrx $cpu"
 }
 
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "nan"; else print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 echo "# switch benchmark: $REPS repetitions of ${SECS}s, sizes $SIZES, switches $ONLY${GEN_VDEV:+, generator devargs $GEN_VDEV}"
-echo "# rep switch size Mpps cycles/packet idle% packets/busy-round (vsw: near 32 x queues polled = saturated)"
+echo "# configurations (generator: virtio_user queue_size=RING, --rxd/--txd RING, start tx_first IN-FLIGHT/64):"
+for cfg in "${CONFIGS[@]}"; do
+	cfg_use "$cfg"
+	echo "#   $cfg: ring $QSIZE, $INFLIGHT in flight (tx_first $((INFLIGHT / 64))), devargs queue_size=$QSIZE$CFG_VDEV"
+done
+echo "# rep config switch size Mpps cycles/packet idle% packets/busy-round (vsw: near 32 x queues polled = saturated)"
+echo "#   gen-cycles/packet gen-busy% in-flight lost gen-tx-dropped (whole run, in window) lost-tx-rx cpu0 (% of CPU 0 per process in window)"
+: >"$W/results"
 for rep in $(seq "$REPS"); do
-	for size in $SIZES; do
-		for sw in $ONLY; do
-			r=$(measure "$sw" "$size" 2>>"$W/errors.log") || r="nan nan nan nan"
-			echo "$rep $sw $size $r" | tee -a "$W/results"
+	for cfg in "${CONFIGS[@]}"; do
+		for size in $SIZES; do
+			for sw in $ONLY; do
+				r=$(measure "$sw" "$size" "$cfg" 2>>"$W/errors.log") || r=""
+				[[ $(wc -w <<<"$r") -eq $NCOLS ]] || r=$(printf 'nan %.0s' $(seq $NCOLS))
+				echo "$rep $cfg $sw $size $r" | tee -a "$W/results"
+			done
 		done
 	done
 done
 
+col() { # CONFIG SWITCH SIZE COLUMN -> the column's values, "-" and "nan" left out
+	awk -v c="$1" -v s="$2" -v z="$3" -v k="$4" '$2 == c && $3 == s && $4 == z && $k != "-" && $k != "nan" { print $k }' "$W/results"
+}
+# CPU 0 column: median of each "name=%" over the repetitions, in the first rep's order.
+cpu0_median() { # CONFIG SWITCH SIZE
+	local names n out=""
+	names=$(col "$1" "$2" "$3" 16 | head -n1 | tr , '\n' | cut -d= -f1)
+	for n in $names; do
+		out+="$n=$(col "$1" "$2" "$3" 16 | tr , '\n' | awk -F= -v n="$n" '$1 == n { print $2 }' | median),"
+	done
+	echo "${out%,}"
+}
+
 echo
-printf "%-8s %-6s %10s %14s %8s %12s\n" switch size "Mpps(med)" "cycles/pkt" "idle%" "pkts/round"
-for size in $SIZES; do
-	for sw in $ONLY; do
-		mpps=$(awk -v s="$sw" -v z="$size" '$2 == s && $3 == z { print $4 }' "$W/results" | median)
-		cyc=$(awk -v s="$sw" -v z="$size" '$2 == s && $3 == z { print $5 }' "$W/results" | median)
-		idle=$(awk -v s="$sw" -v z="$size" '$2 == s && $3 == z && $6 != "-" { print $6 }' "$W/results" | median)
-		rnd=$(awk -v s="$sw" -v z="$size" '$2 == s && $3 == z && $7 != "-" { print $7 }' "$W/results" | median)
-		printf "%-8s %-6s %10s %14s %8s %12s\n" "$sw" "$size" "$mpps" "$cyc" "$idle" "$rnd"
-		eval "M_${sw}_$size=$mpps C_${sw}_$size=$cyc"
+printf "%-30s %-8s %-5s %9s %10s %6s %10s %8s %8s %9s %9s %8s %8s  %s\n" config switch size "Mpps(med)" "cycles/pkt" "idle%" "pkts/round" \
+	"gen-cyc" "gen-busy" "in-flight" "lost(max)" "gen-txdr" "win-txdr" "cpu0 % per process"
+for cfg in "${CONFIGS[@]}"; do
+	for size in $SIZES; do
+		for sw in $ONLY; do
+			mpps=$(col "$cfg" "$sw" "$size" 5 | median)
+			cyc=$(col "$cfg" "$sw" "$size" 6 | median)
+			idle=$(col "$cfg" "$sw" "$size" 7 | median)
+			rnd=$(col "$cfg" "$sw" "$size" 8 | median)
+			gcyc=$(col "$cfg" "$sw" "$size" 9 | median)
+			gbusy=$(col "$cfg" "$sw" "$size" 10 | median)
+			fl=$(col "$cfg" "$sw" "$size" 11 | median)
+			lost=$(col "$cfg" "$sw" "$size" 12 | sort -g | tail -n1)
+			txdr=$(col "$cfg" "$sw" "$size" 13 | median)
+			wtxdr=$(col "$cfg" "$sw" "$size" 14 | median)
+			cpu=$(cpu0_median "$cfg" "$sw" "$size")
+			printf "%-30s %-8s %-5s %9s %10s %6s %10s %8s %8s %9s %9s %8s %8s  %s\n" "$cfg" "$sw" "$size" "$mpps" "$cyc" "$idle" "$rnd" \
+				"$gcyc" "$gbusy" "$fl" "${lost:-nan}" "$txdr" "$wtxdr" "$cpu"
+			k=$(tr -c 'a-zA-Z0-9\n' _ <<<"${sw}_${size}_$cfg")
+			own=$(awk -F= -v l="$cpu" 'BEGIN { split(l, p, ","); print p[1] }')
+			eval "M_$k=$mpps C_$k=$cyc G_$k=$gcyc L_$k=${lost:-nan} P_$k=${own#*=}"
+		done
 	done
 done
 echo
-for size in $SIZES; do
-	for peer in testpmd ovs; do
-		[[ " $ONLY " == *" vsw "* && " $ONLY " == *" $peer "* ]] || continue
-		eval "mv=\$M_vsw_$size mp=\$M_${peer}_$size cv=\$C_vsw_$size cp=\$C_${peer}_$size"
-		awk -v s="$size" -v p="$peer" -v mv="$mv" -v mp="$mp" -v cv="$cv" -v cp="$cp" 'BEGIN {
-			printf "%s B: vsw/%s Mpps %.2fx, cycles/packet %.2fx\n", s, p,
-				(mp > 0 ? mv / mp : 0), (cp > 0 ? cv / cp : 0) }'
+for cfg in "${CONFIGS[@]}"; do
+	for size in $SIZES; do
+		v=$(tr -c 'a-zA-Z0-9\n' _ <<<"vsw_${size}_$cfg")
+		for peer in testpmd ovs; do
+			[[ " $ONLY " == *" vsw "* && " $ONLY " == *" $peer "* ]] || continue
+			p=$(tr -c 'a-zA-Z0-9\n' _ <<<"${peer}_${size}_$cfg")
+			eval "mv=\$M_$v mp=\$M_$p cv=\$C_$v cp=\$C_$p"
+			awk -v cfg="$cfg" -v s="$size" -v p="$peer" -v mv="$mv" -v mp="$mp" -v cv="$cv" -v cp="$cp" 'BEGIN {
+				printf "%s %s B: vsw/%s Mpps %.2fx, cycles/packet %.2fx\n", cfg, s, p,
+					(mp > 0 ? mv / mp : 0), (cp > 0 ? cv / cp : 0) }'
+		done
 	done
+done
+
+# Issue 13's targets are for ring 256, 64 bytes; they are shown for every
+# configuration and size run, so the 1024 figures can be set beside them.
+[[ " $ONLY " == *" vsw "* ]] && {
+	echo
+	echo "# targets (issue 13, ring 256 / 64 B): gen cycles/packet vsw <= testpmd; Mpps vsw >= 1.2x testpmd, >= 1.6x ovs;"
+	echo "#   vsw loses no in-flight packet (max over reps); vswd's CPU 0 share <= testpmd-vhost's"
+	for cfg in "${CONFIGS[@]}"; do
+		for size in $SIZES; do
+			v=$(tr -c 'a-zA-Z0-9\n' _ <<<"vsw_${size}_$cfg")
+			t=$(tr -c 'a-zA-Z0-9\n' _ <<<"testpmd_${size}_$cfg")
+			o=$(tr -c 'a-zA-Z0-9\n' _ <<<"ovs_${size}_$cfg")
+			eval "mv=\$M_$v gv=\$G_$v lv=\$L_$v pv=\$P_$v mt=\${M_$t:-} gt=\${G_$t:-} pt=\${P_$t:-} mo=\${M_$o:-}"
+			awk -v cfg="$cfg" -v s="$size" -v mv="$mv" -v gv="$gv" -v lv="$lv" -v pv="$pv" \
+				-v mt="$mt" -v gt="$gt" -v pt="$pt" -v mo="$mo" '
+				function ok(c) { return c ? "met" : "MISSED" }
+				function n(x) { return x != "" && x != "nan" } # mawk compares NaN as true
+				BEGIN {
+					printf "%s %s B:", cfg, s
+					if (mt != "") printf " gen cyc/pkt vsw %s vs testpmd %s %s; Mpps vsw/testpmd %.2fx %s;",
+						gv, gt, ok(n(gv) && n(gt) && gv + 0 <= gt + 0),
+						(n(mt) && n(mv) && mt > 0 ? mv / mt : 0), ok(n(mt) && n(mv) && mt > 0 && mv / mt >= 1.2)
+					if (mo != "") printf " vsw/ovs %.2fx %s;", (n(mo) && n(mv) && mo > 0 ? mv / mo : 0),
+						ok(n(mo) && n(mv) && mo > 0 && mv / mo >= 1.6)
+					printf " vsw lost %s %s;", lv, ok(lv == "0")
+					if (pt != "") printf " CPU0 vswd %s%% vs testpmd-vhost %s%% %s", pv, pt, ok(n(pv) && n(pt) && pv + 0 <= pt + 0)
+					printf "\n"
+				}'
+		done
+	done
+}
+for f in "$W"/features.*; do
+	[[ -e $f ]] || break
+	c=${f#"$W"/features.}
+	echo "# vsw p0 negotiated (${c//://}): $(cat "$f")"
 done
 [[ -s "$W/errors.log" ]] && { echo "# errors:"; tail -n 20 "$W/errors.log"; }
 exit 0
