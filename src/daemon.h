@@ -22,6 +22,8 @@ struct vswd {
 	struct vsw_evloop *loop;
 	int sigfd;
 	volatile bool stop;
+	/* shutdown's hold= (seconds a keeper holds the sockets); -1: socket_hold. */
+	int shutdown_hold;
 	struct vsw_rpc_server *rpc;
 	struct vsw_switch sw;
 	bool sw_up;

@@ -1,6 +1,8 @@
-/* vswd entry point: command line, configuration, single-instance lock, EAL,
- * then the control thread's event loop until SIGINT/SIGTERM or a shutdown
- * request; on the way out everything it created is removed again. */
+/* vswd entry point: command line, configuration, single-instance lock, the
+ * listening sockets it inherits, EAL, then the control thread's event loop
+ * until SIGINT/SIGTERM or a shutdown request; on the way out everything it
+ * created is removed again, except the sockets a socket keeper holds. Also
+ * the keeper's entry point (--keep-sockets), before anything else. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -22,6 +24,7 @@
 #include "common/hugepages.h"
 #include "common/log.h"
 #include "common/runlock.h"
+#include "common/sockhold.h"
 #include "control/config.h"
 #include "daemon.h"
 
@@ -155,6 +158,9 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	/* The keeper must not set up EAL: it would hold hugepages for nothing. */
+	if (argc > 1 && strcmp(argv[1], VSW_KEEPER_OPTION) == 0)
+		return vsw_sockhold_keeper_main(argc, argv);
 	const char *config_file = NULL, *log_level = NULL;
 	bool check = false;
 	int opt;
@@ -213,9 +219,23 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
-	if (vsw_runlock_acquire(&d.lock, d.cfg.run_dir, d.cfg.control_socket, err,
-				sizeof(err)) < 0) {
+	if (vsw_runlock_acquire(&d.lock, d.cfg.run_dir, err, sizeof(err)) < 0) {
 		fprintf(stderr, "vswd: %s\n", err);
+		return 1;
+	}
+	/* With the lock held: the keeper hands its sockets only to the vswd
+	 * its pid file names. The control socket it holds answers, but it is
+	 * ours to take, not another daemon's. */
+	rte_log_set_level_pattern("vsw.*", (uint32_t)d.cfg.log_level);
+	bool keeper_made_dir = false;
+	vsw_sockhold_inherit(d.cfg.run_dir, &keeper_made_dir);
+	if (keeper_made_dir)
+		d.lock.created_dir = 1;
+	if (!vsw_sockhold_inherited(d.cfg.control_socket) &&
+	    vsw_runlock_check_control(d.cfg.control_socket, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vswd: %s\n", err);
+		vsw_sockhold_close_unused();
+		vsw_runlock_release(&d.lock);
 		return 1;
 	}
 
@@ -232,11 +252,11 @@ int main(int argc, char **argv)
 	signal(SIGXFSZ, SIG_IGN);
 	raise_fd_limit();
 
-	rte_log_set_level_pattern("vsw.*", (uint32_t)d.cfg.log_level);
 	atexit(remove_runtime_dir);
 	if (rte_eal_init(eal.argc, eal.argv) < 0) {
 		int why = rte_errno;
 		explain_eal_failure(&d.cfg, &eal, why);
+		vsw_sockhold_close_unused();
 		vsw_runlock_release(&d.lock);
 		return 1;
 	}
@@ -244,6 +264,7 @@ int main(int argc, char **argv)
 	rte_log_set_level_pattern("vsw.*", (uint32_t)d.cfg.log_level);
 
 	int exit_code = 0;
+	d.shutdown_hold = -1;
 	d.loop = vsw_evloop_create();
 	d.sigfd = signalfd(-1, &stop_set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (d.loop == NULL || d.sigfd < 0 || vsw_ev_add(d.loop, d.sigfd, EPOLLIN, on_signal, &d) < 0) {
@@ -253,6 +274,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vswd: %s\n", err);
 		exit_code = 1;
 	} else {
+		vsw_sockhold_close_unused();
 		vswd_print_banner(&d, stdout);
 		fflush(stdout);
 		while (!d.stop) {
@@ -263,7 +285,15 @@ int main(int argc, char **argv)
 				break;
 			}
 		}
+		unsigned int hold = d.shutdown_hold >= 0 ? (unsigned int)d.shutdown_hold
+							  : d.cfg.socket_hold_s;
+		/* The keeper's handoff socket keeps the run directory; the keeper
+		 * removes it if it gives up. */
+		if (exit_code == 0 && hold > 0 &&
+		    vsw_sockhold_keep(d.cfg.run_dir, hold, d.lock.created_dir, d.cfg.log_level) == 0)
+			d.lock.created_dir = 0;
 	}
+	vsw_sockhold_close_unused(); /* when start failed before taking them */
 	vswd_stop(&d);
 	if (d.sigfd >= 0)
 		close(d.sigfd);

@@ -12,6 +12,7 @@
 #include <rte_version.h>
 
 #include "common/log.h"
+#include "common/sockhold.h"
 #include "daemon.h"
 #include "rpc_params.h"
 #include "rpc_set.h"
@@ -61,9 +62,17 @@ static json_t *m_version(void *ctx, json_t *params, struct vsw_rpc_error *e)
 static json_t *m_shutdown(void *ctx, json_t *params, struct vsw_rpc_error *e)
 {
 	struct vswd *d = ctx;
-	if (!rpc_check_params(params, (const char *const[]){ NULL }, e))
+	if (!rpc_check_params(params, (const char *const[]){ "hold", NULL }, e))
 		return NULL;
+	json_t *hold = json_object_get(params, "hold");
+	if (hold != NULL && (!json_is_integer(hold) || json_integer_value(hold) < 0 ||
+			     json_integer_value(hold) > VSW_SOCKHOLD_MAX_S))
+		return rpc_fail(e, VSW_RPC_INVALID_PARAMS,
+				"hold: seconds a socket keeper holds the listening sockets, 0-%d",
+				VSW_SOCKHOLD_MAX_S);
 	VSW_LOG(NOTICE, control, "shutdown requested on the control socket");
+	if (hold != NULL)
+		d->shutdown_hold = (int)json_integer_value(hold);
 	d->stop = true;
 	return json_true();
 }
@@ -598,7 +607,9 @@ static json_t *m_log_set_level(void *ctx, json_t *params, struct vsw_rpc_error *
 
 const struct vsw_rpc_method vsw_rpc_methods[] = {
 	{ "version", m_version, "vsw and DPDK versions" },
-	{ "shutdown", m_shutdown, "stop the daemon cleanly" },
+	{ "shutdown", m_shutdown,
+	  "stop the daemon cleanly; hold=S: a keeper holds the listening sockets S seconds for "
+	  "the next vswd (default: socket_hold)" },
 	{ "help", m_help, "list the methods" },
 	{ "config.dump", m_config_dump, "the running configuration as YAML (vswd -c loads it)" },
 	{ "config.set", vswd_m_config_set,

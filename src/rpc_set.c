@@ -279,14 +279,14 @@ json_t *vswd_m_config_set(void *ctx, json_t *params, struct vsw_rpc_error *e)
 	struct vswd *d = ctx;
 	if (!rpc_check_params(params,
 			      (const char *const[]){ "cores", "log_level", "control_socket",
-						     "control_socket_mode", "memory", "run_dir",
-						     NULL },
+						     "control_socket_mode", "socket_hold", "memory",
+						     "run_dir", NULL },
 			      e))
 		return NULL;
 	if (json_object_size(params) == 0)
 		return rpc_fail(e, VSW_RPC_INVALID_PARAMS,
-				"nothing to change: give cores, log_level, control_socket or "
-				"control_socket_mode");
+				"nothing to change: give cores, log_level, control_socket, "
+				"control_socket_mode or socket_hold");
 	json_t *root = vsw_config_to_json(&d->cfg);
 	if (root == NULL)
 		return rpc_fail(e, VSW_RPC_INTERNAL_ERROR, "out of memory");
@@ -318,6 +318,7 @@ json_t *vswd_m_config_set(void *ctx, json_t *params, struct vsw_rpc_error *e)
 	d->cfg.log_level = next.log_level;
 	snprintf(d->cfg.control_socket, sizeof(d->cfg.control_socket), "%s", next.control_socket);
 	d->cfg.control_socket_mode = next.control_socket_mode;
+	d->cfg.socket_hold_s = next.socket_hold_s;
 	VSW_LOG(INFO, control, "daemon settings changed");
 	return json_true();
 }

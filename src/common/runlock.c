@@ -62,8 +62,7 @@ static int write_pid(struct vsw_runlock *l)
 	return ftruncate(l->fd, 0) < 0 || pwrite(l->fd, pid, (size_t)n, 0) != n ? -1 : 0;
 }
 
-int vsw_runlock_acquire(struct vsw_runlock *l, const char *run_dir, const char *control_socket,
-			char *err, size_t errlen)
+int vsw_runlock_acquire(struct vsw_runlock *l, const char *run_dir, char *err, size_t errlen)
 {
 	memset(l, 0, sizeof(*l));
 	l->fd = -1;
@@ -92,19 +91,8 @@ int vsw_runlock_acquire(struct vsw_runlock *l, const char *run_dir, const char *
 		l->fd = -1;
 		return -1;
 	}
-	struct stat st;
-	if (fstat(l->fd, &st) == 0) { /* ours now: release may remove it */
-		l->dev = st.st_dev;
-		l->ino = st.st_ino;
-	}
-	if (vsw_unix_socket_alive(control_socket)) {
-		snprintf(err, errlen,
-			 "control socket %s is in use by another vswd; stop it first or give "
-			 "this one a different control_socket",
-			 control_socket);
-		vsw_runlock_release(l);
-		return -1;
-	}
+	/* Ours now (release may remove it); the pid in it is what a socket
+	 * keeper checks before it hands its sockets over. */
 	if (write_pid(l) < 0) {
 		snprintf(err, errlen, "cannot write %s: %s", l->path, strerror(errno));
 		vsw_runlock_release(l);
@@ -166,6 +154,17 @@ enum vsw_path_check vsw_runlock_check(struct vsw_runlock *l)
 	VSW_LOG(WARNING, main, "pid file %s was removed (run directory deleted?): made it again "
 			       "and locked it", l->path);
 	return VSW_PATH_RESTORED;
+}
+
+int vsw_runlock_check_control(const char *control_socket, char *err, size_t errlen)
+{
+	if (!vsw_unix_socket_alive(control_socket))
+		return 0;
+	snprintf(err, errlen,
+		 "control socket %s is in use by another vswd; stop it first or give "
+		 "this one a different control_socket",
+		 control_socket);
+	return -1;
 }
 
 void vsw_runlock_release(struct vsw_runlock *l)

@@ -26,9 +26,11 @@ enum vsw_path_check {
 	VSW_PATH_FAILED,   /* was removed and cannot be made again now (tried again later) */
 };
 
-/* Returns 0 and holds the lock, or -1 with a message for the user in err. */
-int vsw_runlock_acquire(struct vsw_runlock *l, const char *run_dir, const char *control_socket,
-			char *err, size_t errlen);
+/* Returns 0 and holds the lock (its pid file names us), or -1 with a
+ * message for the user in err. */
+int vsw_runlock_acquire(struct vsw_runlock *l, const char *run_dir, char *err, size_t errlen);
+/* -1 with a message in err when another daemon answers on control_socket. */
+int vsw_runlock_check_control(const char *control_socket, char *err, size_t errlen);
 /* Removes the pid file (if still ours) and a run directory we made. */
 void vsw_runlock_release(struct vsw_runlock *l);
 /* Puts back a removed pid file (and run directory) and locks it again,

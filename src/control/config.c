@@ -19,6 +19,7 @@
 #include <yaml.h>
 
 #include "common/log.h"
+#include "common/sockhold.h"
 #include "control/config.h"
 
 #define MAX_FILE_SIZE (1u << 20)
@@ -925,13 +926,14 @@ static int parse_root(struct pctx *p, yaml_node_t *root, struct vsw_config *cfg)
 {
 	static const char *const keys[] = { "cores",	    "memory",	"control_socket",
 					    "control_socket_mode", "run_dir", "log_level",
-					    "networks",	    "ports",	NULL };
+					    "socket_hold",  "networks",	"ports",	NULL };
 	if (check_keys(p, root, "", keys) < 0)
 		return -1;
 	if (parse_cores(p, root, cfg) < 0 ||
 	    get_u32(p, root, NULL, "memory", 64, 65536, &cfg->memory_mb) < 0 ||
 	    get_str(p, root, NULL, "run_dir", cfg->run_dir, sizeof(cfg->run_dir)) < 0 ||
-	    get_mode(p, root, NULL, "control_socket_mode", &cfg->control_socket_mode) < 0)
+	    get_mode(p, root, NULL, "control_socket_mode", &cfg->control_socket_mode) < 0 ||
+	    get_u32(p, root, NULL, "socket_hold", 0, VSW_SOCKHOLD_MAX_S, &cfg->socket_hold_s) < 0)
 		return -1;
 	if (cfg->run_dir[0] != '/')
 		return fail(p, get(p, root, "run_dir"), "run_dir",

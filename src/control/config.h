@@ -102,6 +102,9 @@ struct vsw_config {
 	int control_socket_mode;
 	char run_dir[PATH_MAX];
 	int log_level; /* RTE_LOG_* */
+	/* Seconds a socket keeper holds the listening sockets after a stop;
+	 * 0: none, the socket files go with vswd. */
+	uint32_t socket_hold_s;
 	unsigned int nnetworks;
 	struct vsw_cfg_network networks[VSW_MAX_NETWORKS];
 	unsigned int nports;

@@ -115,9 +115,10 @@ char *vsw_config_dump_yaml(const struct vsw_config *cfg)
 	for (unsigned int i = 0; i < cfg->ncores; i++)
 		fprintf(f, "%s%u", i ? ", " : "", cfg->cores[i]);
 	fprintf(f, "]\nmemory: %u\nrun_dir: \"%s\"\ncontrol_socket: \"%s\"\n"
-		   "control_socket_mode: \"%04o\"\nlog_level: %s\n",
+		   "control_socket_mode: \"%04o\"\nlog_level: %s\nsocket_hold: %u\n",
 		cfg->memory_mb, cfg->run_dir, cfg->control_socket,
-		(unsigned int)cfg->control_socket_mode, vsw_log_level_name(cfg->log_level));
+		(unsigned int)cfg->control_socket_mode, vsw_log_level_name(cfg->log_level),
+		cfg->socket_hold_s);
 	fprintf(f, "networks:%s\n", cfg->nnetworks ? "" : " []");
 	for (unsigned int i = 0; i < cfg->nnetworks; i++)
 		dump_network(f, &cfg->networks[i]);

@@ -13,7 +13,9 @@
  *   unsent, and is dropped when a request takes longer than vsw_rpc_idle_ms
  *   to arrive from its first byte, or its replies stay unread that long;
  * - warnings about clients are a few per second, the rest counted.
- * It also listens again when the socket file is removed under it. */
+ * It also listens again when the socket file is removed under it, and takes
+ * over an inherited listening socket for its path (a socket keeper's or
+ * systemd's) with the clients waiting in its backlog. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -27,6 +29,7 @@
 
 #include "common/log.h"
 #include "common/runlock.h"
+#include "common/sockhold.h"
 #include "control/rpc.h"
 #include "control/rpc_buf.h"
 
@@ -59,6 +62,7 @@ struct vsw_rpc_server {
 	dev_t dev; /* the socket file we made, to tell it from another one */
 	ino_t ino;
 	bool lost_logged;
+	bool owns_path; /* false for a socket systemd made: never unlinked or handed on */
 	const struct vsw_rpc_method *methods;
 	void *ctx;
 	struct client *clients[VSW_RPC_MAX_CLIENTS];
@@ -390,7 +394,28 @@ static void on_tick(void *arg)
 				    on_tick, s);
 }
 
-/* A listening socket at s->path, in the event loop; -1 with errno set. */
+/* fd, bound to s->path, listening and in the event loop; -1 with errno set
+ * (fd closed, and its file removed if it is ours). Remembers which file it
+ * is, to tell it from one made after a removal. */
+static int serve_socket(struct vsw_rpc_server *s, int fd, bool ours)
+{
+	struct stat st;
+	if ((ours && s->mode >= 0 && chmod(s->path, (mode_t)s->mode) < 0) ||
+	    listen(fd, VSW_RPC_MAX_CLIENTS) < 0 || lstat(s->path, &st) < 0 ||
+	    vsw_ev_add(s->loop, fd, EPOLLIN, on_accept, s) < 0) {
+		int e = errno;
+		close(fd);
+		if (ours)
+			unlink(s->path);
+		errno = e;
+		return -1;
+	}
+	s->dev = st.st_dev;
+	s->ino = st.st_ino;
+	return fd;
+}
+
+/* A new listening socket at s->path, in the event loop; -1 with errno set. */
 static int listen_at(struct vsw_rpc_server *s)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -404,18 +429,7 @@ static int listen_at(struct vsw_rpc_server *s)
 		errno = e;
 		return -1;
 	}
-	struct stat st;
-	if ((s->mode >= 0 && chmod(s->path, (mode_t)s->mode) < 0) || listen(fd, VSW_RPC_MAX_CLIENTS) < 0 ||
-	    lstat(s->path, &st) < 0 || vsw_ev_add(s->loop, fd, EPOLLIN, on_accept, s) < 0) {
-		int e = errno;
-		close(fd);
-		unlink(s->path); /* ours */
-		errno = e;
-		return -1;
-	}
-	s->dev = st.st_dev;
-	s->ino = st.st_ino;
-	return fd;
+	return serve_socket(s, fd, true);
 }
 
 /* Replace only a socket left by a process that is gone (nobody listens
@@ -445,11 +459,16 @@ struct vsw_rpc_server *vsw_rpc_server_start(struct vsw_evloop *loop, const char 
 		snprintf(err, errlen, "control socket path %s is too long", path);
 		return NULL;
 	}
-	if (clear_stale(path, err, errlen) < 0)
+	/* One a keeper or systemd held: clients that came meanwhile wait in it. */
+	bool owned = true;
+	int fd = vsw_sockhold_take(path, &owned);
+	if (fd < 0 && clear_stale(path, err, errlen) < 0)
 		return NULL;
 	struct vsw_rpc_server *s = calloc(1, sizeof(*s));
 	if (s == NULL) {
 		snprintf(err, errlen, "out of memory");
+		if (fd >= 0)
+			close(fd);
 		return NULL;
 	}
 	s->loop = loop;
@@ -458,14 +477,20 @@ struct vsw_rpc_server *vsw_rpc_server_start(struct vsw_evloop *loop, const char 
 	s->warnings_left = WARNINGS_PER_TICK;
 	s->spare_fd = -1;
 	s->mode = mode;
+	s->owns_path = owned;
 	strcpy(s->path, path);
-	s->fd = listen_at(s);
+	bool inherited = fd >= 0;
+	s->fd = inherited ? serve_socket(s, fd, owned) : listen_at(s);
 	if (s->fd < 0) {
 		snprintf(err, errlen, "cannot listen on control socket %s: %s", path,
 			 strerror(errno));
 		free(s);
 		return NULL;
 	}
+	if (inherited)
+		VSW_LOG(INFO, control, "took over the listening control socket %s", path);
+	if (owned) /* what a socket keeper would hold */
+		vsw_sockhold_add(path, s->fd);
 	reopen_spare(s);
 	s->timer = vsw_ev_timer_add(loop, vsw_rpc_idle_ms < 1000 ? vsw_rpc_idle_ms : 1000,
 				    on_tick, s);
@@ -511,8 +536,11 @@ enum vsw_path_check vsw_rpc_server_check(struct vsw_rpc_server *s)
 	 * those still waiting in its backlog are taken in before it closes. */
 	on_accept(s->fd, EPOLLIN, s);
 	vsw_ev_del(s->loop, s->fd);
+	vsw_sockhold_remove(s->fd);
 	close(s->fd);
 	s->fd = fd;
+	s->owns_path = true; /* even if systemd made the one removed */
+	vsw_sockhold_add(s->path, fd);
 	s->lost_logged = false;
 	VSW_LOG(WARNING, control, "control socket %s was removed (run directory deleted?): "
 				  "listening on it again", s->path);
@@ -530,10 +558,13 @@ void vsw_rpc_server_stop(struct vsw_rpc_server *s)
 	if (s->accept_timer)
 		vsw_ev_timer_cancel(s->loop, s->accept_timer);
 	vsw_ev_del(s->loop, s->fd);
+	/* A socket a keeper holds now keeps its file. */
+	bool keep_file = vsw_sockhold_remove(s->fd) || !s->owns_path;
 	close(s->fd);
 	if (s->spare_fd >= 0)
 		close(s->spare_fd);
-	if (vsw_path_is(s->path, s->dev, s->ino)) /* not another daemon's */
+	/* Not another daemon's file, nor one a keeper or systemd holds now. */
+	if (!keep_file && vsw_path_is(s->path, s->dev, s->ino))
 		unlink(s->path);
 	free(s);
 }

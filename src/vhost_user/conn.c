@@ -1,5 +1,6 @@
 /* Owns a vhost-user device's socket: listening (server mode, one frontend
- * at a time, stale socket files replaced, live ones refused, the file made
+ * at a time, stale socket files replaced, live ones refused, an inherited
+ * listening socket taken over with its waiting frontends, the file made
  * again when it is removed under us), connecting with back-off (client
  * mode), reading framed messages with their file descriptors without ever
  * blocking the control thread, and tearing the connection down so the port
@@ -15,6 +16,7 @@
 
 #include "common/log.h"
 #include "common/runlock.h"
+#include "common/sockhold.h"
 #include "vhost_user/device_priv.h"
 #include "vhost_user/mem_guard.h"
 
@@ -311,8 +313,37 @@ static int clear_stale(struct vsw_vhost_dev *dev, char *err, size_t errlen)
 	return 0;
 }
 
-/* A listening socket bound to dev->path with its owner and mode applied;
- * in the event loop only if no frontend is connected (see attach). */
+/* fd, bound to dev->path (made here or inherited), listening, with the
+ * owner and mode applied if the file is ours; in the event loop only if no
+ * frontend is connected (see attach). Remembers which file it is, to tell it
+ * from one made after a removal. -1: fd closed, and its file removed if ours. */
+static int serve_socket(struct vsw_vhost_dev *dev, int fd, char *err, size_t errlen)
+{
+	struct stat st;
+	if (lstat(dev->path, &st) == 0) {
+		dev->sock_dev = st.st_dev;
+		dev->sock_ino = st.st_ino;
+	}
+	if (dev->owns_path && apply_socket_access(dev, err, errlen) < 0) {
+		close(fd);
+		unlink(dev->path);
+		return -1;
+	}
+	int rc = listen(fd, 4) < 0 ? -errno
+		 : dev->conn_fd < 0 ? vsw_ev_add(dev->loop, fd, EPOLLIN, on_accept, dev)
+				     : 0;
+	if (rc < 0) {
+		snprintf(err, errlen, "port %s: cannot listen on %s: %s", dev->name, dev->path,
+			 strerror(-rc));
+		close(fd);
+		if (dev->owns_path)
+			unlink(dev->path);
+		return -1;
+	}
+	return fd;
+}
+
+/* A new listening socket bound to dev->path (see serve_socket). */
 static int bind_listen(struct vsw_vhost_dev *dev, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -326,27 +357,7 @@ static int bind_listen(struct vsw_vhost_dev *dev, char *err, size_t errlen)
 		return -1;
 	}
 	dev->owns_path = true;
-	struct stat st;
-	if (lstat(dev->path, &st) == 0) {
-		dev->sock_dev = st.st_dev;
-		dev->sock_ino = st.st_ino;
-	}
-	if (apply_socket_access(dev, err, errlen) < 0) {
-		close(fd);
-		unlink(dev->path);
-		return -1;
-	}
-	int rc = listen(fd, 4) < 0 ? -errno
-		 : dev->conn_fd < 0 ? vsw_ev_add(dev->loop, fd, EPOLLIN, on_accept, dev)
-				     : 0;
-	if (rc < 0) {
-		snprintf(err, errlen, "port %s: cannot listen on %s: %s", dev->name, dev->path,
-			 strerror(-rc));
-		close(fd);
-		unlink(dev->path);
-		return -1;
-	}
-	return fd;
+	return serve_socket(dev, fd, err, errlen);
 }
 
 static int listen_on(struct vsw_vhost_dev *dev, char *err, size_t errlen)
@@ -355,12 +366,24 @@ static int listen_on(struct vsw_vhost_dev *dev, char *err, size_t errlen)
 		snprintf(err, errlen, "port %s: socket path %s is too long", dev->name, dev->path);
 		return -1;
 	}
-	if (clear_stale(dev, err, errlen) < 0)
-		return -1;
-	int fd = bind_listen(dev, err, errlen);
+	/* A socket a keeper or systemd held while no vswd ran: frontends that
+	 * connected meanwhile are in its backlog, accepted from the loop. */
+	bool owned;
+	int fd = vsw_sockhold_take(dev->path, &owned);
+	if (fd >= 0) {
+		dev->owns_path = owned;
+		fd = serve_socket(dev, fd, err, errlen);
+		if (fd >= 0)
+			VSW_LOG(INFO, vhost, "port %s: took over the listening socket %s",
+				dev->name, dev->path);
+	} else if (clear_stale(dev, err, errlen) == 0) {
+		fd = bind_listen(dev, err, errlen);
+	}
 	if (fd < 0)
 		return -1;
 	dev->listen_fd = fd;
+	if (dev->owns_path) /* what a socket keeper would hold */
+		vsw_sockhold_add(dev->path, fd);
 	return 0;
 }
 
@@ -394,8 +417,10 @@ enum vsw_path_check vsw_vhost_check_socket(struct vsw_vhost_dev *dev)
 	 * ever accepts through the removed file, i.e. never again. */
 	if (dev->conn_fd < 0 && dev->loop)
 		vsw_ev_del(dev->loop, dev->listen_fd);
+	vsw_sockhold_remove(dev->listen_fd);
 	close(dev->listen_fd);
 	dev->listen_fd = fd;
+	vsw_sockhold_add(dev->path, fd); /* ours now, even if systemd made the one removed */
 	dev->lost_logged = false;
 	VSW_LOG(WARNING, vhost, "port %s: socket %s was removed (run directory deleted?): "
 				"listening on it again%s",
@@ -462,6 +487,8 @@ void vsw_vhost_destroy(struct vsw_vhost_dev *dev)
 	if (dev->listen_fd >= 0) {
 		if (dev->loop)
 			vsw_ev_del(dev->loop, dev->listen_fd);
+		if (vsw_sockhold_remove(dev->listen_fd))
+			dev->owns_path = false; /* a keeper holds it: the file stays */
 		close(dev->listen_fd);
 	}
 	/* Not a file someone else made after ours was removed. */

@@ -132,18 +132,17 @@ static long pid_in(const char *path)
 static void test_runlock_made_again(void **state)
 {
 	(void)state;
-	char run[512], sock[600], err[512];
+	char run[512], err[512];
 	snprintf(run, sizeof(run), "%s/run/a", dir);
-	snprintf(sock, sizeof(sock), "%s/vsw.sock", run);
 	struct vsw_runlock l, l2;
-	assert_int_equal(vsw_runlock_acquire(&l, run, sock, err, sizeof(err)), 0);
+	assert_int_equal(vsw_runlock_acquire(&l, run, err, sizeof(err)), 0);
 	assert_int_equal(vsw_runlock_check(&l), VSW_PATH_OK);
 	rm_rf(run);
 	assert_int_equal(vsw_runlock_check(&l), VSW_PATH_RESTORED);
 	assert_int_equal(pid_in(l.path), (long)getpid());
 	assert_int_equal(vsw_runlock_check(&l), VSW_PATH_OK);
 	/* Locked again: a second daemon is refused. */
-	assert_int_equal(vsw_runlock_acquire(&l2, run, sock, err, sizeof(err)), -1);
+	assert_int_equal(vsw_runlock_acquire(&l2, run, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "another vswd"));
 	/* The directory was made by us (again): it goes with the lock. */
 	vsw_runlock_release(&l);
@@ -153,14 +152,13 @@ static void test_runlock_made_again(void **state)
 static void test_runlock_taken_meanwhile(void **state)
 {
 	(void)state;
-	char run[512], sock[600], err[512];
+	char run[512], err[512];
 	snprintf(run, sizeof(run), "%s/run/b", dir);
-	snprintf(sock, sizeof(sock), "%s/vsw.sock", run);
 	struct vsw_runlock l, l2;
-	assert_int_equal(vsw_runlock_acquire(&l, run, sock, err, sizeof(err)), 0);
+	assert_int_equal(vsw_runlock_acquire(&l, run, err, sizeof(err)), 0);
 	rm_rf(run);
 	/* Another daemon starts on the directory before our check. */
-	assert_int_equal(vsw_runlock_acquire(&l2, run, sock, err, sizeof(err)), 0);
+	assert_int_equal(vsw_runlock_acquire(&l2, run, err, sizeof(err)), 0);
 	assert_int_equal(vsw_runlock_check(&l), VSW_PATH_TAKEN);
 	assert_int_equal(vsw_runlock_check(&l), VSW_PATH_TAKEN);
 	/* Ours goes without removing theirs. */

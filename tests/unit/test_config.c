@@ -40,6 +40,8 @@ static const struct bad_case bad_cases[] = {
 	{ "memory: 10\n", "t.yaml:1:9: memory: 10 is out of range (allowed: 64-65536)" },
 	{ "memory: lots\n", "t.yaml:1:9: memory: must be a whole number (allowed: 64-65536)" },
 	{ "memory: 12abc\n", "t.yaml:1:9: memory: '12abc' is not a whole number" },
+	{ "socket_hold: 601\n", "t.yaml:1:14: socket_hold: 601 is out of range (allowed: 0-600)" },
+	{ "socket_hold: -1\n", "t.yaml:1:14: socket_hold: " },
 	{ "cores: [1\n", "t.yaml:2:1: invalid YAML" },
 	{ "", "t.yaml:1:1: the file is empty" },
 	{ "log_level: loud\n", "t.yaml:1:12: log_level: 'loud' is not a log level (allowed: error, warning" },
@@ -208,6 +210,23 @@ static void test_unreadable_file(void **state)
 	assert_string_equal(err.msg, "/nonexistent/vsw.yaml:0:0: cannot open: No such file or directory");
 }
 
+static void test_socket_hold(void **state)
+{
+	(void)state;
+	static struct vsw_config again;
+	struct vsw_config_error err = { .msg = "" };
+	assert_int_equal(parse("cores: [1]\n", &err), 0);
+	assert_int_equal(cfg.socket_hold_s, 0); /* default: sockets go with vswd */
+	assert_int_equal(parse("socket_hold: 30\n", &err), 0);
+	assert_int_equal(cfg.socket_hold_s, 30);
+	char *text = vsw_config_dump_yaml(&cfg);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "socket_hold: 30\n"));
+	assert_int_equal(vsw_config_parse(&again, text, strlen(text), "dump", &env, &err), 0);
+	free(text);
+	assert_int_equal(again.socket_hold_s, 30);
+}
+
 /* config.dump's text, and the JSON tree run-time changes edit, both load
  * back to the very same configuration. */
 static void test_dump_round_trip(void **state)
@@ -308,6 +327,7 @@ int main(void)
 		cmocka_unit_test(test_values_and_defaults),
 		cmocka_unit_test(test_nat_values),
 		cmocka_unit_test(test_unreadable_file),
+		cmocka_unit_test(test_socket_hold),
 		cmocka_unit_test(test_dump_round_trip),
 		cmocka_unit_test(test_json_edit),
 		cmocka_unit_test(test_json_digit_names),

@@ -4,26 +4,30 @@
 # again. Host-side timestamps of A's console lines give the gap in pings
 # (last reply before the stop to the first after); the figure that matters is
 # the gap minus the time vswd was down (SIGTERM to the new exec).
-# Also printed: exec to serving (the control socket is there) and SIGTERM to
+# Also printed: exec to serving (the control socket answers) and SIGTERM to
 # exit of vswd itself.
 #
-# usage: tools/bench/restart_gap.sh [-m server|client] [-r REPS] [-d DOWN]
+# usage: tools/bench/restart_gap.sh [-m server|client] [-r REPS] [-d DOWN] [-H HOLD]
 #   -m  vsw's socket role: server (QEMU reconnects, reconnect=1) or client
 #       (QEMU listens, vsw reconnects); default both, one after the other
 #   -r  restarts per role (default 3)   -d  seconds vswd stays down (default 2)
+#   -H  socket_hold for the restarts (default 0: the sockets go with vswd);
+#       with it a socket keeper holds them and the next vswd takes them over
 # Needs root, QEMU and the test guest (tools/guest); runs under TCG without KVM.
 # Not a test: it prints figures.
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 VSW_BUILD=${VSW_BUILD:-$TOP/build}
 VSWD=$VSW_BUILD/src/vswd
+VSWCTL=$VSW_BUILD/tools/vswctl
 GUEST=$TOP/tools/guest
-roles="server client" reps=3 down=2
-while getopts "m:r:d:h" o; do
+roles="server client" reps=3 down=2 hold=0
+while getopts "m:r:d:H:h" o; do
 	case $o in
 	m) roles=$OPTARG ;;
 	r) reps=$OPTARG ;;
 	d) down=$OPTARG ;;
+	H) hold=$OPTARG ;;
 	*) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2 ;;
 	esac
 done
@@ -34,10 +38,14 @@ cleanup() {
 	stop_all
 	rm -rf "$W"
 }
-# Our children by pid, then the QEMUs by their pid files.
+# Our children by pid, then the QEMUs by their pid files, then socket keepers
+# (by the pid their vswd logged) that a failed run left holding sockets.
 stop_all() {
 	local p q
 	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+	for p in $(sed -n 's/.*socket keeper (pid \([0-9]*\)) holds.*/\1/p' "$W"/vswd-*.log 2>/dev/null); do
+		[[ $(cat "/proc/$p/comm" 2>/dev/null) == vswd-keeper ]] && kill -TERM "$p"
+	done
 	for q in "$W"/*.qpid; do
 		[[ -f $q ]] && p=$(cat "$q") && grep -q qemu "/proc/$p/cmdline" 2>/dev/null &&
 			kill -TERM "$p" 2>/dev/null
@@ -53,12 +61,13 @@ now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $((t / 1000)); }
 cpu=$(($(nproc) - 1))
 
 vswd_start() { # role: starts vswd; sets VPID, and SERVE to exec-to-serving ms
-	local t0
+	local t0 sock=$W/run-$1/vsw.sock
 	t0=$(now_ms)
 	"$VSWD" -c "$W/$1.yaml" >>"$W/vswd-$1.log" 2>&1 &
 	VPID=$!
 	pids+=("$VPID")
-	while [[ ! -S $W/run-$1/vsw.sock ]]; do sleep 0.002; done
+	# A held control socket is there all along: wait for an answer.
+	until [[ -S $sock ]] && "$VSWCTL" -s "$sock" -t 10 version >/dev/null 2>&1; do sleep 0.002; done
 	SERVE=$(($(now_ms) - t0))
 }
 
@@ -69,6 +78,7 @@ run_role() {
 	cat >"$W/$role.yaml" <<CFG
 cores: [$cpu]
 run_dir: $W/run-$role
+socket_hold: $hold
 networks: [{ name: lan, mode: bridge }]
 ports:
   - { name: a, type: vhost-user, network: lan, path: $W/q-$role/a.sock, mode: $mode }
@@ -128,7 +138,8 @@ CFG
 			"$W/a-$role.stamped" | head -40
 		sleep 3
 	done
-	kill -TERM "$VPID" 2>/dev/null || true
+	# The last stop leaves no keeper behind.
+	"$VSWCTL" -s "$W/run-$role/vsw.sock" shutdown hold=0 >/dev/null 2>&1 || kill -TERM "$VPID" 2>/dev/null || true
 	wait "$VPID" 2>/dev/null || true
 	stop_all
 }
