@@ -50,13 +50,11 @@ conf hold 20 vm1 vm2
 conf nohold 0 vm1
 
 serving() { "$VSWCTL" -s "$RUN/vsw.sock" -t 1 version >/dev/null 2>&1; }
-# keeper_of LOG: the keeper's pid from the stopping vswd's log line
+# keeper_of NAME: sets K to the keeper's pid from the stopping vswd's log line
 keeper_of() {
-	local k
-	k=$(sed -n 's/.*socket keeper (pid \([0-9]*\)) holds.*/\1/p' "$T/$1.log" | tail -1)
-	[[ -n $k ]] || fail "no socket keeper in $1.log"
-	track_pid "$k"
-	echo "$k"
+	K=$(sed -n 's/.*socket keeper (pid \([0-9]*\)) holds.*/\1/p' "$T/$1.log" | tail -1)
+	[[ -n $K ]] || fail "no socket keeper in $1.log"
+	track_pid "$K"
 }
 check_keeper() { # PID NSOCKETS: a live keeper with nothing of vswd's but the sockets
 	kill -0 "$1" 2>/dev/null || fail "keeper $1 is not running"
@@ -75,7 +73,8 @@ wait_for "vswd a serving" 30 serving
 inodes=$(ino "$RUN/vm1.sock" "$RUN/vm2.sock" "$RUN/vsw.sock")
 stop_pid "$a" || fail "vswd a: exit status $?"
 untrack_pid "$a"
-k1=$(keeper_of a)
+keeper_of a
+k1=$K
 check_keeper "$k1" 3
 assert_eq "$(ino "$RUN/vm1.sock" "$RUN/vm2.sock" "$RUN/vsw.sock")" "$inodes" "socket files while held"
 [[ -S $RUN/vswd.handoff && ! -e $RUN/vswd.pid ]] || fail "run dir while held: $(ls "$RUN")"
@@ -104,10 +103,13 @@ assert_contains "$(cat "$T/b.log")" "took 3 listening sockets from the socket ke
 assert_contains "$(cat "$T/b.log")" "port vm1: took over the listening socket $RUN/vm1.sock" "b's log"
 
 log "2. vswctl shutdown hold=20; the next configuration lacks vm2: closed and removed"
+# hold= wins over the configuration's socket_hold (0 from now on).
+"$VSWCTL" -s "$RUN/vsw.sock" config set socket_hold=0 >/dev/null
 "$VSWCTL" -s "$RUN/vsw.sock" shutdown hold=20 >/dev/null
 wait "$b" || fail "vswd b: exit status $?"
 untrack_pid "$b"
-k2=$(keeper_of b)
+keeper_of b
+k2=$K
 check_keeper "$k2" 3
 start_vswd c "$T/nohold.yaml"
 c=$VSWD_PID
@@ -134,7 +136,8 @@ wait_for "vswd d serving" 30 serving
 assert_contains "$("$VSWCTL" -s "$RUN/vsw.sock" config dump)" "socket_hold: 3" "config dump"
 stop_pid "$d" || fail "vswd d: exit status $?"
 untrack_pid "$d"
-k3=$(keeper_of d)
+keeper_of d
+k3=$K
 check_keeper "$k3" 2
 python3 "$T/client.py" "$RUN/vm1.sock" 30 >"$T/client3.out" 2>&1 &
 client=$!
