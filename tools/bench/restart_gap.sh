@@ -7,12 +7,17 @@
 # Also printed: exec to serving (the control socket answers) and SIGTERM to
 # exit of vswd itself.
 #
-# usage: tools/bench/restart_gap.sh [-m server|client] [-r REPS] [-d DOWN] [-H HOLD]
+# usage: tools/bench/restart_gap.sh [-m server|client] [-r REPS] [-d DOWN] [-H HOLD] [-s]
 #   -m  vsw's socket role: server (QEMU reconnects, reconnect=1) or client
 #       (QEMU listens, vsw reconnects); default both, one after the other
 #   -r  restarts per role (default 3)   -d  seconds vswd stays down (default 2)
 #   -H  socket_hold for the restarts (default 0: the sockets go with vswd);
 #       with it a socket keeper holds them and the next vswd takes them over
+#   -s  static (permanent) ARP entries in the guests. Without them the gap
+#       is mostly the guests' own neighbour resolution: Linux evicts its
+#       entries when the carrier drops and, while a ping keeps one wanted,
+#       probes once a second, so pings resume at the guest's first probe
+#       after its carrier is back rather than when the path through vsw is
 # Needs root, QEMU and the test guest (tools/guest); runs under TCG without KVM.
 # Not a test: it prints figures.
 set -euo pipefail
@@ -21,13 +26,14 @@ VSW_BUILD=${VSW_BUILD:-$TOP/build}
 VSWD=$VSW_BUILD/src/vswd
 VSWCTL=$VSW_BUILD/tools/vswctl
 GUEST=$TOP/tools/guest
-roles="server client" reps=3 down=2 hold=0
-while getopts "m:r:d:H:h" o; do
+roles="server client" reps=3 down=2 hold=0 arp_a="" arp_b=""
+while getopts "m:r:d:H:sh" o; do
 	case $o in
 	m) roles=$OPTARG ;;
 	r) reps=$OPTARG ;;
 	d) down=$OPTARG ;;
 	H) hold=$OPTARG ;;
+	s) arp_a="arp -s 10.233.9.12 52:54:00:09:00:12;" arp_b="arp -s 10.233.9.11 52:54:00:09:00:11;" ;;
 	*) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2 ;;
 	esac
 done
@@ -86,13 +92,13 @@ ports:
 CFG
 	[[ $role == server ]] && vswd_start "$role"
 	local secs=$((30 + reps * (int_down + 12)))
-	"$GUEST/launch.sh" $qopt --socket "$W/q-$role/b.sock" --ip 10.233.9.12/24 --linkwait 60 \
-		--timeout $((secs + 30)) --log "$W/b-$role.log" --pidfile "$W/b-$role.qpid" --cmd "sleep $((secs + 20))" \
+	"$GUEST/launch.sh" $qopt --socket "$W/q-$role/b.sock" --ip 10.233.9.12/24 --linkwait 60 --mac 52:54:00:09:00:12 \
+		--timeout $((secs + 30)) --log "$W/b-$role.log" --pidfile "$W/b-$role.qpid" --cmd "$arp_b sleep $((secs + 20))" \
 		>/dev/null 2>&1 &
 	pids+=($!)
-	"$GUEST/launch.sh" $qopt --socket "$W/q-$role/a.sock" --ip 10.233.9.11/24 --linkwait 60 \
+	"$GUEST/launch.sh" $qopt --socket "$W/q-$role/a.sock" --ip 10.233.9.11/24 --linkwait 60 --mac 52:54:00:09:00:11 \
 		--timeout $((secs + 30)) --log "$W/a-$role.log" --pidfile "$W/a-$role.qpid" \
-		--cmd "$CARRIER ping -i 0.02 -w $secs 10.233.9.12 | while read -r l; do echo \"P \$l\"; done" \
+		--cmd "$arp_a $CARRIER ping -i 0.02 -w $secs 10.233.9.12 | while read -r l; do echo \"P \$l\"; done" \
 		>/dev/null 2>&1 &
 	pids+=($!)
 	if [[ $role == client ]]; then
@@ -105,14 +111,14 @@ CFG
 		>"$W/a-$role.stamped" &
 	pids+=($!)
 	local i=0
-	while ! grep -q "bytes from" "$W/a-$role.stamped"; do
+	while ! grep -qs "bytes from" "$W/a-$role.stamped"; do
 		sleep 0.2
 		i=$((i + 1))
 		[[ $i -lt 600 ]] || { echo "no pings in 120 s; A's console:"; tail "$W/a-$role.log"; exit 1; }
 	done
 	sleep 2
 	for ((r = 1; r <= reps; r++)); do
-		local tterm texit texec before after gap cup
+		local tterm texit texec before after gap cup cdelta
 		tterm=$(now_ms)
 		kill -TERM "$VPID"
 		wait "$VPID" || true
@@ -131,8 +137,9 @@ CFG
 		before=$(awk -v t="$tterm" '$1 <= t && /bytes from/ { v = $1 } END { print v }' "$W/a-$role.stamped")
 		cup=$(awk -v t="$texec" '$1 > t && / C 1/ { print $1; exit }' "$W/a-$role.stamped")
 		gap=$((after - before))
+		cdelta=${cup:+$((cup - texec))}
 		printf '%-6s rep %d: down %5d ms (SIGTERM to exit %4d ms), exec to serving %4d ms, to A'"'"'s carrier %5s ms, ping gap %5d ms, gap - down %5d ms\n' \
-			"$role" "$r" $((texec - tterm)) $((texit - tterm)) "$SERVE" "$((${cup:-0} - texec))" "$gap" $((gap - (texec - tterm)))
+			"$role" "$r" $((texec - tterm)) $((texit - tterm)) "$SERVE" "${cdelta:-?}" "$gap" $((gap - (texec - tterm)))
 		[[ -z ${VERBOSE:-} ]] || awk -v a="$tterm" -v b="$after" -v t="$texec" \
 			'$1 >= a && $1 <= b && !/bytes from/ { $1 = $1 - t; print "    A at exec" ($1 >= 0 ? "+" : "") $0 }' \
 			"$W/a-$role.stamped" | head -40
