@@ -22,7 +22,8 @@
 
 #include "common/sockhold.h"
 
-static char dir[96];
+static char top[64];  /* made and removed per test */
+static char dir[96];  /* the run directory: top, or a directory in it */
 
 static int listener(int type, const char *path, bool do_listen)
 {
@@ -55,8 +56,9 @@ static void in_dir(char *buf, size_t size, const char *name)
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/vsw-sockhold.XXXXXX");
-	assert_non_null(mkdtemp(dir));
+	snprintf(top, sizeof(top), "/tmp/vsw-sockhold.XXXXXX");
+	assert_non_null(mkdtemp(top));
+	snprintf(dir, sizeof(dir), "%s", top);
 	return 0;
 }
 
@@ -64,7 +66,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", top);
 	return system(cmd) == 0 ? 0 : -1;
 }
 
@@ -236,8 +238,6 @@ static void test_keeper_gives_up(void **state)
 	(void)state;
 	char sub[96], sock[128], hpath[128];
 	/* The run directory a vswd made: the keeper removes it when it gives up. */
-	char saved[96];
-	snprintf(saved, sizeof(saved), "%s", dir);
 	in_dir(sub, sizeof(sub), "run");
 	assert_int_equal(mkdir(sub, 0755), 0);
 	snprintf(dir, sizeof(dir), "%s", sub);
@@ -250,7 +250,6 @@ static void test_keeper_gives_up(void **state)
 	assert_int_equal(lstat(sock, &st), -1);
 	assert_int_equal(lstat(hpath, &st), -1);
 	assert_int_equal(lstat(dir, &st), -1);
-	snprintf(dir, sizeof(dir), "%s", saved);
 }
 
 static void test_keeper_only_for_lock_holder(void **state)
