@@ -6,7 +6,10 @@
 # sockets over; the keeper exits. A socket the new configuration lacks is
 # closed and removed; with no hold the files go as before; an unclaimed hold
 # (socket_hold set at run time) expires and removes the files and the run
-# directory. Then systemd-style LISTEN_FDS adoption.
+# directory. Then systemd-style LISTEN_FDS adoption. Both with the run
+# directory (or a socket file) removed under a vswd that took its sockets
+# over: it makes them again, and what it hands on or removes at exit is the
+# new file, not the one it inherited.
 source "$(dirname "$0")/lib.sh"
 
 RUN=$T/run
@@ -102,6 +105,13 @@ assert_eq "$(ino "$RUN/vm1.sock" "$RUN/vm2.sock" "$RUN/vsw.sock")" "$inodes" "th
 assert_contains "$(cat "$T/b.log")" "took 3 listening sockets from the socket keeper (pid $k1)" "b's log"
 assert_contains "$(cat "$T/b.log")" "port vm1: took over the listening socket $RUN/vm1.sock" "b's log"
 
+log "1b. the run directory removed under b, which took its sockets from a keeper: made again"
+rm -rf "$RUN"
+wait_for "sockets made again" 10 test -S "$RUN/vm1.sock" -a -S "$RUN/vm2.sock" -a -S "$RUN/vsw.sock"
+wait_for "vswd b serving again" 10 serving
+inodes2=$(ino "$RUN/vm1.sock" "$RUN/vm2.sock" "$RUN/vsw.sock")
+[[ $inodes2 != "$inodes" ]] || fail "socket files not new after the removal"
+
 log "2. vswctl shutdown hold=20; the next configuration lacks vm2: closed and removed"
 # hold= wins over the configuration's socket_hold (0 from now on).
 "$VSWCTL" -s "$RUN/vsw.sock" config set socket_hold=0 >/dev/null
@@ -111,13 +121,16 @@ untrack_pid "$b"
 keeper_of b
 k2=$K
 check_keeper "$k2" 3
+# The keeper holds the sockets b made again, not the ones it inherited.
+assert_eq "$(ino "$RUN/vm1.sock" "$RUN/vm2.sock" "$RUN/vsw.sock")" "$inodes2" "socket files held after the removal"
 start_vswd c "$T/nohold.yaml"
 c=$VSWD_PID
 wait_for "vswd c serving" 30 serving
 wait_for "keeper 2 gone" 10 gone "$k2"
 assert_contains "$(cat "$T/c.log")" "inherited listening socket $RUN/vm2.sock (from the socket keeper) is not in the configuration: closed and removed" "c's log"
 [[ ! -e $RUN/vm2.sock ]] || fail "vm2.sock left behind"
-assert_eq "$(ino "$RUN/vm1.sock")" "$(echo "$inodes" | head -1)" "vm1's socket after the second restart"
+assert_contains "$(cat "$T/c.log")" "took 3 listening sockets from the socket keeper (pid $k2)" "c's log"
+assert_eq "$(ino "$RUN/vm1.sock")" "$(echo "$inodes2" | head -1)" "vm1's socket after the second restart"
 "$VSWCTL" -s "$RUN/vsw.sock" shutdown hold=x >"$T/bad.out" 2>&1 && fail "hold=x accepted"
 assert_contains "$(cat "$T/bad.out")" "hold: seconds a socket keeper holds the listening sockets, 0-600" "hold=x"
 "$VSWCTL" -s "$RUN/vsw.sock" shutdown hold=601 >/dev/null 2>&1 && fail "hold=601 accepted"
@@ -188,12 +201,18 @@ assert_contains "$elog" "LISTEN_FDS: 3 sockets from the service manager" "e's lo
 assert_contains "$elog" "port vm1: took over the listening socket $RUN/vm1.sock" "e's log"
 assert_contains "$elog" "took over the listening control socket $RUN/vsw.sock" "e's log"
 assert_contains "$elog" "inherited listening socket $RUN/stray.sock (from the service manager) is not in the configuration: closed" "e's log"
-inodes=$(ino "$RUN/vm1.sock" "$RUN/vsw.sock")
+inodes=$(ino "$RUN/vm1.sock")
+# The service manager's control socket file removed: vswd makes its own.
+rm "$RUN/vsw.sock"
+wait_for "control socket made again" 10 test -S "$RUN/vsw.sock"
+wait_for "vswd e serving again" 10 serving
 stop_pid "$e" || fail "vswd e: exit status $?"
 untrack_pid "$e"
-# The service manager's socket files are its own to remove.
-assert_eq "$(ino "$RUN/vm1.sock" "$RUN/vsw.sock")" "$inodes" "systemd's socket files after the stop"
+# The service manager's socket files are its own to remove; the one vswd
+# made is vswd's.
+assert_eq "$(ino "$RUN/vm1.sock")" "$inodes" "systemd's socket file after the stop"
 [[ -S $RUN/stray.sock ]] || fail "vswd removed a socket file of the service manager's"
-rm -f "$RUN/vm1.sock" "$RUN/vsw.sock" "$RUN/stray.sock"
+[[ ! -e $RUN/vsw.sock ]] || fail "the control socket vswd made again was left behind"
+rm -f "$RUN/vm1.sock" "$RUN/stray.sock"
 rmdir "$RUN"
 echo "ok"
