@@ -75,9 +75,31 @@ static void tx_queue_put(struct vsw_port *p, bool lock0)
 		rte_spinlock_unlock(&p->txq_lock[0]);
 }
 
-static uint16_t enqueue(void *q, struct rte_mbuf **pkts, uint16_t n)
+/* A guest's RX ring that is merely slow gets a few more tries while each
+ * makes progress (the guest frees buffers as we go), as Open vSwitch does
+ * (8); one that takes nothing is given up on at once. */
+#define TX_RETRIES 8
+
+/* Each try counts what it could not place; the frames still unsent at the
+ * end are the drops. */
+static void count_unsent(struct vsw_vq *q, uint64_t before, uint16_t unsent)
 {
-	return vsw_vq_enqueue_burst(q, pkts, n);
+	q->stats.drop_no_buf = before + unsent;
+}
+
+static uint16_t enqueue(void *arg, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct vsw_vq *q = arg;
+	uint64_t before = q->stats.drop_no_buf;
+	uint16_t sent = 0;
+	for (unsigned int tries = 0; sent < n && tries <= TX_RETRIES; tries++) {
+		uint16_t k = vsw_vq_enqueue_burst(q, pkts + sent, (uint16_t)(n - sent));
+		if (k == 0)
+			break;
+		sent += k;
+	}
+	count_unsent(q, before, (uint16_t)(n - sent));
+	return sent;
 }
 
 /* The guest gets what it negotiated to take; the rest (segments, finished
@@ -106,7 +128,17 @@ static uint16_t vp_tx_views(struct vsw_port *p, uint16_t q, const struct vsw_vq_
 {
 	bool lock0;
 	struct vsw_vhost_vq *v = tx_queue_get(p, q, &lock0);
-	uint16_t sent = v != NULL ? vsw_vq_enqueue_views(&v->vq, views, n) : 0;
+	uint16_t sent = 0;
+	if (v != NULL) {
+		uint64_t before = v->vq.stats.drop_no_buf;
+		for (unsigned int tries = 0; sent < n && tries <= TX_RETRIES; tries++) {
+			uint16_t k = vsw_vq_enqueue_views(&v->vq, views + sent, (uint16_t)(n - sent));
+			if (k == 0)
+				break;
+			sent += k;
+		}
+		count_unsent(&v->vq, before, (uint16_t)(n - sent));
+	}
 	tx_queue_put(p, lock0);
 	return sent;
 }

@@ -280,6 +280,11 @@ uint16_t vsw_packed_peek(struct vsw_vq *vq, struct vsw_vq_view *v, uint16_t n, b
 	uint16_t idx = vq->last_avail_idx, got = 0;
 	bool wrap = vq->avail_wrap;
 	n = RTE_MIN(n, (uint16_t)PEEK_MAX);
+	/* Nothing there: touch nothing more. The slots after it are the
+	 * driver's to write next; fetching them would take their lines away
+	 * from it, on every empty poll. */
+	if (!desc_avail(__atomic_load_n(&vq->pdesc[idx].flags, __ATOMIC_ACQUIRE), wrap))
+		return 0;
 	prefetch_slots(vq, idx, n);
 	for (uint16_t i = 0; i < RTE_MIN(n, (uint16_t)PF_AHEAD); i++)
 		prefetch_slot_buf(vq, idx, i, false);
@@ -355,6 +360,12 @@ packed_enqueue(struct vsw_vq *vq, const void *const *src, uint16_t n, bool views
 	uint64_t bytes = 0;
 	struct virtio_net_hdr hdr;
 	uint16_t first_idx = vq->last_avail_idx;
+	/* No buffer posted: as in peek, leave the driver's next slots alone. */
+	if (!desc_avail(__atomic_load_n(&vq->pdesc[first_idx].flags, __ATOMIC_ACQUIRE),
+			vq->avail_wrap)) {
+		vq->stats.drop_no_buf += n;
+		return 0;
+	}
 	prefetch_slots(vq, first_idx, n);
 	for (uint16_t i = 0; i < RTE_MIN(n, (uint16_t)PF_AHEAD); i++)
 		prefetch_slot_buf(vq, first_idx, i, true);

@@ -284,6 +284,18 @@ vsw_features() { # CONFIG
 		python3 -c 'import json, sys; print(" ".join(json.load(sys.stdin).get("features", [])))' >"$f"
 }
 
+# A second vsw build to compare with (A/B within one interleaved run):
+# VSW_B_BUILD=DIR makes switch "vswb" run DIR/src/vswd with vsw's set-up.
+start_vswb() {
+	local save=$VSWD
+	VSWD=${VSW_B_BUILD:?VSW_B_BUILD is not set}/src/vswd
+	start_vsw
+	VSWD=$save
+}
+vswb_cycles_mark() { vsw_cycles_mark "$@"; }
+vswb_cycles() { vsw_cycles "$@"; }
+vswb_features() { :; }
+
 start_testpmd() {
 	tp sw "0@0,1@1" "net_vhost0,iface=$W/tp0.sock" "net_vhost1,iface=$W/tp1.sock" -- \
 		--forward-mode=io --nb-cores=1 --record-core-cycles --rxd=1024 --txd=1024
