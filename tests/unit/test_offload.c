@@ -13,12 +13,12 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <rte_eal.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_tcp.h>
 
 #include "offload/offload.h"
+#include "ut_eal.h"
 
 #define MAX_FRAME 70000u
 #define ROOM 2048u /* RTE_MBUF_DEFAULT_DATAROOM */
@@ -865,11 +865,7 @@ static void test_tso_errors(void **state)
 
 int main(void)
 {
-	char *args[] = { "test_offload", "--no-huge", "--no-pci", "-m", "256", "--no-shconf",
-			 "--no-telemetry", "--log-level=*:error", "--file-prefix=vsw-ut-offload", "-l", "0" };
-	if (rte_eal_init(sizeof(args) / sizeof(args[0]), args) < 0)
-		return 1;
-	pool = rte_pktmbuf_pool_create("ut", 8191, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	pool = ut_eal_pool("offload", 8191);
 	tiny = rte_pktmbuf_pool_create("ut_tiny", 8, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	if (pool == NULL || tiny == NULL)
 		return 1;

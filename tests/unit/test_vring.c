@@ -15,12 +15,12 @@
 
 #include <cmocka.h>
 #include <rte_cycles.h>
-#include <rte_eal.h>
 #include <rte_mbuf.h>
 #include <rte_ip.h>
 
 #include "common/log.h"
 #include "vring_driver.h"
+#include "ut_eal.h"
 
 #define F(bit) (1ull << (bit))
 #define BASE_FEATURES (F(VSW_VIRTIO_F_VERSION_1) | F(VSW_VIRTIO_RING_F_INDIRECT_DESC))
@@ -1466,11 +1466,7 @@ static void test_chain_of_ring_size(void **state)
 
 int main(void)
 {
-	char *args[] = { "test_vring", "--no-huge", "--no-pci", "-m", "256", "--no-shconf",
-			 "--no-telemetry", "--log-level=*:error", "--file-prefix=vsw-ut-vring", "-l", "0" };
-	if (rte_eal_init(sizeof(args) / sizeof(args[0]), args) < 0)
-		return 1;
-	pool = rte_pktmbuf_pool_create("ut", 8191, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	pool = ut_eal_pool("vring", 8191);
 	if (pool == NULL)
 		return 1;
 	const struct CMUnitTest tests[] = {

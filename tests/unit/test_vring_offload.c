@@ -13,13 +13,13 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <rte_eal.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
 #include "vring_driver.h"
+#include "ut_eal.h"
 
 #define F(bit) (1ull << (bit))
 #define BASE (F(VSW_VIRTIO_F_VERSION_1) | F(VSW_VIRTIO_NET_F_MRG_RXBUF) | \
@@ -516,11 +516,7 @@ static void test_views_carry_checksum_requests(void **state)
 
 int main(void)
 {
-	char *args[] = { "test_vring_offload", "--no-huge", "--no-pci", "-m", "256", "--no-shconf",
-			 "--no-telemetry", "--log-level=*:error", "--file-prefix=vsw-ut-vroff", "-l", "0" };
-	if (rte_eal_init(sizeof(args) / sizeof(args[0]), args) < 0)
-		return 1;
-	pool = rte_pktmbuf_pool_create("ut", 8191, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	pool = ut_eal_pool("vroff", 8191);
 	if (pool == NULL)
 		return 1;
 	const struct CMUnitTest tests[] = {

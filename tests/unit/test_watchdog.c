@@ -15,12 +15,12 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include <rte_eal.h>
 #include <rte_mbuf.h>
 
 #include "switch/switch.h"
 #include "switch/watchdog.h"
 #include "vring_driver.h"
+#include "ut_eal.h"
 
 static struct rte_mempool *pool;
 static struct vsw_switch sw;
@@ -127,12 +127,7 @@ static void test_full_nonblocking_eventfd(void **state)
 
 int main(void)
 {
-	char *args[] = { "test_watchdog", "--no-huge", "--no-pci", "-m", "64", "--no-shconf",
-			 "--no-telemetry", "--log-level=*:error", "--file-prefix=vsw-ut-watchdog",
-			 "-l", "0" };
-	if (rte_eal_init(sizeof(args) / sizeof(args[0]), args) < 0)
-		return 1;
-	pool = rte_pktmbuf_pool_create("ut", 1023, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	pool = ut_eal_pool("watchdog", 1023);
 	if (pool == NULL || vsw_watchdog_init() != 0)
 		return 1;
 	const struct CMUnitTest tests[] = {
