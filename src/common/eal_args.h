@@ -5,7 +5,7 @@
 #ifndef VSW_EAL_ARGS_H
 #define VSW_EAL_ARGS_H
 
-#include "control/config.h"
+#include "common/cfg_types.h"
 
 #define VSW_EAL_MAX_ARGS 128
 

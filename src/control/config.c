@@ -353,7 +353,7 @@ static int get_list(struct pctx *p, yaml_node_t *map, const char *parent, const 
 
 static const char *const net_mode_names[] = { "bridge", "nat", "host-only", NULL };
 static const char *const port_type_names[] = { "vhost-user", "ethdev", NULL };
-/* In the order of the VSW_FEAT_* bits (config.h). */
+/* In the order of the VSW_FEAT_* bits (common/cfg_types.h). */
 const char *const vsw_feature_names[] = { "mrg_rxbuf",	"indirect_desc", "event_idx", "ring_packed",
 					  "mq",		"mtu",		 "in_order",  "csum",
 					  "guest_csum", "host_tso4",	 "host_tso6", "host_ecn",

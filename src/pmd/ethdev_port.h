@@ -13,7 +13,7 @@
 #include <rte_ether.h>
 #include <rte_mempool.h>
 
-#include "control/config.h"
+#include "common/cfg_types.h"
 #include "switch/port.h"
 
 /* What the control socket shows about an ethdev port. */

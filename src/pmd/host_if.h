@@ -8,7 +8,7 @@
 
 #include <rte_mempool.h>
 
-#include "control/config.h"
+#include "common/cfg_types.h"
 #include "switch/port.h"
 
 /* The port configuration of network net's host interface, to allocate its

@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "control/config.h"
+#include "common/cfg_types.h"
 #include "switch/fdb.h"
 
 struct vsw_members {

@@ -13,7 +13,7 @@
 #include <rte_mbuf.h>
 #include <rte_spinlock.h>
 
-#include "control/config.h"
+#include "common/cfg_types.h"
 
 #define VSW_BURST 32
 #define VSW_MAX_WORKERS 64

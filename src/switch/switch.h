@@ -11,7 +11,7 @@
 #include <rte_mempool.h>
 #include <rte_rcu_qsbr.h>
 
-#include "control/config.h"
+#include "common/cfg_types.h"
 #include "switch/bridge.h"
 #include "switch/network.h"
 #include "switch/port.h"

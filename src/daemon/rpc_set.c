@@ -17,8 +17,8 @@
 
 #include "common/log.h"
 #include "control/config_json.h"
-#include "rpc_params.h"
-#include "rpc_set.h"
+#include "daemon/rpc_params.h"
+#include "daemon/rpc_set.h"
 #include "vhost_user/vhost_port.h"
 
 /* Applies params (the item's own keys; null removes a key) to the named

@@ -6,7 +6,7 @@
  * files: open sockets and connections keep working meanwhile. If another
  * vswd has taken the run directory since, it is left to that one. */
 #include "common/log.h"
-#include "daemon.h"
+#include "daemon/daemon.h"
 #include "vhost_user/vhost_port.h"
 
 void vswd_rundir_check(struct vswd *d)

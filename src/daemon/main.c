@@ -26,7 +26,7 @@
 #include "common/runlock.h"
 #include "common/sockhold.h"
 #include "control/config.h"
-#include "daemon.h"
+#include "daemon/daemon.h"
 
 static void usage(FILE *out)
 {

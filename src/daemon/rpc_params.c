@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "control/config_json.h"
-#include "rpc_params.h"
+#include "daemon/rpc_params.h"
 
 json_t *rpc_fail(struct vsw_rpc_error *e, int code, const char *fmt, ...)
 {

@@ -3,7 +3,7 @@
 #include <stdio.h>
 
 #include "common/log.h"
-#include "daemon.h"
+#include "daemon/daemon.h"
 #include "pmd/ethdev_port.h"
 #include "pmd/host_if.h"
 #include "vhost_user/vhost_port.h"

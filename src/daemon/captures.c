@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "common/log.h"
-#include "daemon.h"
+#include "daemon/daemon.h"
 
 static void record_end(struct vswd *d, uint16_t id, const struct vsw_capture_stats *st)
 {

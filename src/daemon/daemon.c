@@ -8,7 +8,7 @@
 #include "common/log.h"
 #include "control/rpc.h"
 #include "control/telemetry.h"
-#include "daemon.h"
+#include "daemon/daemon.h"
 
 static void publish_telemetry(struct vswd *d)
 {

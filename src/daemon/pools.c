@@ -12,7 +12,7 @@
 
 #include "common/eal_args.h"
 #include "common/log.h"
-#include "daemon.h"
+#include "daemon/daemon.h"
 #include "pmd/ethdev_port.h"
 #include "pmd/host_if.h"
 

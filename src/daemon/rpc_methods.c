@@ -13,9 +13,9 @@
 
 #include "common/log.h"
 #include "common/sockhold.h"
-#include "daemon.h"
-#include "rpc_params.h"
-#include "rpc_set.h"
+#include "daemon/daemon.h"
+#include "daemon/rpc_params.h"
+#include "daemon/rpc_set.h"
 
 static const char *const drop_names[VSW_DROP__MAX] = {
 	[VSW_DROP_NO_BUF] = "no_buffers",   [VSW_DROP_DEST_FULL] = "destination_full",

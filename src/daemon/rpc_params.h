@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#include "daemon.h"
+#include "daemon/daemon.h"
 
 json_t *rpc_fail(struct vsw_rpc_error *e, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
