@@ -2,13 +2,15 @@
  * for dequeue (guest TX -> mbufs) and enqueue (mbufs -> guest RX), split and
  * packed rings, 64- and 1518-byte frames, mergeable RX buffers off and on,
  * and the round trip dequeue + enqueue of a 64-byte packet (what a switch
- * does for every frame between two guests). The guest is simulated in the
+ * does for every frame between two guests), and the same round trip through
+ * the copy-once path (peek + enqueue_views + peek_done, no mbuf). The guest is simulated in the
  * same process by a minimal in-order driver on hugepage memory that keeps
  * its ring full: it takes back what the device used and posts it again.
  * Only the device side is timed (the guest runs on another CPU in real
  * life); mbuf allocation (inside dequeue, or before enqueue) and freeing are
  * included. A second column adds the simulated guest's own work.
- * Run pinned: taskset -c 1 ./build/tools/bench/vring_bench [packets per row] */
+ * Run pinned: taskset -c 1 ./build/tools/bench/vring_bench [packets per row [operation]]
+ * (operation: only the rows of that one, e.g. peek+views). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -182,6 +184,12 @@ struct result {
 
 static struct rte_mempool *pool;
 static uint64_t npkts = 4000000;
+static const char *only; /* run only this operation's rows; NULL: all */
+
+static bool wanted(const char *op)
+{
+	return only == NULL || strcmp(only, op) == 0;
+}
 
 static struct result bench_dequeue(bool packed, bool mrg, uint32_t frame)
 {
@@ -283,6 +291,46 @@ static struct result bench_round_trip(bool packed, bool mrg, uint32_t frame)
 	return r;
 }
 
+/* The same through the copy-once path: A's frames looked at in place,
+ * copied into B's RX buffers, then given back to A (src/switch/direct.c
+ * without the bridge's decisions). */
+static struct result bench_views(bool packed, bool mrg, uint32_t frame)
+{
+	static struct guest a, b;
+	guest_init(&a, packed, mrg, true, frame);
+	guest_init(&b, packed, mrg, false, frame);
+	struct vsw_vq_view v[BURST];
+	const struct vsw_vq_view *vp[BURST];
+	for (int i = 0; i < BURST; i++)
+		vp[i] = &v[i];
+	struct result r = { 0 };
+	uint64_t dev = 0, done = 0, warm = 20000 * BURST;
+	uint64_t start = rte_rdtsc();
+	while (done < npkts + warm) {
+		if (done == warm) {
+			dev = 0;
+			start = rte_rdtsc();
+		}
+		guest_refill(&a);
+		guest_refill(&b);
+		uint64_t t0 = rte_rdtsc();
+		bool stopped;
+		uint16_t n = vsw_vq_peek(&a.vq, v, BURST, &stopped);
+		uint16_t sent = vsw_vq_enqueue_views(&b.vq, vp, n);
+		vsw_vq_peek_done(&a.vq, v, n);
+		dev += rte_rdtsc() - t0;
+		r.short_bursts += sent < BURST;
+		done += sent;
+		if (stopped || (sent == 0 && (vsw_vq_is_broken(&a.vq) || vsw_vq_is_broken(&b.vq))))
+			rte_exit(EXIT_FAILURE, "peek stopped or a queue broke\n");
+	}
+	r.all = (double)(rte_rdtsc() - start) / (double)(done - warm);
+	r.dev = (double)dev / (double)(done - warm);
+	guest_fini(&a);
+	guest_fini(&b);
+	return r;
+}
+
 /* What the mbuf pool alone costs per packet (alloc_bulk + free_bulk). */
 static double bench_mbuf_only(void)
 {
@@ -316,6 +364,8 @@ int main(int argc, char **argv)
 		npkts = strtoull(argv[1], NULL, 0);
 	if (npkts < BURST)
 		npkts = BURST;
+	if (argc > 2)
+		only = argv[2];
 	pool = rte_pktmbuf_pool_create("bench", 8191, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				       (int)rte_socket_id());
 	if (pool == NULL)
@@ -327,24 +377,29 @@ int main(int argc, char **argv)
 	printf("%-11s %-7s %6s  %-4s %10s %12s\n", "operation", "layout", "bytes", "mrg", "device",
 	       "+guest");
 	static const uint32_t frames[] = { 64, 1518 };
-	for (int packed = 0; packed < 2; packed++)
+	for (int packed = 0; packed < 2 && wanted("dequeue"); packed++)
 		for (int f = 0; f < 2; f++)
 			for (int mrg = 0; mrg < 2; mrg++)
 				row("dequeue", packed, frames[f], mrg ? "on" : "off",
 				    bench_dequeue(packed, mrg, frames[f]), "");
-	for (int packed = 0; packed < 2; packed++)
+	for (int packed = 0; packed < 2 && wanted("enqueue"); packed++)
 		for (int f = 0; f < 2; f++)
 			for (int mrg = 0; mrg < 2; mrg++)
 				row("enqueue", packed, frames[f], mrg ? "on" : "off",
 				    bench_enqueue(packed, mrg, frames[f]), "");
-	for (int packed = 0; packed < 2; packed++)
+	for (int packed = 0; packed < 2 && wanted("deq+enq"); packed++)
 		for (int mrg = 0; mrg < 2; mrg++) {
 			struct result r = bench_round_trip(packed, mrg, 64);
 			row("deq+enq", packed, 64, mrg ? "on" : "off", r,
 			    r.dev <= 120.0 ? "target <= 120: met" : "target <= 120: MISSED");
 		}
-	printf("\nreference: mbuf alloc_bulk + free_bulk alone: %.1f cycles per packet\n",
-	       bench_mbuf_only());
+	for (int packed = 0; packed < 2 && wanted("peek+views"); packed++)
+		for (int mrg = 0; mrg < 2; mrg++)
+			row("peek+views", packed, 64, mrg ? "on" : "off", bench_views(packed, mrg, 64),
+			    "");
+	if (only == NULL)
+		printf("\nreference: mbuf alloc_bulk + free_bulk alone: %.1f cycles per packet\n",
+		       bench_mbuf_only());
 	rte_eal_cleanup();
 	return 0;
 }
