@@ -61,6 +61,12 @@ struct vsw_l4_hdrs {
  * VSW_OFF_EXT_MAX / VSW_OFF_EXT_BYTES_MAX of IPv6 extension headers). Reads
  * only within m's chain (it trusts the chain's pkt_len/data_len). */
 int vsw_off_parse(const struct rte_mbuf *m, struct vsw_l4_hdrs *h);
+/* The same on a frame of pkt_len bytes whose first len bytes are at p (a
+ * copy: the headers are looked for in its first min(len, pkt_len,
+ * VSW_OFF_HDR_MAX) bytes; headers beyond them are VSW_OFF_EMALFORMED, as
+ * beyond VSW_OFF_HDR_MAX for vsw_off_parse). For frames not in an mbuf
+ * (src/vring's look at a guest's frame in place). */
+int vsw_off_parse_buf(const uint8_t *p, uint32_t len, uint32_t pkt_len, struct vsw_l4_hdrs *h);
 
 /* Fills m's ol_flags TX_IPV4/TX_IPV6 (other flags untouched), l2_len,
  * l3_len and l4_len from h. */

@@ -1,5 +1,6 @@
-/* Owns finding a frame's headers for offloads (vsw_off_parse) without
- * trusting any length in it, and putting what it found into mbuf metadata. */
+/* Owns finding a frame's headers for offloads (vsw_off_parse, on an mbuf;
+ * vsw_off_parse_buf, on bytes copied out) without trusting any length in
+ * it, and putting what it found into mbuf metadata. */
 #include <netinet/in.h>
 #include <string.h>
 
@@ -89,15 +90,10 @@ static int parse_ipv6(const uint8_t *p, uint32_t avail, uint32_t pkt_len, struct
 	return 0;
 }
 
-int vsw_off_parse_hdrs(const struct rte_mbuf *m, struct vsw_l4_hdrs *h,
-		       uint8_t copy[VSW_OFF_HDR_MAX], const uint8_t **hdrs)
+int vsw_off_parse_buf(const uint8_t *p, uint32_t len, uint32_t pkt_len, struct vsw_l4_hdrs *h)
 {
 	memset(h, 0, sizeof(*h));
-	uint32_t pkt_len = m->pkt_len, avail = RTE_MIN(pkt_len, VSW_OFF_HDR_MAX);
-	const uint8_t *p = rte_pktmbuf_read(m, 0, avail, copy);
-	if (p == NULL)
-		return VSW_OFF_ETRUNC;
-	*hdrs = p;
+	uint32_t avail = RTE_MIN(RTE_MIN(len, pkt_len), VSW_OFF_HDR_MAX);
 	int rc = need(RTE_ETHER_HDR_LEN, pkt_len, avail);
 	if (rc != 0)
 		return rc;
@@ -137,6 +133,19 @@ int vsw_off_parse_hdrs(const struct rte_mbuf *m, struct vsw_l4_hdrs *h,
 		h->l4_len = UDP_HDR;
 	}
 	return 0;
+}
+
+int vsw_off_parse_hdrs(const struct rte_mbuf *m, struct vsw_l4_hdrs *h,
+		       uint8_t copy[VSW_OFF_HDR_MAX], const uint8_t **hdrs)
+{
+	uint32_t avail = RTE_MIN(m->pkt_len, VSW_OFF_HDR_MAX);
+	const uint8_t *p = rte_pktmbuf_read(m, 0, avail, copy);
+	if (p == NULL) {
+		memset(h, 0, sizeof(*h));
+		return VSW_OFF_ETRUNC;
+	}
+	*hdrs = p;
+	return vsw_off_parse_buf(p, avail, m->pkt_len, h);
 }
 
 int vsw_off_parse(const struct rte_mbuf *m, struct vsw_l4_hdrs *h)

@@ -5,8 +5,8 @@
  * receiver's RX buffers: one copy and no mbuf instead of two copies through
  * an mbuf. The run ends at the first frame that needs more (flooding, a tag
  * to add or strip or a tagged frame on an access port, an ethdev or host
- * port, an offload request other than a checksum the receiver takes, a
- * chained buffer, an MTU drop, a destination
+ * port, an offload request (a checksum, TSO) the receiver does not take
+ * as it is, a chain peek cannot look at, an MTU drop, a destination
  * behind the ingress port): that frame
  * and the rest go through the bridge as mbufs, after the run, so frames
  * leave in the order the guest sent them. Decisions (learning, lookup,
@@ -122,11 +122,15 @@ uint16_t vsw_direct_input(struct vsw_fwd_ctx *c, struct vsw_port *in, uint16_t q
 		    !plain_port(d))
 			break;
 		uint32_t limit = (uint32_t)d->cfg.mtu + RTE_ETHER_HDR_LEN;
-		/* A frame whose checksum the sender left undone goes only to a
-		 * guest that takes it so; for others the port finishes it. */
-		bool csum_ok = __atomic_load_n(&d->rx_offloads, __ATOMIC_RELAXED) & VSW_OFF_CSUM;
+		/* A frame that leaves work to its receiver (a checksum, TCP
+		 * segmentation) goes only to a guest that takes that work as it
+		 * is; for others the port does it, the mbuf way. A TSO frame is
+		 * judged against the MTU by its segments. */
+		uint8_t can = __atomic_load_n(&d->rx_offloads, __ATOMIC_RELAXED);
 		dest[ci] = d;
-		for (; run < start[ci + 1] && v[run].len <= limit && (csum_ok || !v[run].csum); run++)
+		for (; run < start[ci + 1] && vsw_view_wire_len(&v[run]) <= limit &&
+		       !(v[run].needs & ~can);
+		     run++)
 			;
 		if (run < start[ci + 1]) {
 			if (run > start[ci])

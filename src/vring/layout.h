@@ -119,7 +119,7 @@ void vsw_vq_rx_hdr(const struct vsw_vq *vq, const struct rte_mbuf *m, const stru
 static inline bool vsw_rx_hdr_plain(const struct rte_mbuf *m, const struct vsw_vq_view *v)
 {
 	if (v != NULL)
-		return !v->csum;
+		return !v->needs;
 	return !(m->ol_flags & (RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_RX_L4_CKSUM_MASK));
 }
 
@@ -172,41 +172,92 @@ static inline void vsw_prefetch_guest_buf(struct vsw_vq *vq, uint64_t addr, uint
 	}
 }
 
+/* Peek's checks of a TX header with a request in it (flags or gso_type),
+ * for the frame v (pieces and len set): as vsw_vq_apply_tx_hdr would take
+ * it, with the frame's headers parsed from a copy (into v->hdrs) for TSO.
+ * Fills needs and what goes with it and the Ethernet header, and returns
+ * true; false leaves the frame to dequeue. Out of line: the common frame
+ * has no request, or only the checksum request vsw_tx_view checks itself. */
+bool vsw_view_offloads(const struct vsw_vq *vq, const struct virtio_net_hdr *h,
+		       struct vsw_vq_view *v);
+
+/* A plain checksum request (NEEDS_CSUM, no GSO, CSUM negotiated) with its
+ * offsets inside the frame: v carries it. Else false. */
+static inline bool vsw_view_csum(const struct vsw_vq *vq, const struct virtio_net_hdr *h,
+				 struct vsw_vq_view *v)
+{
+	if (h->flags != VIRTIO_NET_HDR_F_NEEDS_CSUM || h->gso_type != 0 ||
+	    !(vq->features & (1ull << VSW_VIRTIO_NET_F_CSUM)) || h->csum_start >= v->len ||
+	    (uint32_t)h->csum_start + h->csum_offset + 2 > v->len)
+		return false;
+	v->needs = VSW_OFF_CSUM;
+	v->csum_start = h->csum_start;
+	v->csum_offset = h->csum_offset;
+	return true;
+}
+
 /* Peek's check of one readable TX buffer (either ring; the chain's flags
- * are the caller's): a 12-byte header with no offload request, then a frame
- * of 14 to max_pkt_len bytes, all in guest memory. If so, fills *v (the
- * Ethernet header read once) and returns true; else it is dequeue's. */
+ * are the caller's): a 12-byte header, then a frame of 14 to max_pkt_len
+ * bytes (above the MTU only for TSO), all in one region of guest memory.
+ * If so, fills *v (the Ethernet header read once) and returns true; else
+ * it is dequeue's. A header with a request other than a plain checksum is
+ * vsw_view_offloads' to judge. */
 static inline bool vsw_tx_view(struct vsw_vq *vq, uint64_t addr, uint32_t len, uint16_t head,
 			       struct vsw_vq_view *v)
 {
-	if (len < 12 + RTE_ETHER_HDR_LEN || len - 12 > vq->mtu_pkt_len)
+	if (len < 12 + RTE_ETHER_HDR_LEN || len - 12 > vq->max_pkt_len)
 		return false;
 	const uint8_t *p = vsw_gpa_to_hva(vq->mem, addr, len, &vq->mem_hint);
 	if (p == NULL)
 		return false;
-	v->csum = false;
+	v->frame = p + 12;
+	v->len = len - 12;
+	v->head = head;
+	v->needs = 0;
+	v->nmore = 0;
+	v->hdrs_len = 0;
 	if (vq->tx_offloads) {
 		struct virtio_net_hdr h;
 		memcpy(&h, p, 12);
 		if (h.flags | h.gso_type) {
 			/* A plain checksum request inside the frame travels with
-			 * the view to a receiver that takes it as it is; all else
-			 * is dequeue's to apply or refuse. */
-			if (h.flags != VIRTIO_NET_HDR_F_NEEDS_CSUM || h.gso_type != 0 ||
-			    !(vq->features & (1ull << VSW_VIRTIO_NET_F_CSUM)) ||
-			    h.csum_start >= len - 12 || (uint32_t)h.csum_start + h.csum_offset + 2 > len - 12)
+			 * the view to a receiver that takes it as it is; TSO is
+			 * checked out of line; all else is dequeue's. */
+			if (unlikely(h.gso_type != 0))
+				return vsw_view_offloads(vq, &h, v);
+			if (!vsw_view_csum(vq, &h, v))
 				return false;
-			v->csum = true;
-			v->csum_start = h.csum_start;
-			v->csum_offset = h.csum_offset;
 		}
 	}
-	v->frame = p + 12;
-	v->len = len - 12;
-	v->head = head;
+	if (v->len > vq->mtu_pkt_len)
+		return false;
 	memcpy(&v->eth, p + 12, RTE_ETHER_HDR_LEN);
 	return true;
 }
+
+/* A TX chain being looked at piece by piece (peek's walk of a chain that is
+ * not one plain descriptor): the ring's walker gives each readable
+ * descriptor to vsw_view_piece, then vsw_view_finish judges the frame. */
+struct vsw_view_acc {
+	const uint8_t *hdr; /* the virtio-net header, all in the first descriptor */
+	uint64_t total;     /* bytes of the chain so far, header included */
+	bool data;          /* a data piece was taken */
+};
+
+static inline void vsw_view_begin(struct vsw_view_acc *a)
+{
+	a->hdr = NULL;
+	a->total = 0;
+	a->data = false;
+}
+
+/* One readable descriptor of the chain: false when the frame cannot be a
+ * view (too long, a piece outside guest memory or across regions, the
+ * header not whole in the first descriptor, too many pieces). */
+bool vsw_view_piece(struct vsw_vq *vq, struct vsw_view_acc *a, struct vsw_vq_view *v,
+		    uint64_t addr, uint32_t len);
+/* The chain read whole: its frame, header and offload request checked. */
+bool vsw_view_finish(struct vsw_vq *vq, struct vsw_view_acc *a, struct vsw_vq_view *v);
 
 /* The fast RX path of both rings: a packet (an mbuf of one segment, or a
  * view) written with its 12-byte header into one guest buffer p of at least
@@ -301,10 +352,11 @@ static inline int vsw_tx_finish(struct vsw_vq *vq, struct rte_mbuf *m, struct vs
 
 /* Reads packet bytes for the guest: flat pieces first (the virtio-net
  * header; for a frame still in another guest's memory, our copy of its
- * Ethernet header and then the rest of it), then an mbuf's segments. */
+ * first bytes and then the rest of its pieces), then an mbuf's segments. */
+#define VSW_CURSOR_PIECES (2 + VSW_VIEW_PIECES)
 struct vsw_src_cursor {
-	const uint8_t *piece[3];
-	uint32_t piece_left[3];
+	const uint8_t *piece[VSW_CURSOR_PIECES];
+	uint32_t piece_left[VSW_CURSOR_PIECES];
 	unsigned int npieces, ip;
 	const struct rte_mbuf *seg;
 	uint32_t seg_off;
@@ -323,23 +375,37 @@ static inline void vsw_cursor_init(struct vsw_src_cursor *c, const void *hdr, ui
 	c->left = hdr_len + m->pkt_len;
 }
 
-
-/* A frame of len bytes whose first head_len bytes are at head and the rest at rest. */
-static inline void vsw_cursor_init_flat(struct vsw_src_cursor *c, const void *hdr, uint16_t hdr_len,
-					const void *head, uint32_t head_len, const void *rest,
-					uint32_t len)
+/* The view v: the first vsw_view_hdrs_len bytes from our copy, the rest
+ * from its pieces in guest memory (those bytes skipped there). */
+static inline void vsw_cursor_init_view(struct vsw_src_cursor *c, const void *hdr,
+					uint16_t hdr_len, const struct vsw_vq_view *v)
 {
+	uint32_t skip = vsw_view_hdrs_len(v);
 	c->piece[0] = hdr;
 	c->piece_left[0] = hdr_len;
-	c->piece[1] = head;
-	c->piece_left[1] = head_len;
-	c->piece[2] = rest;
-	c->piece_left[2] = len - head_len;
-	c->npieces = 3;
+	c->piece[1] = v->hdrs;
+	c->piece_left[1] = skip;
+	unsigned int n = 2;
+	const uint8_t *p = v->frame;
+	uint32_t l = v->nmore ? v->first_len : v->len;
+	for (unsigned int i = 0;; i++) {
+		if (l > skip) {
+			c->piece[n] = p + skip;
+			c->piece_left[n++] = l - skip;
+			skip = 0;
+		} else {
+			skip -= l;
+		}
+		if (i == v->nmore)
+			break;
+		p = v->more[i];
+		l = v->more_len[i];
+	}
+	c->npieces = n;
 	c->ip = 0;
 	c->seg = NULL;
 	c->seg_off = 0;
-	c->left = hdr_len + len;
+	c->left = hdr_len + v->len;
 }
 
 /* An enqueue's packet, an mbuf or (v not NULL) a view, after header hdr. */
@@ -347,8 +413,7 @@ static inline void vsw_cursor_init_pkt(struct vsw_src_cursor *c, const void *hdr
 				       const struct rte_mbuf *m, const struct vsw_vq_view *v)
 {
 	if (v != NULL)
-		vsw_cursor_init_flat(c, hdr, hdr_len, &v->eth, RTE_ETHER_HDR_LEN,
-				     v->frame + RTE_ETHER_HDR_LEN, v->len);
+		vsw_cursor_init_view(c, hdr, hdr_len, v);
 	else
 		vsw_cursor_init(c, hdr, hdr_len, m);
 }

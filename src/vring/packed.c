@@ -36,6 +36,60 @@ static inline void read_pdesc(struct vring_packed_desc *dst, const struct vring_
 	rte_compiler_barrier();
 }
 
+/* A rule broken: the queue is put in the broken state, unless the chain
+ * is only being looked at (peek: then dequeue will find the same). */
+#define CHAIN_FAIL(vq, quiet, ...)                          \
+	do {                                                \
+		if (!(quiet))                               \
+			vsw_vq_break((vq), __VA_ARGS__);    \
+		return -1;                                  \
+	} while (0)
+
+/* Starts the chain at slot idx, whose descriptor c->cur was read (with
+ * flags, available, read first). 1, or -1 broken. */
+static inline __attribute__((always_inline)) int pchain_begin(struct vsw_vq *vq, uint16_t idx,
+							      bool wrap, struct pchain *c, bool quiet)
+{
+	c->table = NULL;
+	c->table_size = vq->size;
+	c->pos = idx;
+	c->wrap = wrap;
+	c->ndesc = 1;
+	c->hops = 1;
+	c->id = c->cur.id;
+	/* The last ring descriptor of a chain carries the buffer ID. */
+	if (unlikely(!(c->cur.flags & VRING_DESC_F_NEXT) && c->id >= vq->size))
+		CHAIN_FAIL(vq, quiet, "buffer id %u is outside a ring of %u", c->id, vq->size);
+	if (unlikely(c->cur.flags & VRING_DESC_F_INDIRECT)) {
+		uint32_t len = c->cur.len;
+		if (!(vq->features & (1ull << VSW_VIRTIO_RING_F_INDIRECT_DESC)) ||
+		    (c->cur.flags & VRING_DESC_F_NEXT))
+			CHAIN_FAIL(vq, quiet, "indirect descriptor not allowed here (not negotiated, or "
+					      "with NEXT)");
+		if (len == 0 || len % sizeof(struct vring_packed_desc) != 0 ||
+		    len / sizeof(struct vring_packed_desc) > vq->size)
+			CHAIN_FAIL(vq, quiet,
+				   "indirect table of %u bytes (not a multiple of 16, or more "
+				   "than the ring's %u entries)", len, vq->size);
+		const struct vring_packed_desc *t =
+			vsw_gpa_to_hva(vq->mem, c->cur.addr, len, &vq->mem_hint);
+		if (t == NULL)
+			CHAIN_FAIL(vq, quiet, "indirect table at 0x%" PRIx64 "+%u is outside guest memory",
+				   c->cur.addr, len);
+		c->table = t;
+		c->table_size = len / sizeof(struct vring_packed_desc);
+		c->pos = 0;
+		read_pdesc(&c->cur, &t[0]);
+		/* In an indirect table only WRITE means anything; the chain is
+		 * the whole table. */
+		c->cur.flags = (uint16_t)((c->cur.flags & VRING_DESC_F_WRITE) |
+					  (c->table_size > 1 ? VRING_DESC_F_NEXT : 0));
+	}
+	if (unlikely(c->cur.len == 0))
+		CHAIN_FAIL(vq, quiet, "zero-length descriptor at the head of a chain");
+	return 1;
+}
+
 /* Starts the chain at the ring's next slot; 0 if nothing is available,
  * 1 if c->cur is its first descriptor, -1 broken. */
 static int pchain_first(struct vsw_vq *vq, uint16_t idx, bool wrap, struct pchain *c)
@@ -46,64 +100,17 @@ static int pchain_first(struct vsw_vq *vq, uint16_t idx, bool wrap, struct pchai
 		return 0;
 	read_pdesc(&c->cur, d);
 	c->cur.flags = flags;
-	c->table = NULL;
-	c->table_size = vq->size;
-	c->pos = idx;
-	c->wrap = wrap;
-	c->ndesc = 1;
-	c->hops = 1;
-	c->id = c->cur.id;
-	/* The last ring descriptor of a chain carries the buffer ID. */
-	if (unlikely(!(c->cur.flags & VRING_DESC_F_NEXT) && c->id >= vq->size)) {
-		vsw_vq_break(vq, "buffer id %u is outside a ring of %u", c->id, vq->size);
-		return -1;
-	}
-	if (unlikely(c->cur.flags & VRING_DESC_F_INDIRECT)) {
-		uint32_t len = c->cur.len;
-		if (!(vq->features & (1ull << VSW_VIRTIO_RING_F_INDIRECT_DESC)) ||
-		    (c->cur.flags & VRING_DESC_F_NEXT)) {
-			vsw_vq_break(vq, "indirect descriptor not allowed here (not negotiated, or "
-					 "with NEXT)");
-			return -1;
-		}
-		if (len == 0 || len % sizeof(struct vring_packed_desc) != 0 ||
-		    len / sizeof(struct vring_packed_desc) > vq->size) {
-			vsw_vq_break(vq, "indirect table of %u bytes (not a multiple of 16, or more "
-					 "than the ring's %u entries)", len, vq->size);
-			return -1;
-		}
-		const struct vring_packed_desc *t =
-			vsw_gpa_to_hva(vq->mem, c->cur.addr, len, &vq->mem_hint);
-		if (t == NULL) {
-			vsw_vq_break(vq, "indirect table at 0x%" PRIx64 "+%u is outside guest memory",
-				     c->cur.addr, len);
-			return -1;
-		}
-		c->table = t;
-		c->table_size = len / sizeof(struct vring_packed_desc);
-		c->pos = 0;
-		read_pdesc(&c->cur, &t[0]);
-		/* In an indirect table only WRITE means anything; the chain is
-		 * the whole table. */
-		c->cur.flags = (uint16_t)((c->cur.flags & VRING_DESC_F_WRITE) |
-					  (c->table_size > 1 ? VRING_DESC_F_NEXT : 0));
-	}
-	if (unlikely(c->cur.len == 0)) {
-		vsw_vq_break(vq, "zero-length descriptor at the head of a chain");
-		return -1;
-	}
-	return 1;
+	return pchain_begin(vq, idx, wrap, c, false);
 }
 
 /* 1: next descriptor in c->cur; 0: end; -1: broken. */
-static int pchain_next(struct vsw_vq *vq, struct pchain *c)
+static inline __attribute__((always_inline)) int pchain_next(struct vsw_vq *vq, struct pchain *c,
+							     bool quiet)
 {
 	if (!(c->cur.flags & VRING_DESC_F_NEXT))
 		return 0;
-	if (unlikely(++c->hops > c->table_size)) {
-		vsw_vq_break(vq, "descriptor chain longer than the ring (%u)", c->table_size);
-		return -1;
-	}
+	if (unlikely(++c->hops > c->table_size))
+		CHAIN_FAIL(vq, quiet, "descriptor chain longer than the ring (%u)", c->table_size);
 	if (c->table != NULL) {
 		c->pos++;
 		read_pdesc(&c->cur, &c->table[c->pos]);
@@ -117,15 +124,11 @@ static int pchain_next(struct vsw_vq *vq, struct pchain *c)
 	}
 	c->ndesc++;
 	read_pdesc(&c->cur, &vq->pdesc[c->pos]);
-	if (unlikely(c->cur.flags & VRING_DESC_F_INDIRECT)) {
-		vsw_vq_break(vq, "indirect descriptor inside a chain");
-		return -1;
-	}
+	if (unlikely(c->cur.flags & VRING_DESC_F_INDIRECT))
+		CHAIN_FAIL(vq, quiet, "indirect descriptor inside a chain");
 	c->id = c->cur.id; /* the buffer ID sits in the last descriptor */
-	if (unlikely(!(c->cur.flags & VRING_DESC_F_NEXT) && c->id >= vq->size)) {
-		vsw_vq_break(vq, "buffer id %u is outside a ring of %u", c->id, vq->size);
-		return -1;
-	}
+	if (unlikely(!(c->cur.flags & VRING_DESC_F_NEXT) && c->id >= vq->size))
+		CHAIN_FAIL(vq, quiet, "buffer id %u is outside a ring of %u", c->id, vq->size);
 	return 1;
 }
 
@@ -182,7 +185,7 @@ static int dequeue_one(struct vsw_vq *vq, struct rte_mempool *mp, struct rte_mbu
 		}
 		if (vsw_tx_copy_desc(vq, mp, m, &t, c->cur.addr, c->cur.len) < 0)
 			return PKT_BROKEN;
-		int r = pchain_next(vq, c);
+		int r = pchain_next(vq, c, false);
 		if (r < 0)
 			return PKT_BROKEN;
 		if (r == 0)
@@ -269,8 +272,34 @@ static inline void prefetch_slot_buf(struct vsw_vq *vq, uint16_t idx, uint16_t a
 	vsw_prefetch_guest_buf(vq, addr, len, write);
 }
 
-/* Frames looked at in place (see vsw_vq_peek): each chain one readable ring
- * descriptor with its buffer ID, checked here as dequeue would; anything
+/* Peek's look at a chain that is not one plain ring descriptor (several,
+ * or an indirect table), c->cur its first as read: walked by dequeue's
+ * rules, but anything they refuse only ends the look. */
+static __attribute__((noinline)) bool peek_chain(struct vsw_vq *vq, uint16_t idx, bool wrap,
+						 struct pchain *c, struct vsw_vq_view *v)
+{
+	if (pchain_begin(vq, idx, wrap, c, true) < 0)
+		return false;
+	struct vsw_view_acc a;
+	vsw_view_begin(&a);
+	for (;;) {
+		if (c->cur.flags & VRING_DESC_F_WRITE)
+			return false;
+		if (!vsw_view_piece(vq, &a, v, c->cur.addr, c->cur.len))
+			return false;
+		int r = pchain_next(vq, c, true);
+		if (r < 0)
+			return false;
+		if (r == 0)
+			break;
+	}
+	v->head = c->id;
+	v->ndesc = c->ndesc;
+	return vsw_view_finish(vq, &a, v);
+}
+
+/* Frames looked at in place (see vsw_vq_peek): a chain of one readable ring
+ * descriptor here, others in peek_chain, checked as dequeue would; anything
  * else stops the look and is dequeue's to take or to refuse with a reason. */
 uint16_t vsw_packed_peek(struct vsw_vq *vq, struct vsw_vq_view *v, uint16_t n, bool *stopped)
 {
@@ -295,15 +324,24 @@ uint16_t vsw_packed_peek(struct vsw_vq *vq, struct vsw_vq_view *v, uint16_t n, b
 		uint16_t flags = __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE);
 		if (!desc_avail(flags, wrap))
 			break;
-		struct vring_packed_desc c;
-		read_pdesc(&c, d);
-		if (unlikely((flags & (VRING_DESC_F_NEXT | VRING_DESC_F_WRITE |
-				       VRING_DESC_F_INDIRECT)) || c.id >= vq->size ||
-			     !vsw_tx_view(vq, c.addr, c.len, c.id, &v[got]))) {
-			*stopped = true;
-			break;
+		struct pchain c;
+		read_pdesc(&c.cur, d);
+		if (likely(!(flags & (VRING_DESC_F_NEXT | VRING_DESC_F_WRITE |
+				      VRING_DESC_F_INDIRECT)))) {
+			if (unlikely(c.cur.id >= vq->size ||
+				     !vsw_tx_view(vq, c.cur.addr, c.cur.len, c.cur.id, &v[got]))) {
+				*stopped = true;
+				break;
+			}
+			v[got].ndesc = 1;
+		} else {
+			c.cur.flags = flags;
+			if (!peek_chain(vq, idx, wrap, &c, &v[got])) {
+				*stopped = true;
+				break;
+			}
 		}
-		advance(&idx, &wrap, 1, vq->size);
+		advance(&idx, &wrap, v[got].ndesc, vq->size);
 	}
 	return got;
 }
@@ -317,8 +355,8 @@ void vsw_packed_peek_done(struct vsw_vq *vq, const struct vsw_vq_view *v, uint16
 	for (uint16_t i = 0; i < k; i++) {
 		used[i] = (struct used_rec){ .pos = vq->last_used_idx, .id = v[i].head, .len = 0,
 					     .wrap = vq->used_wrap };
-		advance(&vq->last_avail_idx, &vq->avail_wrap, 1, vq->size);
-		advance(&vq->last_used_idx, &vq->used_wrap, 1, vq->size);
+		advance(&vq->last_avail_idx, &vq->avail_wrap, v[i].ndesc, vq->size);
+		advance(&vq->last_used_idx, &vq->used_wrap, v[i].ndesc, vq->size);
 		bytes += v[i].len;
 	}
 	publish_used(vq, used, k, old_used, old_wrap);
@@ -342,7 +380,7 @@ static int64_t fill(struct vsw_vq *vq, struct pchain *c, struct vsw_src_cursor *
 			return -1;
 		written += (uint32_t)w;
 		/* The rest of the chain is walked (validated) but left empty. */
-		int r = pchain_next(vq, c);
+		int r = pchain_next(vq, c, false);
 		if (r < 0)
 			return -1;
 		if (r == 0)
@@ -376,10 +414,12 @@ packed_enqueue(struct vsw_vq *vq, const void *const *src, uint16_t n, bool views
 		const struct rte_mbuf *m = views ? NULL : src[sent];
 		const struct vsw_vq_view *v = views ? src[sent] : NULL;
 		uint32_t plen = views ? v->len : m->pkt_len;
-		/* Fast path: a one-segment packet that fits, with its header, in
-		 * the next slot, one writable buffer. Anything else, including
+		/* Fast path: a one-segment packet (a view: one piece, only its
+		 * Ethernet header copied) that fits, with its header, in the
+		 * next slot, one writable buffer. Anything else, including
 		 * what is wrong with the slot, is the chain walk's below. */
-		if (likely((views || m->nb_segs == 1) && vq->hdr_len == 12 && nused < 256)) {
+		if (likely((views ? (v->nmore | v->hdrs_len) == 0 : m->nb_segs == 1) &&
+			   vq->hdr_len == 12 && nused < 256)) {
 			const struct vring_packed_desc *d = &vq->pdesc[vq->last_avail_idx];
 			uint16_t flags = __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE);
 			if (likely(desc_avail(flags, vq->avail_wrap) &&

@@ -27,6 +27,48 @@ static inline void read_desc(struct vring_desc *dst, const struct vring_desc *sr
 	rte_compiler_barrier();
 }
 
+/* A rule broken: the queue is put in the broken state, unless the chain
+ * is only being looked at (peek: then dequeue will find the same). */
+#define CHAIN_FAIL(vq, quiet, ...)                          \
+	do {                                                \
+		if (!(quiet))                               \
+			vsw_vq_break((vq), __VA_ARGS__);    \
+		return -1;                                  \
+	} while (0)
+
+/* Starts the chain at head (< size) whose descriptor c->cur was read. */
+static inline __attribute__((always_inline)) int chain_begin(struct vsw_vq *vq, uint16_t head,
+							     struct chain *c, bool quiet)
+{
+	c->table = vq->desc;
+	c->table_size = vq->size;
+	c->hops = 1;
+	if (unlikely(c->cur.flags & VRING_DESC_F_INDIRECT)) {
+		uint32_t len = c->cur.len;
+		if (!(vq->features & (1ull << VSW_VIRTIO_RING_F_INDIRECT_DESC)))
+			CHAIN_FAIL(vq, quiet, "indirect descriptor without INDIRECT_DESC negotiated");
+		if (c->cur.flags & VRING_DESC_F_NEXT)
+			CHAIN_FAIL(vq, quiet, "indirect descriptor %u also has NEXT set", head);
+		if (len == 0 || len % sizeof(struct vring_desc) != 0 ||
+		    len / sizeof(struct vring_desc) > vq->size)
+			CHAIN_FAIL(vq, quiet,
+				   "indirect table of %u bytes (not a multiple of 16, or more "
+				   "than the ring's %u entries)", len, vq->size);
+		const struct vring_desc *t = vsw_gpa_to_hva(vq->mem, c->cur.addr, len, &vq->mem_hint);
+		if (t == NULL)
+			CHAIN_FAIL(vq, quiet, "indirect table at 0x%" PRIx64 "+%u is outside guest memory",
+				   c->cur.addr, len);
+		c->table = t;
+		c->table_size = len / sizeof(struct vring_desc);
+		read_desc(&c->cur, &t[0]);
+		if (c->cur.flags & VRING_DESC_F_INDIRECT)
+			CHAIN_FAIL(vq, quiet, "nested indirect table");
+	}
+	if (unlikely(c->cur.len == 0))
+		CHAIN_FAIL(vq, quiet, "zero-length descriptor at the head of a chain");
+	return 0;
+}
+
 static int chain_first(struct vsw_vq *vq, uint16_t head, struct chain *c)
 {
 	if (unlikely(head >= vq->size)) {
@@ -34,65 +76,24 @@ static int chain_first(struct vsw_vq *vq, uint16_t head, struct chain *c)
 		return -1;
 	}
 	read_desc(&c->cur, &vq->desc[head]);
-	c->table = vq->desc;
-	c->table_size = vq->size;
-	c->hops = 1;
-	if (unlikely(c->cur.flags & VRING_DESC_F_INDIRECT)) {
-		uint32_t len = c->cur.len;
-		if (!(vq->features & (1ull << VSW_VIRTIO_RING_F_INDIRECT_DESC))) {
-			vsw_vq_break(vq, "indirect descriptor without INDIRECT_DESC negotiated");
-			return -1;
-		}
-		if (c->cur.flags & VRING_DESC_F_NEXT) {
-			vsw_vq_break(vq, "indirect descriptor %u also has NEXT set", head);
-			return -1;
-		}
-		if (len == 0 || len % sizeof(struct vring_desc) != 0 ||
-		    len / sizeof(struct vring_desc) > vq->size) {
-			vsw_vq_break(vq, "indirect table of %u bytes (not a multiple of 16, or more "
-					 "than the ring's %u entries)", len, vq->size);
-			return -1;
-		}
-		const struct vring_desc *t = vsw_gpa_to_hva(vq->mem, c->cur.addr, len, &vq->mem_hint);
-		if (t == NULL) {
-			vsw_vq_break(vq, "indirect table at 0x%" PRIx64 "+%u is outside guest memory",
-				     c->cur.addr, len);
-			return -1;
-		}
-		c->table = t;
-		c->table_size = len / sizeof(struct vring_desc);
-		read_desc(&c->cur, &t[0]);
-		if (c->cur.flags & VRING_DESC_F_INDIRECT) {
-			vsw_vq_break(vq, "nested indirect table");
-			return -1;
-		}
-	}
-	if (unlikely(c->cur.len == 0)) {
-		vsw_vq_break(vq, "zero-length descriptor at the head of a chain");
-		return -1;
-	}
-	return 0;
+	return chain_begin(vq, head, c, false);
 }
 
 /* 1: c->cur is the next descriptor; 0: end of chain; -1: broken. */
-static int chain_next(struct vsw_vq *vq, struct chain *c)
+static inline __attribute__((always_inline)) int chain_next(struct vsw_vq *vq, struct chain *c,
+							    bool quiet)
 {
 	if (!(c->cur.flags & VRING_DESC_F_NEXT))
 		return 0;
 	uint16_t nx = c->cur.next;
-	if (unlikely(++c->hops > c->table_size)) {
-		vsw_vq_break(vq, "descriptor chain longer than its table (%u): a loop", c->table_size);
-		return -1;
-	}
-	if (unlikely(nx >= c->table_size)) {
-		vsw_vq_break(vq, "next descriptor %u is outside a table of %u", nx, c->table_size);
-		return -1;
-	}
+	if (unlikely(++c->hops > c->table_size))
+		CHAIN_FAIL(vq, quiet, "descriptor chain longer than its table (%u): a loop",
+			   c->table_size);
+	if (unlikely(nx >= c->table_size))
+		CHAIN_FAIL(vq, quiet, "next descriptor %u is outside a table of %u", nx, c->table_size);
 	read_desc(&c->cur, &c->table[nx]);
-	if (unlikely(c->cur.flags & VRING_DESC_F_INDIRECT)) {
-		vsw_vq_break(vq, "indirect descriptor inside a chain");
-		return -1;
-	}
+	if (unlikely(c->cur.flags & VRING_DESC_F_INDIRECT))
+		CHAIN_FAIL(vq, quiet, "indirect descriptor inside a chain");
 	return 1;
 }
 
@@ -134,7 +135,7 @@ static int dequeue_one(struct vsw_vq *vq, struct rte_mempool *mp, uint16_t head,
 		}
 		if (vsw_tx_copy_desc(vq, mp, m, &t, c.cur.addr, c.cur.len) < 0)
 			return PKT_BROKEN;
-		int r = chain_next(vq, &c);
+		int r = chain_next(vq, &c, false);
 		if (r < 0)
 			return PKT_BROKEN;
 		if (r == 0)
@@ -317,7 +318,7 @@ static int64_t fill_chain(struct vsw_vq *vq, uint16_t head, struct vsw_src_curso
 		written += (uint32_t)w;
 		if (cur->left == 0)
 			return written;
-		int r = chain_next(vq, &c);
+		int r = chain_next(vq, &c, false);
 		if (r < 0)
 			return -1;
 		if (r == 0)
@@ -353,9 +354,11 @@ split_enqueue(struct vsw_vq *vq, const void *const *src, uint16_t n, bool views)
 		/* One chain per packet is the common case: fetch ahead by that. */
 		if (done + PF_DESC < ahead)
 			prefetch_desc(vq, avail_head(vq, (uint16_t)(done + PF_DESC)));
-		/* Fast path: a one-segment packet that fits, with its header, in
-		 * the first descriptor of a direct chain. */
-		if (likely((views || m->nb_segs == 1) && vq->hdr_len == 12 && done < avail)) {
+		/* Fast path: a one-segment packet (a view: one piece, only its
+		 * Ethernet header copied) that fits, with its header, in the first
+		 * descriptor of a direct chain. */
+		if (likely((views ? (v->nmore | v->hdrs_len) == 0 : m->nb_segs == 1) &&
+			   vq->hdr_len == 12 && done < avail)) {
 			uint16_t head = avail_head(vq, done);
 			if (likely(head < vq->size)) {
 				struct vring_desc d;
@@ -446,6 +449,33 @@ uint16_t vsw_split_enqueue_views(struct vsw_vq *vq, const struct vsw_vq_view *co
 	return split_enqueue(vq, (const void *const *)v, n, true);
 }
 
+/* Peek's look at a chain that is not one plain descriptor (several, or an
+ * indirect table), d its head descriptor as read: walked by dequeue's
+ * rules, but anything they refuse only ends the look. */
+static __attribute__((noinline)) bool peek_chain(struct vsw_vq *vq, uint16_t head,
+						 const struct vring_desc *d, struct vsw_vq_view *v)
+{
+	struct chain c;
+	c.cur = *d;
+	if (chain_begin(vq, head, &c, true) < 0)
+		return false;
+	struct vsw_view_acc a;
+	vsw_view_begin(&a);
+	for (;;) {
+		if (c.cur.flags & VRING_DESC_F_WRITE)
+			return false;
+		if (!vsw_view_piece(vq, &a, v, c.cur.addr, c.cur.len))
+			return false;
+		int r = chain_next(vq, &c, true);
+		if (r < 0)
+			return false;
+		if (r == 0)
+			break;
+	}
+	v->head = head;
+	return vsw_view_finish(vq, &a, v);
+}
+
 uint16_t vsw_split_peek(struct vsw_vq *vq, struct vsw_vq_view *v, uint16_t n, bool *stopped)
 {
 	/* A 10-byte header (legacy, no MRG_RXBUF) is for dequeue. */
@@ -466,10 +496,13 @@ uint16_t vsw_split_peek(struct vsw_vq *vq, struct vsw_vq_view *v, uint16_t n, bo
 			break;
 		struct vring_desc d;
 		read_desc(&d, &vq->desc[head]);
-		if (unlikely(d.flags & (VRING_DESC_F_NEXT | VRING_DESC_F_WRITE |
-					VRING_DESC_F_INDIRECT)) ||
-		    unlikely(!vsw_tx_view(vq, d.addr, d.len, head, &v[got])))
+		if (likely(!(d.flags & (VRING_DESC_F_NEXT | VRING_DESC_F_WRITE |
+					VRING_DESC_F_INDIRECT)))) {
+			if (unlikely(!vsw_tx_view(vq, d.addr, d.len, head, &v[got])))
+				break;
+		} else if (!peek_chain(vq, head, &d, &v[got])) {
 			break;
+		}
 	}
 	*stopped = got < count;
 	return got;

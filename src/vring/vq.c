@@ -13,6 +13,7 @@
 
 #include <rte_ip.h>
 #include <rte_net.h>
+#include <rte_tcp.h>
 
 #include "offload/offload.h"
 #include "vring/layout.h"
@@ -376,16 +377,141 @@ int vsw_vq_tx_meta_slow(struct vsw_vq *vq, const struct virtio_net_hdr *h, struc
 	return 0;
 }
 
+/* Copies the first n bytes of v's frame (n <= len) out of its pieces. */
+static void view_gather(const struct vsw_vq_view *v, uint8_t *dst, uint32_t n)
+{
+	const uint8_t *p = v->frame;
+	uint32_t l = v->nmore ? v->first_len : v->len;
+	for (unsigned int i = 0; n > 0; i++) {
+		uint32_t c = RTE_MIN(l, n);
+		memcpy(dst, p, c);
+		dst += c;
+		n -= c;
+		if (i == v->nmore)
+			break;
+		p = v->more[i];
+		l = v->more_len[i];
+	}
+}
+
+/* vsw_vq_apply_tx_hdr's checks, in its order, for a frame in guest memory;
+ * where it would take the request as it is, so does the view; where it
+ * would refuse it or do work itself (finish an unusual checksum), the
+ * frame is dequeue's, which also counts the refusal. */
+bool vsw_view_offloads(const struct vsw_vq *vq, const struct virtio_net_hdr *h,
+		       struct vsw_vq_view *v)
+{
+	uint8_t gso = h->gso_type & ~VIRTIO_NET_HDR_GSO_ECN;
+	bool ecn = h->gso_type & VIRTIO_NET_HDR_GSO_ECN;
+	if (gso == VIRTIO_NET_HDR_GSO_NONE) {
+		if (ecn || !vsw_view_csum(vq, h, v) || v->len > vq->mtu_pkt_len)
+			return false;
+		view_gather(v, v->hdrs, RTE_ETHER_HDR_LEN);
+		return true;
+	}
+	int ipv = gso == VIRTIO_NET_HDR_GSO_TCPV4 ? 4 : gso == VIRTIO_NET_HDR_GSO_TCPV6 ? 6 : 0;
+	if (ipv == 0 ||
+	    !has(vq->features, ipv == 4 ? VSW_VIRTIO_NET_F_HOST_TSO4 : VSW_VIRTIO_NET_F_HOST_TSO6) ||
+	    (ecn && !has(vq->features, VSW_VIRTIO_NET_F_HOST_ECN)) ||
+	    h->flags != VIRTIO_NET_HDR_F_NEEDS_CSUM || !has(vq->features, VSW_VIRTIO_NET_F_CSUM) ||
+	    h->gso_size == 0 || h->gso_size > v->len || h->hdr_len > v->len)
+		return false;
+	/* The headers are parsed from our copy, and that copy is what the
+	 * receiver gets: what was checked is what is delivered, whatever the
+	 * sender writes meanwhile. */
+	uint32_t n = RTE_MIN(v->len, (uint32_t)VSW_VIEW_HDRS);
+	view_gather(v, v->hdrs, n);
+	struct vsw_l4_hdrs l;
+	if (vsw_off_parse_buf(v->hdrs, n, v->len, &l) != 0 || l.proto != IPPROTO_TCP || l.fragment ||
+	    l.ipv != ipv || h->csum_start != (uint32_t)l.l2_len + l.l3_len || h->csum_offset != 16)
+		return false;
+	uint32_t l4 = (uint32_t)l.l2_len + l.l3_len;
+	v->needs = (uint8_t)(VSW_OFF_CSUM | (ipv == 4 ? VSW_OFF_TSO4 : VSW_OFF_TSO6) |
+			     (v->hdrs[l4 + 13] & RTE_TCP_CWR_FLAG ? VSW_OFF_ECN : 0));
+	v->csum_start = (uint16_t)l4;
+	v->csum_offset = 16;
+	v->hdrs_len = (uint16_t)(l4 + l.l4_len);
+	v->gso_size = h->gso_size;
+	return true;
+}
+
+bool vsw_view_piece(struct vsw_vq *vq, struct vsw_view_acc *a, struct vsw_vq_view *v,
+		    uint64_t addr, uint32_t len)
+{
+	if (len == 0)
+		return true; /* dequeue reads nothing from it either */
+	a->total += len; /* 64 bits: the sum so far is at most 12 + 64 KB */
+	if (a->total > 12ull + vq->max_pkt_len)
+		return false; /* dequeue drops it as too big */
+	/* In one region: a piece across two is dequeue's, which copies it in parts. */
+	const uint8_t *p = vsw_gpa_to_hva(vq->mem, addr, len, &vq->mem_hint);
+	if (p == NULL)
+		return false;
+	if (a->hdr == NULL) {
+		if (len < 12)
+			return false; /* a header in pieces is dequeue's to put together */
+		a->hdr = p;
+		if (len == 12)
+			return true;
+		p += 12;
+		len -= 12;
+	}
+	if (!a->data) {
+		v->frame = p;
+		v->first_len = len;
+		v->nmore = 0;
+		a->data = true;
+		return true;
+	}
+	if (v->nmore == VSW_VIEW_PIECES - 1)
+		return false;
+	v->more[v->nmore] = p;
+	v->more_len[v->nmore++] = len;
+	return true;
+}
+
+bool vsw_view_finish(struct vsw_vq *vq, struct vsw_view_acc *a, struct vsw_vq_view *v)
+{
+	/* The Ethernet header in the first piece: it is read from there. */
+	if (!a->data || v->first_len < RTE_ETHER_HDR_LEN)
+		return false;
+	v->len = (uint32_t)(a->total - 12);
+	if (v->nmore == 0)
+		v->first_len = v->len;
+	v->needs = 0;
+	v->hdrs_len = 0;
+	if (vq->tx_offloads) {
+		struct virtio_net_hdr h;
+		memcpy(&h, a->hdr, 12);
+		if (h.flags | h.gso_type)
+			return vsw_view_offloads(vq, &h, v);
+	}
+	if (v->len > vq->mtu_pkt_len)
+		return false;
+	memcpy(&v->eth, v->frame, RTE_ETHER_HDR_LEN);
+	return true;
+}
+
 void vsw_vq_rx_hdr(const struct vsw_vq *vq, const struct rte_mbuf *m, const struct vsw_vq_view *v,
 		   struct virtio_net_hdr *h)
 {
 	memset(h, 0, sizeof(*h));
 	h->num_buffers = 1;
 	if (v != NULL) {
-		if (v->csum) {
+		/* As for an mbuf below: only what the guest negotiated. */
+		if ((v->needs & VSW_OFF_CSUM) && (vq->rx_offloads & VSW_OFF_CSUM)) {
 			h->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
 			h->csum_start = v->csum_start;
 			h->csum_offset = v->csum_offset;
+			if ((v->needs & (VSW_OFF_TSO4 | VSW_OFF_TSO6)) &&
+			    (vq->rx_offloads & v->needs) == v->needs) {
+				h->gso_type = (v->needs & VSW_OFF_TSO6) ? VIRTIO_NET_HDR_GSO_TCPV6
+									: VIRTIO_NET_HDR_GSO_TCPV4;
+				if (v->needs & VSW_OFF_ECN)
+					h->gso_type |= VIRTIO_NET_HDR_GSO_ECN;
+				h->gso_size = v->gso_size;
+				h->hdr_len = v->hdrs_len;
+			}
 		}
 		return;
 	}

@@ -148,30 +148,65 @@ uint16_t vsw_vq_dequeue_burst(struct vsw_vq *vq, struct rte_mempool *mp, struct 
 uint16_t vsw_vq_enqueue_burst(struct vsw_vq *vq, struct rte_mbuf *const *pkts, uint16_t n);
 
 /* A guest TX frame looked at where it lies, for a copy straight into
- * another guest's RX buffer (no mbuf). eth is our one read of its Ethernet
- * header: decisions are taken on it and it is what gets delivered. */
+ * another guest's RX buffers (no mbuf). The bytes delivered first come from
+ * our one read of them (hdrs: the Ethernet header, or for a TSO frame all
+ * its headers), on which decisions are taken; the rest from guest memory.
+ * A zeroed view with frame, len and eth set is a plain frame in one piece. */
+#define VSW_VIEW_PIECES 20 /* Linux: the header, the linear part, 17 page fragments */
+#define VSW_VIEW_HDRS 192  /* a TSO frame's L2-L4 headers, as copied and parsed */
 struct vsw_vq_view {
-	const uint8_t *frame; /* guest memory: the frame, after the virtio-net header */
-	uint32_t len;         /* frame bytes, at least RTE_ETHER_HDR_LEN */
-	uint16_t head;
-	/* A checksum the sender left to the receiver (VIRTIO_NET_HDR_F_NEEDS_CSUM,
-	 * offsets checked inside the frame), read once; else csum = false. */
-	bool csum;
+	const uint8_t *frame; /* guest memory: the frame's first piece, after the virtio-net header */
+	uint32_t len;         /* frame bytes in all, at least RTE_ETHER_HDR_LEN */
+	uint16_t head;        /* split: the chain's head; packed: its buffer id */
+	uint16_t ndesc;       /* packed: ring slots the chain takes */
+	/* What the sender left to the receiver (VSW_OFF_* bits; 0: nothing):
+	 * a partial checksum (CSUM; offsets checked inside the frame, read
+	 * once) and TCP segmentation (TSO4 or TSO6, ECN with CWR set). */
+	uint8_t needs;
+	uint8_t nmore;     /* pieces after the first, in more[] */
+	uint16_t hdrs_len; /* 0: hdrs holds the Ethernet header only; else this many bytes */
 	uint16_t csum_start, csum_offset;
-	struct rte_ether_hdr eth;
+	uint16_t gso_size;  /* TSO: the MSS (headers: hdrs_len) */
+	uint32_t first_len; /* nmore > 0: bytes at frame; else len */
+	union {
+		struct rte_ether_hdr eth;
+		uint8_t hdrs[VSW_VIEW_HDRS];
+	};
+	const uint8_t *more[VSW_VIEW_PIECES - 1];
+	uint32_t more_len[VSW_VIEW_PIECES - 1];
 };
+
+/* The frame's bytes delivered from v->hdrs rather than guest memory. */
+static inline uint32_t vsw_view_hdrs_len(const struct vsw_vq_view *v)
+{
+	return v->hdrs_len ? v->hdrs_len : RTE_ETHER_HDR_LEN;
+}
+
+/* The largest frame v puts on a wire: a TSO frame's segments, not itself
+ * (vsw_wire_len for views). */
+static inline uint32_t vsw_view_wire_len(const struct vsw_vq_view *v)
+{
+	if (v->needs & (VSW_OFF_TSO4 | VSW_OFF_TSO6))
+		return (uint32_t)v->hdrs_len + v->gso_size;
+	return v->len;
+}
 
 static inline uint8_t vsw_vq_rx_offloads(const struct vsw_vq *vq)
 {
 	return vq->rx_offloads;
 }
 
-/* Looks at up to n of the guest's next TX frames in place. Stops at the
- * first chain that is not one plain readable descriptor holding a 12-byte
- * header with no offload request and a frame of 14 to max_pkt_len bytes
- * (split or packed): those are for vsw_vq_dequeue_burst,
- * which also reports what is wrong with them; *stopped says whether there
- * was such a chain. Consumes nothing. */
+/* Looks at up to n of the guest's next TX frames in place: chains (direct
+ * or indirect, split or packed) of readable descriptors, walked by the
+ * rules dequeue applies, whose first holds the whole 12-byte header and
+ * whose first data piece the Ethernet header, each piece inside one memory
+ * region, at most VSW_VIEW_PIECES of them; a frame of 14 bytes to the MTU,
+ * or to 64 KB for TSO; with no offload request, or a checksum request
+ * inside the frame, or a TSO request that dequeue would take (its headers
+ * parsed from a copy of at most VSW_VIEW_HDRS bytes). It stops at the
+ * first other chain, which is for vsw_vq_dequeue_burst to take or to
+ * refuse with a reason (peek never breaks the queue for a chain);
+ * *stopped says whether there was such a chain. Consumes nothing. */
 uint16_t vsw_vq_peek(struct vsw_vq *vq, struct vsw_vq_view *v, uint16_t n, bool *stopped);
 /* Gives the first k peeked frames back to the guest as sent (k may be less
  * than peeked: the rest stay in the ring, to be dequeued). Nothing else may

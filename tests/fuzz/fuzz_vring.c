@@ -5,7 +5,9 @@
  * guest posting TX and RX chains (direct or indirect, with fields mutated by
  * the input), raw pokes into guest memory (rings included), index and event
  * suppression tampering, dequeue and enqueue bursts, frames looked at in
- * place (peek, part given back) and frames enqueued from such views, queue
+ * place (peek, part given back, or all dequeued and compared: what peek
+ * takes dequeue must take the same way; well-formed TSO frames too) and
+ * frames enqueued from such views (whole or in pieces), queue
  * re-initialisation
  * from GET_VRING_BASE. After every burst and at the end it checks invariants:
  * returned counts within what was asked, returned mbufs sane, counters that
@@ -182,6 +184,63 @@ struct dsc {
 	uint16_t flags;
 };
 
+/* A TCP frame over IPv4 or IPv6 with a TSO request (what Linux sends), laid
+ * over the chain's descriptors after their 12-byte header: lengths made to
+ * agree with the chain, the request with the frame, then one byte of it
+ * maybe changed. The walk of the chain decides what becomes of it. */
+static void write_tso_frame(struct rd *r, const struct dsc *d, int n)
+{
+	static uint8_t b[12 + 70000];
+	uint64_t total = 0;
+	for (int i = 0; i < n; i++)
+		total += d[i].len;
+	uint8_t sel = u8(r);
+	bool v6 = sel & 1, ecn = sel & 2, cwr = sel & 4;
+	uint32_t l3 = 14, l4 = v6 ? 54 : 34, hl = l4 + 20;
+	if (total < 12 + hl || total > sizeof(b))
+		return;
+	uint32_t len = (uint32_t)total - 12;
+	memset(b, 0, 12 + hl);
+	struct virtio_net_hdr h = { .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+				    .gso_type = (uint8_t)((v6 ? VIRTIO_NET_HDR_GSO_TCPV6
+							      : VIRTIO_NET_HDR_GSO_TCPV4) |
+							  (ecn ? VIRTIO_NET_HDR_GSO_ECN : 0)),
+				    .hdr_len = (uint16_t)hl,
+				    .gso_size = (uint16_t)(1 + u16(r) % len),
+				    .csum_start = (uint16_t)l4,
+				    .csum_offset = 16 };
+	memcpy(b, &h, 12);
+	uint8_t *f = b + 12;
+	f[0] = 2, f[6] = 2, f[11] = 1;
+	if (v6) {
+		f[12] = 0x86, f[13] = 0xdd;
+		f[l3] = 0x60;
+		uint16_t pl = (uint16_t)(len - l4);
+		f[l3 + 4] = (uint8_t)(pl >> 8), f[l3 + 5] = (uint8_t)pl;
+		f[l3 + 6] = 6, f[l3 + 7] = 64;
+	} else {
+		f[12] = 0x08, f[13] = 0x00;
+		f[l3] = 0x45;
+		uint16_t tl = (uint16_t)(len - l3);
+		f[l3 + 2] = (uint8_t)(tl >> 8), f[l3 + 3] = (uint8_t)tl;
+		f[l3 + 8] = 64, f[l3 + 9] = 6;
+	}
+	f[l4 + 12] = 5 << 4;
+	f[l4 + 13] = (uint8_t)(0x10 | (cwr ? 0x80 : 0));
+	for (uint32_t i = hl; i < len; i++)
+		f[i] = (uint8_t)i;
+	uint8_t m = u8(r);
+	if (m >= 192) /* one byte of header or frame headers changed */
+		b[u8(r) % (12 + hl)] ^= (uint8_t)(1u << (m & 7));
+	uint32_t off = 0;
+	for (int i = 0; i < n; i++) {
+		uint8_t *p = gpa_ptr(d[i].addr, d[i].len);
+		if (p != NULL)
+			memcpy(p, b + off, d[i].len);
+		off += d[i].len;
+	}
+}
+
 static int gen_chain(struct rd *r, bool tx, struct dsc *d, int max)
 {
 	uint8_t k = u8(r);
@@ -195,6 +254,9 @@ static int gen_chain(struct rd *r, bool tx, struct dsc *d, int max)
 		if (tx && i == 0)
 			write_tx_hdr(r, d[i].addr, d[i].len);
 	}
+	/* One TX chain in eight (bits of k that pick nothing else): a TSO frame. */
+	if (tx && k < 250 && (k & 0x38) == 0x38)
+		write_tso_frame(r, d, n);
 	return n;
 }
 
@@ -644,8 +706,154 @@ static bool in_guest(const uint8_t *p, uint64_t len)
 		len <= (uint64_t)(host1 + R1_SIZE - p));
 }
 
+/* How often the copy-once forms were reached (VSW_FUZZ_STATS=1 prints them
+ * at exit): views in several pieces, with a TSO request, compared with
+ * dequeue. */
+static struct {
+	uint64_t views, pieces, csum, tso, compared;
+} reach;
+
+static void print_reach(void)
+{
+	fprintf(stderr,
+		"fuzz_vring: views %" PRIu64 ", in pieces %" PRIu64 ", csum %" PRIu64
+		", tso %" PRIu64 ", compared with dequeue %" PRIu64 "\n",
+		reach.views, reach.pieces, reach.csum, reach.tso, reach.compared);
+}
+
+/* A view as peek must make it: pieces inside guest memory adding up to its
+ * length, the Ethernet header (and a TSO frame's headers) read from them,
+ * the request inside the frame and within what the guest negotiated. */
+static void check_view(const struct vsw_vq_view *v)
+{
+	static uint8_t hdrs[VSW_VIEW_HDRS];
+	CHECK(v->len >= RTE_ETHER_HDR_LEN && v->len <= Q.max_pkt_len);
+	CHECK(v->nmore < VSW_VIEW_PIECES);
+	uint32_t first = v->nmore ? v->first_len : v->len;
+	CHECK(first >= RTE_ETHER_HDR_LEN && in_guest(v->frame, first));
+	uint64_t sum = first;
+	uint32_t got = RTE_MIN(first, (uint32_t)VSW_VIEW_HDRS);
+	memcpy(hdrs, v->frame, got);
+	for (unsigned int i = 0; i < v->nmore; i++) {
+		CHECK(v->more_len[i] > 0 && in_guest(v->more[i], v->more_len[i]));
+		uint32_t c = RTE_MIN(v->more_len[i], (uint32_t)VSW_VIEW_HDRS - got);
+		memcpy(hdrs + got, v->more[i], c);
+		got += c;
+		sum += v->more_len[i];
+	}
+	CHECK(sum == v->len);
+	CHECK(memcmp(&v->eth, v->frame, RTE_ETHER_HDR_LEN) == 0);
+	CHECK(v->head < Q.size);
+	if (Q.packed)
+		CHECK(v->ndesc >= 1 && v->ndesc <= Q.size);
+	bool tso = v->needs & (VSW_OFF_TSO4 | VSW_OFF_TSO6);
+	reach.views++;
+	reach.pieces += v->nmore > 0;
+	reach.csum += v->needs == VSW_OFF_CSUM;
+	reach.tso += tso;
+	if (v->needs) {
+		CHECK(Q.features & F(VSW_VIRTIO_NET_F_CSUM));
+		CHECK(v->needs & VSW_OFF_CSUM);
+		CHECK((uint32_t)v->csum_start + v->csum_offset + 2 <= v->len);
+	}
+	if (tso) {
+		CHECK(Q.features & F(v->needs & VSW_OFF_TSO6 ? VSW_VIRTIO_NET_F_HOST_TSO6
+							      : VSW_VIRTIO_NET_F_HOST_TSO4));
+		CHECK(v->hdrs_len >= 54 && v->hdrs_len <= RTE_MIN(v->len, (uint32_t)VSW_VIEW_HDRS));
+		CHECK(memcmp(v->hdrs, hdrs, v->hdrs_len) == 0);
+		CHECK(v->gso_size > 0 && v->gso_size <= v->len);
+		CHECK(v->csum_offset == 16 && v->csum_start + 20u <= v->hdrs_len);
+	} else {
+		CHECK(v->hdrs_len == 0 && v->len <= Q.mtu_pkt_len);
+	}
+}
+
+/* Peek looked at n frames; dequeue now takes the same n: all of them, with
+ * nothing dropped or broken, byte for byte, a TSO view's request what
+ * dequeue made of it. What peek takes, dequeue takes the same way. */
+static void check_peek_against_dequeue(const struct vsw_vq_view *v, uint16_t n)
+{
+	static struct rte_mbuf *pkts[256];
+	static uint8_t a[VSW_VQ_MAX_PKT];
+	static uint8_t *b[256];
+	for (uint16_t i = 0; i < n; i++) { /* the frames as they lie now */
+		if (b[i] == NULL)
+			b[i] = malloc(VSW_VQ_MAX_PKT);
+		CHECK(b[i] != NULL);
+		uint32_t o = v[i].nmore ? v[i].first_len : v[i].len;
+		memcpy(b[i], v[i].frame, o);
+		for (unsigned int j = 0; j < v[i].nmore; j++) {
+			memcpy(b[i] + o, v[i].more[j], v[i].more_len[j]);
+			o += v[i].more_len[j];
+		}
+	}
+	struct vsw_vq_stats s0 = Q.stats;
+	uint16_t got = vsw_vq_dequeue_burst(&Q, big_pool, pkts, n);
+	CHECK(got == n);
+	CHECK(!vsw_vq_is_broken(&Q) && Q.stats.broken == s0.broken);
+	CHECK(Q.stats.drop_too_big == s0.drop_too_big && Q.stats.drop_bad_pkt == s0.drop_bad_pkt &&
+	      Q.stats.drop_no_mbuf == s0.drop_no_mbuf);
+	for (int e = 0; e < VSW_HDR__MAX; e++)
+		CHECK(Q.stats.drop_bad_hdr[e] == s0.drop_bad_hdr[e]);
+	reach.compared += n;
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		CHECK(m->pkt_len == v[i].len);
+		const uint8_t *mb = rte_pktmbuf_read(m, 0, m->pkt_len, a);
+		/* An unusual checksum request was finished in the mbuf. */
+		bool finished = (v[i].needs & VSW_OFF_CSUM) && !(m->ol_flags & RTE_MBUF_F_TX_L4_MASK);
+		CHECK(finished || memcmp(mb, b[i], m->pkt_len) == 0);
+		if (v[i].needs & (VSW_OFF_TSO4 | VSW_OFF_TSO6)) {
+			CHECK(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG);
+			CHECK(m->tso_segsz == v[i].gso_size);
+			CHECK((uint32_t)m->l2_len + m->l3_len + m->l4_len == v[i].hdrs_len);
+			CHECK((uint32_t)m->l2_len + m->l3_len == v[i].csum_start);
+			CHECK(vsw_off_needs(m) == v[i].needs);
+			CHECK(vsw_wire_len(m) == vsw_view_wire_len(&v[i]));
+		} else {
+			CHECK(!(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG));
+		}
+		rte_pktmbuf_free(m);
+	}
+}
+
+/* A split dequeue writes each chain's used entry before it reads the next
+ * chain: where the guest laid frames, headers or descriptors over the used
+ * ring (a hostile guest's doing), dequeue would read what peek did not.
+ * The entries are given the values dequeue will write (the guest may write
+ * anything there) and the look is made again, until it sees the same
+ * frames: then dequeue's writes change nothing it reads. False when that
+ * does not settle. */
+static bool used_entries_settled(struct vsw_vq_view *v, uint16_t *n)
+{
+	if (Q.packed)
+		return true;
+	for (int round = 0; round < 4; round++) {
+		bool same = true;
+		for (uint16_t i = 0; i < *n; i++) {
+			struct vring_used_elem *u = &Q.used->ring[(uint16_t)(Q.last_used_idx + i) & Q.mask];
+			if (u->id != v[i].head || u->len != 0) {
+				same = false;
+				u->id = v[i].head;
+				u->len = 0;
+			}
+		}
+		if (same)
+			return true;
+		bool stopped;
+		uint16_t again = vsw_vq_peek(&Q, v, *n, &stopped);
+		if (again == 0 || vsw_vq_is_broken(&Q))
+			return false;
+		for (uint16_t i = 0; i < again; i++)
+			check_view(&v[i]);
+		*n = again;
+	}
+	return false;
+}
+
 /* Frames looked at in place: nothing written but the used side of those
- * given back, every view inside guest memory, eth its frame's first bytes. */
+ * given back, every view as check_view says; or the same frames dequeued,
+ * which must agree with the views. */
 static void do_peek(struct rd *r)
 {
 	static struct vsw_vq_view v[256];
@@ -659,17 +867,54 @@ static void do_peek(struct rd *r)
 	CHECK(Q.stats.packets == s0.packets);
 	if (Q.stats.broken != s0.broken) /* an avail index beyond the ring */
 		CHECK(vsw_vq_is_broken(&Q) && got == 0);
-	for (uint16_t i = 0; i < got; i++) {
-		CHECK(v[i].len >= RTE_ETHER_HDR_LEN && v[i].len <= Q.max_pkt_len);
-		CHECK(in_guest(v[i].frame, v[i].len));
-		CHECK(memcmp(&v[i].eth, v[i].frame, RTE_ETHER_HDR_LEN) == 0);
-		CHECK(v[i].head < Q.size);
+	for (uint16_t i = 0; i < got; i++)
+		check_view(&v[i]);
+	uint8_t kb = u8(r);
+	if (kb >= 0xc0 && got > 0 && !vsw_vq_is_broken(&Q)) {
+		if (used_entries_settled(v, &got))
+			check_peek_against_dequeue(v, got);
+		check_positions();
+		return;
 	}
-	uint16_t k = got ? (uint16_t)(u8(r) % (got + 1)) : 0;
+	uint16_t k = got ? (uint16_t)(kb % (got + 1)) : 0;
 	vsw_vq_peek_done(&Q, v, k);
 	check_device_writes();
 	CHECK(Q.stats.packets - s0.packets == k);
 	check_positions();
+}
+
+/* v's frame cut into up to VSW_VIEW_PIECES pieces (some empty), each
+ * anywhere in the source, with a request (checksum, TSO with headers of
+ * hdrs_len bytes copied) as peek may make one. */
+static void view_in_pieces(struct rd *r, struct vsw_vq_view *v)
+{
+	uint8_t k = u8(r);
+	unsigned int np = 1 + k % VSW_VIEW_PIECES;
+	const uint8_t *base = v->frame;
+	uint32_t left = v->len, first = RTE_ETHER_HDR_LEN + u16(r) % (left - RTE_ETHER_HDR_LEN + 1);
+	v->first_len = first;
+	left -= first;
+	for (unsigned int i = 1; i < np; i++) {
+		uint32_t l = i + 1 == np ? left : u16(r) % (left + 1);
+		v->more[v->nmore] = base + u16(r) % (v->len - l + 1);
+		v->more_len[v->nmore++] = l;
+		left -= l;
+	}
+	if (left > 0)
+		v->first_len += left; /* one piece: the rest stays in the first */
+	if (v->nmore == 0)
+		v->first_len = v->len;
+	uint8_t q = u8(r);
+	v->needs = q & 0x0f;
+	if (v->needs & (VSW_OFF_TSO4 | VSW_OFF_TSO6)) {
+		v->hdrs_len = (uint16_t)(RTE_ETHER_HDR_LEN +
+					 u8(r) % (RTE_MIN(v->len, (uint32_t)VSW_VIEW_HDRS) -
+						  RTE_ETHER_HDR_LEN + 1));
+		memset(v->hdrs, q, v->hdrs_len);
+		v->gso_size = u16(r);
+	}
+	v->csum_start = u16(r);
+	v->csum_offset = u16(r);
 }
 
 /* Frames from another guest (here, host memory) into this one's RX buffers. */
@@ -689,7 +934,10 @@ static void do_enqueue_views(struct rd *r)
 			len = sizeof(src);
 		uint32_t off = u16(r) % (sizeof(src) - len + 1);
 		v[i] = (struct vsw_vq_view){ .frame = src + off, .len = len, .head = i };
-		memset(&v[i].eth, u8(r), sizeof(v[i].eth));
+		uint8_t fill = u8(r);
+		memset(&v[i].eth, fill, sizeof(v[i].eth));
+		if (fill >= 0xe0) /* one in eight: in pieces, maybe with a request */
+			view_in_pieces(r, &v[i]);
 		vp[i] = &v[i];
 	}
 	bool was_broken = vsw_vq_is_broken(&Q);
@@ -921,6 +1169,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "fuzz_vring: set-up failed\n");
 		abort();
 	}
+	if (getenv("VSW_FUZZ_STATS") != NULL)
+		atexit(print_reach);
 	big_avail0 = rte_mempool_avail_count(big_pool);
 	small_avail0 = rte_mempool_avail_count(small_pool);
 	return 0;

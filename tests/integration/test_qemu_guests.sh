@@ -294,10 +294,29 @@ iperfc 10.233.8.12 -t 3 || exit 3"
 	log "$c: $(console "${c}_a" | sed -n 's/^VSW-T offloads //p'); 8 MB file md5 equal both sides; iperf3 $IPERF_GBPS Gbit/s; average frame vsw took from A $(stats_avg "$pa" rx_packets rx_bytes) B, B's NIC received $RXAVG_B B"
 }
 
+# direct_packets: frames copied guest to guest with no mbuf, all workers.
+direct_packets() {
+	"$VSWCTL" -s "$VSW_SOCK" --json core list |
+		python3 -c 'import json,sys; print(sum(c["direct_packets"] for c in json.load(sys.stdin)))'
+}
+# port_field PORT FIELD: one counter of vsw's port stats.
+port_field() {
+	"$VSWCTL" -s "$VSW_SOCK" --json port stats "$1" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$2"
+}
+
 offload_case() {
 	pair_switch
-	# Both offer and take TSO: 64 KB frames cross vsw whole.
+	# Both offer and take TSO: 64 KB frames cross vsw whole, and by the
+	# copy-once path (peek takes their chains of page fragments, the
+	# request travels with the view): what went that way is at least all
+	# of B's frames and half of A's, where before A's TSO frames (most of
+	# its frames) went as mbufs.
+	local d0 d1 a_rx b_rx
+	d0=$(direct_packets)
 	offload_pair off_both o1 o2 ""
+	d1=$(direct_packets)
+	a_rx=$(port_field o1 rx_packets) b_rx=$(port_field o2 rx_packets)
 	local feats
 	feats=$(cat "$T/off_both_port.json")
 	for f in csum guest_csum host_tso4 guest_tso4; do
@@ -305,6 +324,9 @@ offload_case() {
 	done
 	(($(stats_avg o1 rx_packets rx_bytes) > 3000)) || fail "off_both: A's frames were not large (TSO off?)"
 	((RXAVG_B > 3000)) || fail "off_both: B was not given large frames ($RXAVG_B B on average)"
+	log "off_both: $((d1 - d0)) frames copied directly; A sent $a_rx, B $b_rx"
+	((d1 - d0 >= b_rx + a_rx / 2)) ||
+		fail "off_both: only $((d1 - d0)) frames copied directly (A sent $a_rx, B $b_rx): A's TSO frames went as mbufs"
 	# The receiver takes no TSO: vsw cuts A's frames into MTU-sized segments.
 	offload_pair off_seg o1 o3 ""
 	(($(stats_avg o1 rx_packets rx_bytes) > 3000)) || fail "off_seg: A's frames were not large"

@@ -219,7 +219,10 @@ static void queue_view(const struct rte_ether_addr *src, const struct rte_ether_
 	v->frame = frame_bytes[nqueued];
 	v->len = len;
 	v->head = nqueued;
-	v->csum = false;
+	v->needs = 0;
+	v->nmore = 0;
+	v->hdrs_len = 0;
+	v->gso_size = 0;
 	v->eth.src_addr = *src;
 	v->eth.dst_addr = *dst;
 	v->eth.ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
@@ -746,7 +749,7 @@ static void test_direct_checksum_requests(void **state)
 	vsw_fdb_learn(net_a.fdb, &mac_of[1], 0, 1, 1000);
 	queue_view(&mac_of[0], &mac_of[1], 100);
 	queue_view(&mac_of[0], &mac_of[1], 100);
-	queued[1].csum = true;
+	queued[1].needs = VSW_OFF_CSUM;
 	queue_view(&mac_of[0], &mac_of[1], 100);
 	bool rest;
 	assert_int_equal(vsw_direct_input(ctx, ports[0], 0, &rest), 1);
@@ -756,6 +759,64 @@ static void test_direct_checksum_requests(void **state)
 	fakes[1].nv = 0;
 	assert_int_equal(vsw_direct_input(ctx, ports[0], 0, &rest), 3);
 	assert_views(1, (const uint16_t[]){ 0, 1, 2 }, 3);
+}
+
+/* A view of a TSO frame (64 KB) as peek makes it: CSUM + TSO4 or TSO6 (+ ECN
+ * with CWR), headers of hdrs_len bytes, segments of mss. */
+static void queue_tso_view(int ipv, bool ecn, uint16_t mss)
+{
+	queue_view(&mac_of[0], &mac_of[1], 65000);
+	struct vsw_vq_view *v = &queued[nqueued - 1];
+	v->needs = VSW_OFF_CSUM | (ipv == 6 ? VSW_OFF_TSO6 : VSW_OFF_TSO4) | (ecn ? VSW_OFF_ECN : 0);
+	v->hdrs_len = ipv == 6 ? 74 : 54;
+	v->gso_size = mss;
+	v->csum_start = ipv == 6 ? 54 : 34;
+	v->csum_offset = 16;
+}
+
+/* A TSO frame goes the copy-once way only to a guest that takes it as it is
+ * (GUEST_CSUM and GUEST_TSO4 or 6, GUEST_ECN for a frame with CWR), and is
+ * judged against the MTU by its segments (headers + MSS), not its 64 KB;
+ * otherwise the run ends there and the bridge's port segments it. */
+static void test_direct_tso_requests(void **state)
+{
+	(void)state;
+	use_direct_ops();
+	vsw_fdb_learn(net_a.fdb, &mac_of[1], 0, 1, 1000);
+	bool rest;
+	struct {
+		const char *what;
+		uint8_t can;   /* the receiver's rx_offloads */
+		int ipv;
+		bool ecn;
+		uint16_t mss;
+		uint16_t want; /* frames taken of plain, TSO, plain */
+	} cases[] = {
+		{ "no GUEST_TSO", VSW_OFF_CSUM, 4, false, 1460, 1 },
+		{ "TSO4 receiver, v4", VSW_OFF_CSUM | VSW_OFF_TSO4, 4, false, 1460, 3 },
+		{ "TSO4 receiver, v6", VSW_OFF_CSUM | VSW_OFF_TSO4, 6, false, 1440, 1 },
+		{ "TSO6 receiver, v6", VSW_OFF_CSUM | VSW_OFF_TSO6, 6, false, 1440, 3 },
+		{ "TSO but no GUEST_CSUM", VSW_OFF_TSO4 | VSW_OFF_TSO6 | VSW_OFF_ECN, 4, false, 1460, 1 },
+		{ "CWR without GUEST_ECN", VSW_OFF_CSUM | VSW_OFF_TSO4, 4, true, 1460, 1 },
+		{ "CWR with GUEST_ECN", VSW_OFF_CSUM | VSW_OFF_TSO4 | VSW_OFF_ECN, 4, true, 1460, 3 },
+		{ "segments of 1515 bytes", 0x0f, 4, false, 1461, 1 },
+		{ "v6 segments of 1515 bytes", 0x0f, 6, false, 1441, 1 },
+	};
+	for (unsigned int i = 0; i < RTE_DIM(cases); i++) {
+		nqueued = 0;
+		fakes[1].nv = 0;
+		fakes[1].room = CAP;
+		queue_view(&mac_of[0], &mac_of[1], 100);
+		queue_tso_view(cases[i].ipv, cases[i].ecn, cases[i].mss);
+		queue_view(&mac_of[0], &mac_of[1], 100);
+		ports[1]->rx_offloads = cases[i].can;
+		uint16_t got = vsw_direct_input(ctx, ports[0], 0, &rest);
+		if (got != cases[i].want || fakes[1].nv != cases[i].want || rest != (got < 3))
+			fail_msg("%s: %u taken, %u delivered, rest %d; expected %u", cases[i].what, got,
+				 fakes[1].nv, rest, cases[i].want);
+	}
+	/* The receiver's counters count the frame's bytes, not its segments. */
+	assert_int_equal(ports[1]->counters[0].tx_bytes, 3 * (100 + 65000 + 100) + 6 * 100);
 }
 
 static void test_mbufs_all_returned(void **state)
@@ -798,6 +859,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mtu_and_runts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_offload_frames, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_direct_checksum_requests, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_direct_tso_requests, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mbufs_all_returned, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_direct_run_of_known_unicast, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_direct_run_ends_where_the_bridge_is_needed, setup, teardown),

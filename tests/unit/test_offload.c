@@ -263,11 +263,16 @@ static int teardown(void **state)
 
 /* --- parse --- */
 
+/* Parses f in one mbuf, and as bytes (vsw_off_parse_buf), which must agree. */
 static int parse_flat(const struct frame *f, struct vsw_l4_hdrs *h)
 {
 	struct rte_mbuf *m = chain(f->b, f->len, WHOLE);
 	int rc = vsw_off_parse(m, h);
 	rte_pktmbuf_free(m);
+	struct vsw_l4_hdrs hb;
+	assert_int_equal(vsw_off_parse_buf(f->b, f->len, f->len, &hb), rc);
+	if (rc == 0)
+		assert_memory_equal(&hb, h, sizeof(hb));
 	return rc;
 }
 
@@ -469,6 +474,36 @@ static void test_parse_malformed(void **state)
 	struct spec padded6 = v6tcp;
 	padded6.pad = 40;
 	expect_bad(&padded6, plen_cuts_tcp, 0, VSW_OFF_ETRUNC);
+}
+
+/* vsw_off_parse_buf on the first len bytes of a longer frame (a copy of its
+ * start): headers within them parse as the whole frame does; headers past
+ * them are refused as too long, not read; the frame's own length (pkt_len)
+ * still decides what is truncated, however many bytes the copy has. */
+static void test_parse_buf_prefix(void **state)
+{
+	(void)state;
+	struct vsw_l4_hdrs h, whole;
+	build(&F, &(struct spec){ .ipv = 4, .proto = IPPROTO_TCP, .tcp_opts = 12, .payload = 1000 });
+	assert_int_equal(parse_flat(&F, &whole), 0);
+	uint32_t hl = 14 + 20 + 32;
+	assert_int_equal(vsw_off_parse_buf(F.b, hl, F.len, &h), 0);
+	assert_memory_equal(&h, &whole, sizeof(h));
+	assert_int_equal(vsw_off_parse_buf(F.b, hl - 1, F.len, &h), VSW_OFF_EMALFORMED);
+	assert_int_equal(vsw_off_parse_buf(F.b, 20, F.len, &h), VSW_OFF_EMALFORMED);
+	assert_int_equal(vsw_off_parse_buf(F.b, 0, F.len, &h), VSW_OFF_EMALFORMED);
+	/* 256 bytes of IPv6 extension headers: within VSW_OFF_HDR_MAX, not 192. */
+	struct spec s = { .ipv = 6, .n_ext = 8, .proto = IPPROTO_TCP, .payload = 500 };
+	for (int i = 0; i < 8; i++)
+		s.ext_type[i] = IPPROTO_DSTOPTS, s.ext_len[i] = 32;
+	build(&F, &s);
+	assert_int_equal(parse_flat(&F, &whole), 0);
+	assert_int_equal(vsw_off_parse_buf(F.b, VSW_OFF_HDR_MAX, F.len, &h), 0);
+	assert_memory_equal(&h, &whole, sizeof(h));
+	assert_int_equal(vsw_off_parse_buf(F.b, 192, F.len, &h), VSW_OFF_EMALFORMED);
+	/* A frame cut inside its TCP header, with more bytes in the copy. */
+	build(&F, &(struct spec){ .ipv = 4, .proto = IPPROTO_TCP, .payload = 100 });
+	assert_int_equal(vsw_off_parse_buf(F.b, F.len, 14 + 20 + 10, &h), VSW_OFF_ETRUNC);
 }
 
 /* Headers straddling segments, down to one byte per segment, parse as the
@@ -879,6 +914,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_parse_fragments, teardown),
 		cmocka_unit_test_teardown(test_parse_malformed, teardown),
 		cmocka_unit_test_teardown(test_parse_headers_across_segments, teardown),
+		cmocka_unit_test_teardown(test_parse_buf_prefix, teardown),
 		cmocka_unit_test_teardown(test_csum_against_reference, teardown),
 		cmocka_unit_test_teardown(test_csum_zero_result, teardown),
 		cmocka_unit_test_teardown(test_csum_complete_fields_across_segments, teardown),
