@@ -12,14 +12,16 @@
 # worker has the last CPU), each a macswap loop started by tx_first:
 #   g1 <-> g2      128 frames of 64 bytes, one descriptor each: the
 #                  copy-once path both ways
-#   victim <-> g2  64 frames of 600 bytes (one segment: copy-once) or 1500
-#                  (two segments in 1024-byte mbufs at both ends, so chained
-#                  descriptors: mbufs through the bridge), chosen at random
+#   victim <-> g2  64 frames of 64 to 1500 bytes in chained descriptors:
+#                  the victim's mbufs hold 64 bytes, so a frame is 1 to 24
+#                  segments (chosen at random), g2's 1024; chains of up to
+#                  20 pieces are copied once, longer ones go as mbufs
+#                  through the bridge
 # A loop carries a fixed number of frames, so no ring can overflow and no
 # drop on g1 or g2 is allowed. Each cycle: the victim is (re)started, its
 # frames flow, it is SIGKILLed at a random moment mid-traffic, vswd must
-# report its link down, and g2 sends it 32 two-segment frames (mbufs for a
-# port whose frontend is gone: counted as drops). One warm-up cycle first;
+# report its link down, and g2 sends it 32 two-segment frames (for a port
+# whose frontend is gone: counted as drops). One warm-up cycle first;
 # then the loops are paused, counters cleared and vswd's figures taken (the
 # baseline, victim gone), the loops resumed; after the last cycle the same
 # pause and figures, and the counts: every frame g1 and g2 sent was accepted
@@ -112,6 +114,8 @@ M1=02:00:00:00:50:01
 M2=02:00:00:00:50:02
 MV=02:00:00:00:50:03
 POP_A=4 POP_V=2 # tx_first bursts of 32: the loops' sizes
+# 23 segments of 64 bytes and one of 28: a 1500-byte frame in 24 pieces.
+VICTIM_SEGS=$(printf '64,%.0s' {1..23})28
 
 tp_pid() { eval "echo \${_TP_PID_$1:-}"; }
 
@@ -121,7 +125,7 @@ victim_start() {
 	[[ -z "$fd" ]] || exec {fd}>&-
 	rm -f "$T/victim.in"
 	tp_start victim "net_virtio_user0,path=$RUN/victim.sock,mac=$MV,queue_size=1024" \
-		--forward-mode=macswap --eth-peer=0,$M2 --txpkts=600,900 --mbuf-size=1024 \
+		--forward-mode=macswap --eth-peer=0,$M2 --txpkts=$VICTIM_SEGS --mbuf-size=192 \
 		--enable-scatter --no-flush-rx
 	wait_for "victim link up" 30 link_is victim up
 	tp_cmd victim "set txsplit rand"
@@ -142,7 +146,7 @@ victim_kill() {
 	eval "_TP_PID_victim="
 	wait_for "victim link down" 30 link_is victim down
 	kill -0 "$VSWD_PID" 2>/dev/null || fail "vswd died when the victim was killed"
-	# Frames for the dead victim, as mbufs (two segments: not copy-once).
+	# Frames for the dead victim: dropped, counted.
 	tp_cmd g2 stop
 	tp_cmd g2 "start tx_first 1"
 }
