@@ -78,6 +78,16 @@ struct virtio_net_hdr {
  * set up again. One log line per transition. */
 void vsw_vq_break(struct vsw_vq *vq, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* A rule of a descriptor chain broken (split or packed walkers): the queue
+ * is put in the broken state, unless the chain is only being looked at
+ * (peek: then dequeue will find the same); the walker returns -1. */
+#define CHAIN_FAIL(vq, quiet, ...)                       \
+	do {                                             \
+		if (!(quiet))                            \
+			vsw_vq_break((vq), __VA_ARGS__); \
+		return -1;                               \
+	} while (0)
+
 /* We poll, so a split ring's driver is told never to kick us: its avail
  * event is kept half the index space ahead of our position (a driver kicks
  * only when its avail index passes the event). Not "just behind us": a

@@ -36,15 +36,6 @@ static inline void read_pdesc(struct vring_packed_desc *dst, const struct vring_
 	rte_compiler_barrier();
 }
 
-/* A rule broken: the queue is put in the broken state, unless the chain
- * is only being looked at (peek: then dequeue will find the same). */
-#define CHAIN_FAIL(vq, quiet, ...)                          \
-	do {                                                \
-		if (!(quiet))                               \
-			vsw_vq_break((vq), __VA_ARGS__);    \
-		return -1;                                  \
-	} while (0)
-
 /* Starts the chain at slot idx, whose descriptor c->cur was read (with
  * flags, available, read first). 1, or -1 broken. */
 static inline __attribute__((always_inline)) int pchain_begin(struct vsw_vq *vq, uint16_t idx,

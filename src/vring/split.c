@@ -27,15 +27,6 @@ static inline void read_desc(struct vring_desc *dst, const struct vring_desc *sr
 	rte_compiler_barrier();
 }
 
-/* A rule broken: the queue is put in the broken state, unless the chain
- * is only being looked at (peek: then dequeue will find the same). */
-#define CHAIN_FAIL(vq, quiet, ...)                          \
-	do {                                                \
-		if (!(quiet))                               \
-			vsw_vq_break((vq), __VA_ARGS__);    \
-		return -1;                                  \
-	} while (0)
-
 /* Starts the chain at head (< size) whose descriptor c->cur was read. */
 static inline __attribute__((always_inline)) int chain_begin(struct vsw_vq *vq, uint16_t head,
 							     struct chain *c, bool quiet)
