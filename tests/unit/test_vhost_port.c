@@ -192,6 +192,48 @@ static void test_send_rarp(void **state)
 	assert_int_not_equal(access(path, F_OK), 0);
 }
 
+/* disable_features: [log_all] reaches the device as the LOG_ALL bit: the
+ * port offers no dirty logging (and the rest as before). */
+static void test_log_all_disabled(void **state)
+{
+	(void)state;
+	char path[108];
+	snprintf(path, sizeof(path), "/tmp/vsw-test-vport2-%d.sock", getpid());
+	unlink(path);
+	struct vsw_evloop *loop = vsw_evloop_create();
+	uint64_t got[2];
+	for (int i = 0; i < 2; i++) {
+		static struct vsw_port port;
+		memset(&port, 0, sizeof(port));
+		snprintf(port.name, sizeof(port.name), "vm2");
+		port.cfg.type = VSW_PORT_VHOST_USER;
+		port.cfg.mtu = 1500;
+		port.cfg.queues = 1;
+		port.cfg.socket_mode = -1;
+		port.cfg.disabled_features = i ? VSW_FEAT_LOG_ALL : 0;
+		snprintf(port.cfg.path, sizeof(port.cfg.path), "%s", path);
+		char err[256];
+		assert_int_equal(vsw_vhost_port_open(&port, loop, pool, no_sync, NULL, err, sizeof(err)),
+				 0);
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+		int c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		assert_int_equal(connect(c, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		pump(loop);
+		send_msg(c, VHOST_USER_GET_FEATURES, NULL, 0, -1);
+		pump(loop);
+		uint8_t r[20];
+		assert_int_equal(recv(c, r, sizeof(r), MSG_DONTWAIT), 20);
+		memcpy(&got[i], r + 12, 8);
+		close(c);
+		pump(loop);
+		port.ops->destroy(&port);
+	}
+	assert_true(got[0] & F(VSW_VHOST_F_LOG_ALL));
+	assert_int_equal(got[1], got[0] & ~F(VSW_VHOST_F_LOG_ALL));
+	vsw_evloop_destroy(loop);
+}
+
 int main(void)
 {
 	pool = ut_eal_pool("vhost_port", 1023);
@@ -199,6 +241,7 @@ int main(void)
 		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_send_rarp),
+		cmocka_unit_test(test_log_all_disabled),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
