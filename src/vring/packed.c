@@ -391,16 +391,16 @@ static int64_t fill(struct vsw_vq *vq, struct pchain *c, struct vsw_src_cursor *
 	}
 }
 
-/* src: mbufs, or (views) frames in another guest's memory. logging: a
- * constant, so the usual case has no trace of it (vsw_packed_enqueue). */
+/* src: mbufs, or (views) frames in another guest's memory. */
 static inline __attribute__((always_inline)) uint16_t
-packed_enqueue(struct vsw_vq *vq, const void *const *src, uint16_t n, bool views, bool logging)
+packed_enqueue(struct vsw_vq *vq, const void *const *src, uint16_t n, bool views)
 {
 	struct used_rec used[256];
 	uint16_t nused = 0, sent = 0, too_big = 0, old_used = vq->last_used_idx;
 	bool old_wrap = vq->used_wrap;
 	uint64_t bytes = 0;
 	struct virtio_net_hdr hdr;
+	const bool logging = vq->log_on;
 	uint16_t first_idx = vq->last_avail_idx;
 	/* No buffer posted: as in peek, leave the driver's next slots alone. */
 	if (!desc_avail(__atomic_load_n(&vq->pdesc[first_idx].flags, __ATOMIC_ACQUIRE),
@@ -512,14 +512,10 @@ packed_enqueue(struct vsw_vq *vq, const void *const *src, uint16_t n, bool views
 
 uint16_t vsw_packed_enqueue(struct vsw_vq *vq, struct rte_mbuf *const *pkts, uint16_t n)
 {
-	if (unlikely(vq->log_on))
-		return packed_enqueue(vq, (const void *const *)pkts, n, false, true);
-	return packed_enqueue(vq, (const void *const *)pkts, n, false, false);
+	return packed_enqueue(vq, (const void *const *)pkts, n, false);
 }
 
 uint16_t vsw_packed_enqueue_views(struct vsw_vq *vq, const struct vsw_vq_view *const *v, uint16_t n)
 {
-	if (unlikely(vq->log_on))
-		return packed_enqueue(vq, (const void *const *)v, n, true, true);
-	return packed_enqueue(vq, (const void *const *)v, n, true, false);
+	return packed_enqueue(vq, (const void *const *)v, n, true);
 }

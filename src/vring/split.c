@@ -328,10 +328,9 @@ static int64_t fill_chain(struct vsw_vq *vq, uint16_t head, struct vsw_src_curso
 	}
 }
 
-/* src: mbufs, or (views) frames in another guest's memory. logging: a
- * constant, so the usual case has no trace of it (vsw_split_enqueue). */
+/* src: mbufs, or (views) frames in another guest's memory. */
 static inline __attribute__((always_inline)) uint16_t
-split_enqueue(struct vsw_vq *vq, const void *const *src, uint16_t n, bool views, bool logging)
+split_enqueue(struct vsw_vq *vq, const void *const *src, uint16_t n, bool views)
 {
 	prefetch_ring(vq, RTE_MIN(n, (uint16_t)32));
 	int avail = avail_count(vq);
@@ -342,6 +341,7 @@ split_enqueue(struct vsw_vq *vq, const void *const *src, uint16_t n, bool views,
 	uint16_t used_old = vq->last_used_idx, done = 0, sent = 0, too_big = 0;
 	uint64_t bytes = 0;
 	struct virtio_net_hdr hdr;
+	const bool logging = vq->log_on;
 	uint16_t ahead = (uint16_t)RTE_MIN(avail, (int)n);
 	/* Descriptors only: the guest's RX buffers are not fetched ahead. They
 	 * are buffers it recycles from its own cache; taking their lines
@@ -446,16 +446,12 @@ split_enqueue(struct vsw_vq *vq, const void *const *src, uint16_t n, bool views,
 
 uint16_t vsw_split_enqueue(struct vsw_vq *vq, struct rte_mbuf *const *pkts, uint16_t n)
 {
-	if (unlikely(vq->log_on))
-		return split_enqueue(vq, (const void *const *)pkts, n, false, true);
-	return split_enqueue(vq, (const void *const *)pkts, n, false, false);
+	return split_enqueue(vq, (const void *const *)pkts, n, false);
 }
 
 uint16_t vsw_split_enqueue_views(struct vsw_vq *vq, const struct vsw_vq_view *const *v, uint16_t n)
 {
-	if (unlikely(vq->log_on))
-		return split_enqueue(vq, (const void *const *)v, n, true, true);
-	return split_enqueue(vq, (const void *const *)v, n, true, false);
+	return split_enqueue(vq, (const void *const *)v, n, true);
 }
 
 /* Peek's look at a chain that is not one plain descriptor (several, or an
