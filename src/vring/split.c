@@ -416,7 +416,10 @@ split_enqueue(struct vsw_vq *vq, const void *const *src, uint16_t n, bool views)
 				break; /* one chain per packet */
 		}
 		if (broken || out_of_bufs) {
-			/* Not consumed: these heads stay the guest's. */
+			/* Not consumed: these heads stay the guest's. Their used
+			 * entries were written all the same (past the used index). */
+			if (unlikely(logging) && heads > 0)
+				vsw_vq_log_used_split(vq, (uint16_t)(used_old + done), heads);
 			break;
 		}
 		done += heads;

@@ -266,6 +266,29 @@ static void test_mergeable_marks(void **state)
 	assert_memory_equal(LOG, WANT, sizeof(LOG));
 }
 
+/* Mergeable, too few buffers for the frame: nothing is consumed, but the
+ * bytes and used entries already written (past the used index) are in the
+ * log too. Found by fuzz_vring. */
+static void test_out_of_buffers_marks(void **state)
+{
+	start(state, true);
+	uint64_t at[2] = { DRV_GPA_BASE + (4u << 20) + 8, DRV_GPA_BASE + (6u << 20) + 8 };
+	post_at(at[0], 100);
+	post_at(at[1], 100);
+	memset(WANT, 0, sizeof(WANT));
+	struct rte_mbuf *m = frame(1000, 5);
+	assert_int_equal(vsw_vq_enqueue_burst(&Q, &m, 1), 0);
+	rte_pktmbuf_free(m);
+	uint16_t id;
+	uint32_t len;
+	assert_false(drv_used(&D, &id, &len));
+	want_range(at[0], 100);
+	want_range(at[1], 100);
+	if (!D.packed) /* packed keeps its used records on the stack until done */
+		want_ring(2);
+	assert_memory_equal(LOG, WANT, sizeof(LOG));
+}
+
 /* A chained (not fast path) RX buffer: two descriptors, the second
  * crossing a page boundary. */
 static void test_chain_marks(void **state)
@@ -393,6 +416,10 @@ int main(void)
 		cmocka_unit_test_prestate_setup_teardown(test_mergeable_marks, NULL, teardown,
 							 (void *)&PACKED_MRG),
 		BOTH(test_chain_marks),
+		cmocka_unit_test_prestate_setup_teardown(test_out_of_buffers_marks, NULL, teardown,
+							 (void *)&SPLIT_MRG),
+		cmocka_unit_test_prestate_setup_teardown(test_out_of_buffers_marks, NULL, teardown,
+							 (void *)&PACKED_MRG),
 		BOTH(test_dequeue_marks_ring_only),
 		BOTH(test_off_marks_nothing),
 		BOTH(test_no_ring_log),
