@@ -42,6 +42,7 @@ enum {
 	VSW_FEAT_GUEST_TSO4 = 1u << 12,
 	VSW_FEAT_GUEST_TSO6 = 1u << 13,
 	VSW_FEAT_GUEST_ECN = 1u << 14,
+	VSW_FEAT_LOG_ALL = 1u << 15, /* dirty logging: without it QEMU refuses to migrate */
 };
 
 struct vsw_ipv4_prefix {

@@ -357,7 +357,7 @@ static const char *const port_type_names[] = { "vhost-user", "ethdev", NULL };
 const char *const vsw_feature_names[] = { "mrg_rxbuf",	"indirect_desc", "event_idx", "ring_packed",
 					  "mq",		"mtu",		 "in_order",  "csum",
 					  "guest_csum", "host_tso4",	 "host_tso6", "host_ecn",
-					  "guest_tso4", "guest_tso6",	 "guest_ecn", NULL };
+					  "guest_tso4", "guest_tso6",	 "guest_ecn", "log_all",  NULL };
 
 const char *vsw_net_mode_name(enum vsw_net_mode mode)
 {

@@ -63,6 +63,7 @@ static const struct {
 	{ VSW_VIRTIO_NET_F_GUEST_TSO4, "guest_tso4" },
 	{ VSW_VIRTIO_NET_F_GUEST_TSO6, "guest_tso6" },
 	{ VSW_VIRTIO_NET_F_GUEST_ECN, "guest_ecn" },
+	{ VSW_VHOST_F_LOG_ALL, "log_all" },
 };
 
 /* The guest's queues' own drops: what vsw refused of what it sent, and

@@ -20,6 +20,7 @@
 #include "vhost_user/device_priv.h"
 #include "vhost_user/mem_guard.h"
 #include "vhost_user/msg.h"
+#include "vring/dirty_log.h"
 
 /* The engine may announce optional features it implements (IN_ORDER). */
 #ifdef VSW_VQ_FEATURES
@@ -29,6 +30,7 @@
 #endif
 
 #define F_PROTOCOL (1ull << VSW_VHOST_USER_F_PROTOCOL_FEATURES)
+#define F_LOG_ALL (1ull << VSW_VHOST_F_LOG_ALL)
 
 /* Checksum and TCP segmentation offloads, both directions (not UFO/USO). */
 #define F_OFFLOADS                                                                            \
@@ -41,11 +43,12 @@
 	((1ull << VSW_VIRTIO_F_VERSION_1) | (1ull << VSW_VIRTIO_NET_F_MRG_RXBUF) |    \
 	 (1ull << VSW_VIRTIO_RING_F_INDIRECT_DESC) | (1ull << VSW_VIRTIO_RING_F_EVENT_IDX) | \
 	 (1ull << VSW_VIRTIO_F_RING_PACKED) | (1ull << VSW_VIRTIO_NET_F_MQ) |          \
-	 (1ull << VSW_VIRTIO_NET_F_MTU) | F_OFFLOADS | ENGINE_OPTIONAL | F_PROTOCOL)
+	 (1ull << VSW_VIRTIO_NET_F_MTU) | F_OFFLOADS | ENGINE_OPTIONAL | F_PROTOCOL | F_LOG_ALL)
 
-/* Not LOG_SHMFD: live-migration logging is not implemented. */
+/* LOG_SHMFD goes with LOG_ALL: a port that does not offer it offers no log. */
 #define OFFERED_PROTOCOL                                                             \
 	((1ull << VHOST_USER_PROTOCOL_F_MQ) | (1ull << VHOST_USER_PROTOCOL_F_RARP) |         \
+	 (1ull << VHOST_USER_PROTOCOL_F_LOG_SHMFD) |                                     \
 	 (1ull << VHOST_USER_PROTOCOL_F_REPLY_ACK) | (1ull << VHOST_USER_PROTOCOL_F_MTU) |   \
 	 (1ull << VHOST_USER_PROTOCOL_F_CONFIGURE_MEM_SLOTS) |                           \
 	 (1ull << VHOST_USER_PROTOCOL_F_STATUS))
@@ -100,29 +103,30 @@ static void on_mem_fault(void *ctx)
 	vsw_vhost_fail(d, "guest memory file shrank");
 }
 
-/* Maps one region of fd. The fd stays the caller's: the mapping keeps
- * the file alive, so no fd is held per region. */
-static int map_region(struct vsw_vhost_dev *d, const struct vhost_user_region *r, int fd,
-		      struct vsw_mem_region *out, char *why, size_t len)
+/* A shared mapping of [off, off + size) of fd (guest memory or the dirty
+ * log), guarded against the file shrinking. The fd stays the caller's:
+ * the mapping keeps the file alive. what names it in errors. */
+static int map_file(struct vsw_vhost_dev *d, int fd, uint64_t off, uint64_t size,
+		    const char *what, struct vsw_file_map *out, char *why, size_t len)
 {
-	if (vsw_mem_guard_check_fd(fd, why, len) < 0)
-		return -1;
 	struct stat st;
 	if (fstat(fd, &st) < 0) {
 		snprintf(why, len, "fstat: %s", strerror(errno));
 		return -1;
 	}
 	/* memfd, hugetlbfs and shm files are regular files. Their size tells
-	 * us whether the region lies inside: touching a mapping past the end
+	 * us whether the area lies inside: touching a mapping past the end
 	 * of a file kills the whole daemon with SIGBUS. */
 	if (!S_ISREG(st.st_mode)) {
-		snprintf(why, len, "region fd is not a regular file (memfd, hugetlbfs or shm)");
+		snprintf(why, len, "%s fd is not a regular file (memfd, hugetlbfs or shm)", what);
 		return -1;
 	}
-	if ((uint64_t)st.st_size < r->mmap_offset + r->memory_size) {
+	if (vsw_mem_guard_check_fd(fd, why, len) < 0)
+		return -1;
+	if (off > UINT64_MAX - size || (uint64_t)st.st_size < off + size) {
 		snprintf(why, len,
-			 "region (offset 0x%llx, size 0x%llx) extends past the end of its file (0x%llx)",
-			 (unsigned long long)r->mmap_offset, (unsigned long long)r->memory_size,
+			 "%s (offset 0x%llx, size 0x%llx) extends past the end of its file (0x%llx)",
+			 what, (unsigned long long)off, (unsigned long long)size,
 			 (unsigned long long)st.st_size);
 		return -1;
 	}
@@ -131,41 +135,63 @@ static int map_region(struct vsw_vhost_dev *d, const struct vhost_user_region *r
 	struct statfs sfs;
 	if (fstatfs(fd, &sfs) == 0 && sfs.f_type == HUGETLBFS_MAGIC && sfs.f_bsize > 0)
 		align = (uint64_t)sfs.f_bsize;
-	uint64_t off = r->mmap_offset & ~(align - 1);
-	uint64_t span = r->mmap_offset - off + r->memory_size;
+	uint64_t start = off & ~(align - 1);
+	uint64_t span = off - start + size;
 	uint64_t maplen = (span + align - 1) & ~(align - 1);
 	if (maplen < span || maplen > SIZE_MAX) {
-		snprintf(why, len, "region too large to map");
+		snprintf(why, len, "%s too large to map", what);
 		return -1;
 	}
-	void *p = mmap(NULL, (size_t)maplen, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)off);
+	void *p = mmap(NULL, (size_t)maplen, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)start);
 	if (p == MAP_FAILED) {
-		snprintf(why, len, "mmap of 0x%llx bytes at offset 0x%llx: %s",
-			 (unsigned long long)maplen, (unsigned long long)off, strerror(errno));
+		snprintf(why, len, "mmap of %s, 0x%llx bytes at offset 0x%llx: %s", what,
+			 (unsigned long long)maplen, (unsigned long long)start, strerror(errno));
 		return -1;
 	}
 	/* A file that shrinks later must not kill us (SIGBUS). */
 	int guard = vsw_mem_guard_add(p, (size_t)maplen, on_mem_fault, d);
 	if (guard < 0) {
 		munmap(p, (size_t)maplen);
-		snprintf(why, len, "more guest memory regions than vswd guards (%d over all ports)",
+		snprintf(why, len, "more guest memory mappings than vswd guards (%d over all ports)",
 			 VSW_MEM_GUARD_SLOTS);
 		return -1;
 	}
-	/* Guest RAM has no place in our core dumps. */
+	/* Guest RAM (and its log) has no place in our core dumps. */
 	madvise(p, (size_t)maplen, MADV_DONTDUMP);
+	*out = (struct vsw_file_map){
+		.at = (uint8_t *)p + (off - start), .addr = p, .len = (size_t)maplen, .guard = guard
+	};
+	return 0;
+}
+
+/* Maps one region of fd. */
+static int map_region(struct vsw_vhost_dev *d, const struct vhost_user_region *r, int fd,
+		      struct vsw_mem_region *out, char *why, size_t len)
+{
+	struct vsw_file_map fm;
+	if (map_file(d, fd, r->mmap_offset, r->memory_size, "region", &fm, why, len) < 0)
+		return -1;
 	*out = (struct vsw_mem_region){
 		.guest_phys_addr = r->guest_phys_addr,
 		.size = r->memory_size,
 		.user_addr = r->userspace_addr,
-		.host_addr = (uint8_t *)p + (r->mmap_offset - off),
-		.mmap_addr = p,
-		.mmap_size = (size_t)maplen,
+		.host_addr = fm.at,
+		.mmap_addr = fm.addr,
+		.mmap_size = fm.len,
 		.mmap_offset = r->mmap_offset,
 		.fd = -1,
-		.guard = guard,
+		.guard = fm.guard,
 	};
 	return 0;
+}
+
+static void unmap_file(struct vsw_file_map *fm)
+{
+	if (fm->addr != NULL) {
+		vsw_mem_guard_del(fm->guard);
+		munmap(fm->addr, fm->len);
+	}
+	*fm = (struct vsw_file_map){ .guard = -1 };
 }
 
 /* ---- queues ---- */
@@ -239,6 +265,15 @@ static uint64_t all_queues(const struct vsw_vhost_dev *d)
 	return nq(d) >= 64 ? ~0ull : (1ull << nq(d)) - 1;
 }
 
+static uint64_t running_queues(const struct vsw_vhost_dev *d)
+{
+	uint64_t was = 0;
+	for (uint16_t i = 0; i < nq(d); i++)
+		if (d->vqs[i]->running)
+			was |= 1ull << i;
+	return was;
+}
+
 /* Starts qid if it is ready and not running. -1 (why filled) when the
  * engine refuses the setup. */
 static int q_start(struct vsw_vhost_dev *d, uint16_t qid, char *why, size_t len)
@@ -261,6 +296,18 @@ static int q_start(struct vsw_vhost_dev *d, uint16_t qid, char *why, size_t len)
 		.max_pkt_len = d->s.max_pkt_len,
 		.name = name,
 	};
+	/* Logging needs both LOG_ALL and a log: QEMU may send LOG_ALL (at a
+	 * device start during migration) before SET_LOG_BASE. */
+	if ((d->features & F_LOG_ALL) && d->log.addr != NULL) {
+		s.log = d->log.at;
+		s.log_size = d->log_size;
+		s.log_ring = (q->addr_flags >> VHOST_VRING_F_LOG) & 1;
+		s.log_used_gpa = q->log_guest_addr;
+		/* Packed: the used entries are the descriptors, whose guest-physical
+		 * address is found from the frontend's address of the ring. */
+		if (s.packed && vsw_uva_to_gpa(&d->mem, q->desc, &s.log_desc_gpa) < 0)
+			s.log_ring = false;
+	}
 	int rc = vsw_vq_init(&q->vq, &s);
 	if (rc < 0) {
 		snprintf(why, len, "vring %u: %s", qid,
@@ -273,6 +320,24 @@ static int q_start(struct vsw_vhost_dev *d, uint16_t qid, char *why, size_t len)
 	/* The worker that sees the flag must see the initialised queue. */
 	__atomic_store_n(&q->running, true, __ATOMIC_RELEASE);
 	set_link(d);
+	return 0;
+}
+
+/* Starts again the queues in was, stopped with q_stop_mask for a change
+ * they take at set-up (the log, LOG_ALL, a ring's log address): that is
+ * how a change reaches the workers, who never see a queue half set up. */
+static int q_restart(struct vsw_vhost_dev *d, uint64_t was, char *why, size_t len)
+{
+	for (uint16_t i = 0; i < nq(d); i++) {
+		if (!(was >> i & 1))
+			continue;
+		if (q_start(d, i, why, len) < 0)
+			return -1;
+		if (!d->vqs[i]->running) {
+			snprintf(why, len, "vring %u did not restart", i);
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -303,10 +368,7 @@ static void q_reset(struct vsw_vhost_vq *q)
 static int mem_commit(struct vsw_vhost_dev *d, const struct vsw_guest_mem *next,
 		      struct vsw_guest_mem *drop, bool strict, char *why, size_t len)
 {
-	uint64_t was = 0;
-	for (uint16_t i = 0; i < nq(d); i++)
-		if (d->vqs[i]->running)
-			was |= 1ull << i;
+	uint64_t was = running_queues(d);
 	q_stop_mask(d, was);
 	d->mem = *next;
 	unmap_all(drop);
@@ -372,17 +434,38 @@ static int h_get_features(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, char
 static int h_set_features(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, char *why, size_t len)
 {
 	uint64_t f = m->payload.u64;
+	if ((f & F_LOG_ALL) && !(d->offered & F_LOG_ALL)) {
+		snprintf(why, len, "LOG_ALL (dirty logging for live migration) was not offered: "
+				   "log_all is in the port's disable_features");
+		return H_ERR;
+	}
 	if (f & ~d->offered) {
 		snprintf(why, len, "features 0x%llx were not offered (offered 0x%llx)",
 			 (unsigned long long)(f & ~d->offered), (unsigned long long)d->offered);
 		return H_ERR;
 	}
-	if (d->nrunning && f != d->features) {
-		snprintf(why, len, "features changed while queues run");
+	/* Only dirty logging may be switched while queues run (QEMU does at
+	 * the start and end of a migration). */
+	uint64_t changed = f ^ d->features;
+	if (d->nrunning && (changed & ~F_LOG_ALL)) {
+		snprintf(why, len, "features changed while queues run (0x%llx; only LOG_ALL may)",
+			 (unsigned long long)(changed & ~F_LOG_ALL));
 		return H_ERR;
 	}
+	if ((f & F_LOG_ALL) && !has_proto(d, VHOST_USER_PROTOCOL_F_LOG_SHMFD)) {
+		snprintf(why, len, "LOG_ALL without the LOG_SHMFD protocol feature: no log to write");
+		return H_ERR;
+	}
+	if (changed & F_LOG_ALL)
+		VSW_LOG(INFO, vhost, "port %s: dirty logging %s%s", d->name,
+			(f & F_LOG_ALL) ? "on" : "off",
+			(f & F_LOG_ALL) && d->log.addr == NULL ? " (from SET_LOG_BASE on)" : "");
+	uint64_t was = (changed & F_LOG_ALL) ? running_queues(d) : 0;
+	q_stop_mask(d, was);
 	d->features = f;
 	d->features_set = true;
+	if (q_restart(d, was, why, len) < 0)
+		return H_ERR;
 	for (uint16_t i = 0; i < nq(d); i++)
 		if (q_start(d, i, why, len) < 0)
 			return H_ERR;
@@ -503,13 +586,35 @@ static int h_set_vring_addr(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, ch
 {
 	const struct vhost_user_vring_addr *a = &m->payload.addr;
 	struct vsw_vhost_vq *q = vring(d, a->index, why, len);
-	if (q == NULL || refuse_running(q, a->index, why, len) < 0)
+	if (q == NULL)
+		return H_ERR;
+	if (a->flags & ~(1u << VHOST_VRING_F_LOG)) {
+		snprintf(why, len, "vring %u: unknown flags 0x%x", a->index, a->flags);
+		return H_ERR;
+	}
+	bool packed = (d->features & (1ull << VSW_VIRTIO_F_RING_PACKED)) != 0;
+	uint64_t n = q->has_num ? q->num : 1;
+	uint64_t ds = 16 * n, as = packed ? 4 : 6 + 2 * n, us = packed ? 4 : 6 + 8 * n;
+	if ((a->flags >> VHOST_VRING_F_LOG & 1) && a->log_guest_addr > UINT64_MAX - us) {
+		snprintf(why, len, "vring %u: log address 0x%llx + the used ring overflows", a->index,
+			 (unsigned long long)a->log_guest_addr);
+		return H_ERR;
+	}
+	/* QEMU turns the used ring's logging on and off on running rings
+	 * (the same addresses again): the queue restarts to take it. */
+	if (q->running && a->desc_user_addr == q->desc && a->avail_user_addr == q->avail &&
+	    a->used_user_addr == q->used) {
+		q_stop(d, (uint16_t)a->index);
+		q->addr_flags = a->flags;
+		q->log_guest_addr = a->log_guest_addr;
+		return q_restart(d, 1ull << a->index, why, len) < 0 ? H_ERR : H_OK;
+	}
+	if (refuse_running(q, a->index, why, len) < 0)
 		return H_ERR;
 	if (d->mem.nregions == 0) {
 		snprintf(why, len, "vring %u: ring addresses before any memory table", a->index);
 		return H_ERR;
 	}
-	bool packed = (d->features & (1ull << VSW_VIRTIO_F_RING_PACKED)) != 0;
 	/* Alignment from the virtio spec; the engine's atomic accesses to
 	 * the index fields rely on it. */
 	if ((a->desc_user_addr & 15) || (a->avail_user_addr & (packed ? 3 : 1)) ||
@@ -517,8 +622,6 @@ static int h_set_vring_addr(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, ch
 		snprintf(why, len, "vring %u: misaligned ring address", a->index);
 		return H_ERR;
 	}
-	uint64_t n = q->has_num ? q->num : 1;
-	uint64_t ds = 16 * n, as = packed ? 4 : 6 + 2 * n, us = packed ? 4 : 6 + 8 * n;
 	if (vsw_uva_to_hva(&d->mem, a->desc_user_addr, ds) == NULL ||
 	    vsw_uva_to_hva(&d->mem, a->avail_user_addr, as) == NULL ||
 	    vsw_uva_to_hva(&d->mem, a->used_user_addr, us) == NULL) {
@@ -532,6 +635,8 @@ static int h_set_vring_addr(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, ch
 	q->desc = a->desc_user_addr;
 	q->avail = a->avail_user_addr;
 	q->used = a->used_user_addr;
+	q->addr_flags = a->flags;
+	q->log_guest_addr = a->log_guest_addr;
 	q->has_addr = true;
 	return q_start(d, (uint16_t)a->index, why, len) < 0 ? H_ERR : H_OK;
 }
@@ -578,6 +683,34 @@ static int fd_kind(int fd, char *kind, size_t len)
 	return 0;
 }
 
+/* m's fd into *out if it is an eventfd (made non-blocking); else -1 with
+ * why filled, and the fd stays in m for the caller to close. */
+static int take_eventfd(struct vsw_vhost_msg *m, const char *what, int *out, char *why,
+			size_t len)
+{
+	int fd = m->fds[0];
+	char kind[64];
+	struct stat st;
+	if (fd_kind(fd, kind, sizeof(kind)) == 0) {
+		if (strcmp(kind, "anon_inode:[eventfd]") != 0) {
+			snprintf(why, len, "%s is %s (allowed: an eventfd)", what, kind);
+			return -1;
+		}
+	} else if (fstat(fd, &st) < 0 || (st.st_mode & S_IFMT) != 0) {
+		/* No /proc: an eventfd is at least an anonymous inode. */
+		snprintf(why, len, "%s is not an eventfd", what);
+		return -1;
+	}
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+		snprintf(why, len, "%s: fcntl: %s", what, strerror(errno));
+		return -1;
+	}
+	m->fds[0] = -1;
+	*out = fd;
+	return 0;
+}
+
 /* The vring fd of a SET_VRING_KICK/CALL/ERR into *out (-1 for "no fd").
  * They must be eventfds (vhost-user.rst): workers write to call fds, and a
  * pipe or socket that nobody reads would block a worker for good. Made
@@ -590,28 +723,9 @@ static int take_vring_fd(struct vsw_vhost_msg *m, const char *what, uint16_t idx
 	*out = -1;
 	if (m->payload.u64 & VHOST_USER_VRING_NOFD)
 		return 0;
-	int fd = m->fds[0];
-	char kind[64];
-	struct stat st;
-	if (fd_kind(fd, kind, sizeof(kind)) == 0) {
-		if (strcmp(kind, "anon_inode:[eventfd]") != 0) {
-			snprintf(why, len, "vring %u: the %s fd is %s (allowed: an eventfd)", idx, what,
-				 kind);
-			return -1;
-		}
-	} else if (fstat(fd, &st) < 0 || (st.st_mode & S_IFMT) != 0) {
-		/* No /proc: an eventfd is at least an anonymous inode. */
-		snprintf(why, len, "vring %u: the %s fd is not an eventfd", idx, what);
-		return -1;
-	}
-	int fl = fcntl(fd, F_GETFL);
-	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
-		snprintf(why, len, "vring %u: the %s fd: fcntl: %s", idx, what, strerror(errno));
-		return -1;
-	}
-	m->fds[0] = -1;
-	*out = fd;
-	return 0;
+	char name[32];
+	snprintf(name, sizeof(name), "vring %u: the %s fd", idx, what);
+	return take_eventfd(m, name, out, why, len);
 }
 
 static int h_set_vring_kick(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, char *why, size_t len)
@@ -665,21 +779,79 @@ static int h_set_vring_err(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, cha
 	return H_OK;
 }
 
+/* The bitmap bytes a log needs to cover guest memory: a bit per 4 KiB
+ * page up to the highest guest-physical address. */
+static uint64_t log_bytes_needed(const struct vsw_guest_mem *m)
+{
+	uint64_t end = vsw_guest_mem_end(m);
+	return end == 0 ? 0 : ((end - 1) >> VSW_LOG_PAGE_SHIFT) / 8 + 1;
+}
+
+static int h_set_log_base(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, char *why, size_t len)
+{
+	const struct vhost_user_log *l = &m->payload.log;
+	if (d->mem.nregions == 0) {
+		snprintf(why, len, "dirty log before any memory table");
+		return H_ERR;
+	}
+	uint64_t need = log_bytes_needed(&d->mem);
+	if (l->mmap_size < need) {
+		snprintf(why, len,
+			 "dirty log of %llu bytes is too small for guest memory up to 0x%llx (needs %llu)",
+			 (unsigned long long)l->mmap_size,
+			 (unsigned long long)vsw_guest_mem_end(&d->mem), (unsigned long long)need);
+		return H_ERR;
+	}
+	if (l->mmap_offset > UINT64_MAX - l->mmap_size) {
+		snprintf(why, len, "dirty log offset 0x%llx + size 0x%llx overflows",
+			 (unsigned long long)l->mmap_offset, (unsigned long long)l->mmap_size);
+		return H_ERR;
+	}
+	struct vsw_file_map fm;
+	if (map_file(d, m->fds[0], l->mmap_offset, l->mmap_size, "dirty log", &fm, why, len) < 0)
+		return H_ERR;
+	/* The queues take the new log at set-up: stop the running ones, swap,
+	 * start them again; no worker can still write the old one then. */
+	uint64_t was = running_queues(d);
+	q_stop_mask(d, was);
+	struct vsw_file_map old = d->log;
+	d->log = fm;
+	d->log_size = l->mmap_size;
+	unmap_file(&old);
+	VSW_LOG(INFO, vhost, "port %s: dirty log of %llu bytes mapped%s", d->name,
+		(unsigned long long)d->log_size, (d->features & F_LOG_ALL) ? ", logging" : "");
+	if (q_restart(d, was, why, len) < 0)
+		return H_ERR;
+	/* With LOG_SHMFD the frontend waits for a reply (vhost-user.rst). */
+	return reply_u64(d, m, 0, why, len);
+}
+
+static int h_set_log_fd(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, char *why, size_t len)
+{
+	int fd;
+	if (take_eventfd(m, "the log fd", &fd, why, len) < 0)
+		return H_ERR;
+	/* For the frontend's log-sync notifications; vsw writes the log
+	 * synchronously and never needs to signal it. Kept until replaced. */
+	close_fd(&d->log_fd);
+	d->log_fd = fd;
+	return H_OK;
+}
+
 static int h_get_protocol_features(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, char *why,
 				   size_t len)
 {
-	(void)d;
-	return reply_u64(d, m, OFFERED_PROTOCOL, why, len);
+	return reply_u64(d, m, d->offered_protocol, why, len);
 }
 
 static int h_set_protocol_features(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, char *why,
 				   size_t len)
 {
 	uint64_t f = m->payload.u64;
-	if (f & ~OFFERED_PROTOCOL) {
+	if (f & ~d->offered_protocol) {
 		snprintf(why, len, "protocol features 0x%llx were not offered (offered 0x%llx)",
-			 (unsigned long long)(f & ~OFFERED_PROTOCOL),
-			 (unsigned long long)OFFERED_PROTOCOL);
+			 (unsigned long long)(f & ~d->offered_protocol),
+			 (unsigned long long)d->offered_protocol);
 		return H_ERR;
 	}
 	d->protocol_features = f;
@@ -713,10 +885,13 @@ static int h_send_rarp(struct vsw_vhost_dev *d, struct vsw_vhost_msg *m, char *w
 	(void)why;
 	(void)len;
 	const uint8_t *mac = m->payload.raw;
-	/* Guests announce themselves after migration unless they are old;
-	 * the switch has no RARP sender yet, so this is only noted. */
-	VSW_LOG(INFO, vhost, "port %s: SEND_RARP for %02x:%02x:%02x:%02x:%02x:%02x (ignored)",
-		d->name, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+	/* After a migration the destination QEMU asks us to announce the
+	 * guest (unless it announces itself, GUEST_ANNOUNCE): the switch
+	 * learns its MAC here and tells the others (vsw_vhost_ops.announce). */
+	VSW_LOG(INFO, vhost, "port %s: SEND_RARP for %02x:%02x:%02x:%02x:%02x:%02x", d->name,
+		mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+	if (d->ops->announce != NULL)
+		d->ops->announce(d->ctx, mac);
 	return H_OK;
 }
 
@@ -766,6 +941,8 @@ static const struct handler handlers[VHOST_USER_MAX_REQUEST] = {
 	[VHOST_USER_SET_OWNER] = { h_set_owner, false, -1 },
 	[VHOST_USER_RESET_OWNER] = { h_reset_owner, true, -1 },
 	[VHOST_USER_SET_MEM_TABLE] = { h_set_mem_table, false, -1 },
+	[VHOST_USER_SET_LOG_BASE] = { h_set_log_base, false, VHOST_USER_PROTOCOL_F_LOG_SHMFD },
+	[VHOST_USER_SET_LOG_FD] = { h_set_log_fd, false, VHOST_USER_PROTOCOL_F_LOG_SHMFD },
 	[VHOST_USER_SET_VRING_NUM] = { h_set_vring_num, false, -1 },
 	[VHOST_USER_SET_VRING_ADDR] = { h_set_vring_addr, false, -1 },
 	[VHOST_USER_SET_VRING_BASE] = { h_set_vring_base, false, -1 },
@@ -788,6 +965,7 @@ static const struct handler handlers[VHOST_USER_MAX_REQUEST] = {
 };
 
 static const char *const proto_names[] = {
+	[VHOST_USER_PROTOCOL_F_LOG_SHMFD] = "LOG_SHMFD",
 	[VHOST_USER_PROTOCOL_F_RARP] = "RARP",
 	[VHOST_USER_PROTOCOL_F_MTU] = "MTU",
 	[VHOST_USER_PROTOCOL_F_CONFIGURE_MEM_SLOTS] = "CONFIGURE_MEM_SLOTS",
@@ -870,6 +1048,11 @@ struct vsw_vhost_dev *vsw_vhost_alloc(const struct vsw_vhost_settings *s,
 	d->offered = without_orphans(OFFERED_FEATURES & ~s->disabled_features);
 	if (d->s.queue_pairs == 1)
 		d->offered &= ~(1ull << VSW_VIRTIO_NET_F_MQ);
+	d->offered_protocol = OFFERED_PROTOCOL;
+	if (!(d->offered & F_LOG_ALL))
+		d->offered_protocol &= ~(1ull << VHOST_USER_PROTOCOL_F_LOG_SHMFD);
+	d->log = (struct vsw_file_map){ .guard = -1 };
+	d->log_fd = -1;
 	for (uint16_t i = 0; i < nq(d); i++) {
 		if (posix_memalign((void **)&d->vqs[i], RTE_CACHE_LINE_SIZE, sizeof(*d->vqs[i])) != 0) {
 			vsw_vhost_free(d);
@@ -886,6 +1069,9 @@ struct vsw_vhost_dev *vsw_vhost_alloc(const struct vsw_vhost_settings *s,
 void vsw_vhost_unmap_all(struct vsw_vhost_dev *d)
 {
 	unmap_all(&d->mem);
+	unmap_file(&d->log);
+	d->log_size = 0;
+	close_fd(&d->log_fd);
 }
 
 void vsw_vhost_reset(struct vsw_vhost_dev *d)

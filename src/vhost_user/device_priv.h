@@ -9,6 +9,14 @@
 #include "vhost_user/proto.h"
 #include "vhost_user/vhost_user.h"
 
+/* A shared mapping of part of a file the frontend sent (device.c). */
+struct vsw_file_map {
+	uint8_t *at; /* our pointer to the part's first byte */
+	void *addr;  /* the mapping (NULL: none) */
+	size_t len;
+	int guard;   /* its SIGBUS guard slot (mem_guard.h) */
+};
+
 struct vsw_vhost_dev {
 	struct vsw_vhost_settings s;
 	char name[32];
@@ -32,6 +40,7 @@ struct vsw_vhost_dev {
 	int rx_nfds;
 	/* protocol state */
 	uint64_t offered; /* virtio features offered: supported minus the port's disabled ones */
+	uint64_t offered_protocol;
 	uint64_t features, protocol_features;
 	bool features_set, owner, link_up;
 	bool owner_reset;      /* RESET_OWNER seen: SET_OWNER may come again */
@@ -39,6 +48,11 @@ struct vsw_vhost_dev {
 	uint8_t status;
 	uint16_t mtu;
 	struct vsw_guest_mem mem;
+	/* The dirty log for live migration (SET_LOG_BASE): log_size bytes at
+	 * log.at; the queues use it while LOG_ALL is negotiated. */
+	struct vsw_file_map log;
+	uint64_t log_size;
+	int log_fd; /* SET_LOG_FD's eventfd, kept until replaced (-1: none) */
 	struct vsw_vhost_vq *vqs[VSW_VHOST_MAX_VQS];
 };
 

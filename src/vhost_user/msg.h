@@ -25,6 +25,7 @@ struct vsw_vhost_msg {
 		struct vhost_user_vring_addr addr;
 		struct vhost_user_memory mem;
 		struct vhost_user_single_region reg;
+		struct vhost_user_log log;
 		uint8_t raw[VSW_VHOST_MSG_PAYLOAD_MAX];
 	} payload;
 	int nfds;

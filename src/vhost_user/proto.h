@@ -48,6 +48,12 @@ enum vhost_user_request {
 #define VHOST_USER_PROTOCOL_F_CONFIGURE_MEM_SLOTS 15
 #define VHOST_USER_PROTOCOL_F_STATUS 16
 
+/* The vhost feature bit for dirty logging (a virtio feature bit number
+ * the virtio spec leaves to the transport), and SET_VRING_ADDR's flag
+ * saying log_guest_addr is valid. */
+#define VHOST_F_LOG_ALL 26
+#define VHOST_VRING_F_LOG 0
+
 #define VHOST_USER_VRING_IDX_MASK 0xffu
 #define VHOST_USER_VRING_NOFD (1u << 8)
 
@@ -77,6 +83,12 @@ struct vhost_user_memory {
 struct vhost_user_single_region {
 	uint64_t padding;
 	struct vhost_user_region region;
+};
+
+/* SET_LOG_BASE: the log is this part of the fd sent with it. */
+struct vhost_user_log {
+	uint64_t mmap_size;
+	uint64_t mmap_offset;
 };
 
 struct vhost_user_vring_state {

@@ -1,13 +1,24 @@
 /* Owns the vhost-user port type: the switch's rx/tx bursts become
- * dequeue/enqueue on the device's queues, each only while it is running. */
+ * dequeue/enqueue on the device's queues, each only while it is running;
+ * and the announcement of a guest that arrived by live migration
+ * (SEND_RARP): its MAC learned on this port, and a RARP frame sent into the
+ * bridge as if from the guest, which the port's worker picks up with the
+ * guest's own frames (the control thread owns no tx queue to send on). */
 #include <stdlib.h>
 #include <string.h>
 
 #include <rte_mbuf.h>
+#include <rte_ring.h>
 
 #include "common/log.h"
+#include "switch/network.h"
+#include "switch/switch.h"
 #include "vhost_user/vhost_port.h"
 #include "vhost_user/vhost_user.h"
+
+/* Frames waiting to enter the bridge from the port (RARP announcements:
+ * QEMU sends a handful, 50-100 ms apart). */
+#define INJECT_RING 16
 
 struct vhost_port {
 	struct vsw_vhost_dev *dev;
@@ -19,7 +30,29 @@ struct vhost_port {
 	/* The device's queues live as long as it does: cached here so the
 	 * per-burst path makes no call to find them. */
 	struct vsw_vhost_vq *rxq[VSW_VHOST_MAX_QUEUE_PAIRS], *txq[VSW_VHOST_MAX_QUEUE_PAIRS];
+	/* Injected frames: the control thread enqueues and then bumps
+	 * inject_seq; the worker polling rx queue 0 drains them when it sees
+	 * inject_seen behind, so its cost is one compare per burst. */
+	uint32_t inject_seq, inject_seen;
+	struct rte_ring *inject;
 };
+
+/* Takes up to n injected frames, rx queue 0 only. */
+static uint16_t take_injected(struct vhost_port *vp, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint32_t seq = __atomic_load_n(&vp->inject_seq, __ATOMIC_ACQUIRE);
+	unsigned int k = rte_ring_sc_dequeue_burst(vp->inject, (void **)pkts, n, NULL);
+	/* Seen once the ring is empty; a frame enqueued after seq was read
+	 * comes with a later seq. */
+	if (rte_ring_empty(vp->inject))
+		vp->inject_seen = seq;
+	return (uint16_t)k;
+}
+
+static inline bool injected(const struct vhost_port *vp, uint16_t q)
+{
+	return q == 0 && __atomic_load_n(&vp->inject_seq, __ATOMIC_RELAXED) != vp->inject_seen;
+}
 
 static uint16_t vp_rx(struct vsw_port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -27,7 +60,10 @@ static uint16_t vp_rx(struct vsw_port *p, uint16_t q, struct rte_mbuf **pkts, ui
 	struct vsw_vhost_vq *v = vp->txq[q];
 	if (!__atomic_load_n(&v->running, __ATOMIC_ACQUIRE))
 		return 0;
-	return vsw_vq_dequeue_burst(&v->vq, vp->pool, pkts, n);
+	uint16_t k = 0;
+	if (unlikely(injected(vp, q)))
+		k = take_injected(vp, pkts, n);
+	return (uint16_t)(k + vsw_vq_dequeue_burst(&v->vq, vp->pool, pkts + k, (uint16_t)(n - k)));
 }
 
 static uint16_t vp_rx_peek(struct vsw_port *p, uint16_t q, struct vsw_vq_view *views, uint16_t n,
@@ -39,7 +75,12 @@ static uint16_t vp_rx_peek(struct vsw_port *p, uint16_t q, struct vsw_vq_view *v
 		*stopped = false;
 		return 0;
 	}
-	return vsw_vq_peek(&v->vq, views, n, stopped);
+	uint16_t k = vsw_vq_peek(&v->vq, views, n, stopped);
+	/* An injected frame waits for rx_burst, which the worker calls
+	 * after a peek only when told there is more. */
+	if (unlikely(injected(vp, q)))
+		*stopped = true;
+	return k;
 }
 
 static void vp_rx_peek_done(struct vsw_port *p, uint16_t q, const struct vsw_vq_view *views,
@@ -153,10 +194,19 @@ static uint16_t vp_nb_tx(const struct vsw_port *p)
 	return p->cfg.queues;
 }
 
+static void free_injected(struct vhost_port *vp)
+{
+	struct rte_mbuf *m;
+	while (rte_ring_dequeue(vp->inject, (void **)&m) == 0)
+		rte_pktmbuf_free(m);
+	rte_ring_free(vp->inject);
+}
+
 static void vp_destroy(struct vsw_port *p)
 {
 	struct vhost_port *vp = p->priv;
 	vsw_vhost_destroy(vp->dev);
+	free_injected(vp);
 	free(vp);
 	p->priv = NULL;
 }
@@ -193,6 +243,61 @@ static void on_link(void *ctx, bool up)
 	vp->port->link_up = up;
 }
 
+/* RFC 903 reverse request, as QEMU sends for a guest that cannot announce
+ * itself: broadcast, from mac, sender and target hardware address mac,
+ * protocol addresses 0; padded to the 60-byte minimum frame. */
+static struct rte_mbuf *rarp_frame(struct rte_mempool *pool, const uint8_t mac[6])
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	if (m == NULL)
+		return NULL;
+	uint8_t *f = (uint8_t *)rte_pktmbuf_append(m, 60);
+	if (f == NULL) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	memset(f, 0, 60);
+	memset(f, 0xff, 6);
+	memcpy(f + 6, mac, 6);
+	f[12] = 0x80, f[13] = 0x35; /* RARP */
+	uint8_t *a = f + 14;
+	a[1] = 1;                    /* hardware type: Ethernet */
+	a[2] = 0x08, a[3] = 0x00;    /* protocol type: IPv4 */
+	a[4] = 6, a[5] = 4;          /* address lengths */
+	a[7] = 3;                    /* reverse request */
+	memcpy(a + 8, mac, 6);       /* sender hardware address */
+	memcpy(a + 18, mac, 6);      /* target hardware address */
+	return m;
+}
+
+static void on_announce(void *ctx, const uint8_t mac[6])
+{
+	struct vhost_port *vp = ctx;
+	struct vsw_port *p = vp->port;
+	struct rte_ether_addr a;
+	memcpy(a.addr_bytes, mac, 6);
+	if (!rte_is_unicast_ether_addr(&a) || rte_is_zero_ether_addr(&a)) {
+		VSW_LOG(WARNING, vhost, "port %s: SEND_RARP for a MAC that is not a unicast "
+					"address; ignored",
+			p->name);
+		return;
+	}
+	/* The table points the MAC here now, before any frame of the guest
+	 * has come through (an access port's VLAN; a trunk's untagged one). */
+	if (p->net != NULL) {
+		uint16_t vlan = p->cfg.ntrunk ? 0 : p->cfg.vlan;
+		if (vsw_fdb_learn(p->net->fdb, &a, vlan, p->id, vsw_switch_now()) < 0)
+			VSW_LOG(WARNING, vhost, "port %s: SEND_RARP: the MAC table is full", p->name);
+	}
+	struct rte_mbuf *m = rarp_frame(vp->pool, mac);
+	if (m == NULL || rte_ring_sp_enqueue(vp->inject, m) != 0) {
+		VSW_LOG(WARNING, vhost, "port %s: SEND_RARP: no room for the RARP frame", p->name);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	__atomic_fetch_add(&vp->inject_seq, 1, __ATOMIC_RELEASE);
+}
+
 static uint64_t feature_mask(uint32_t disabled)
 {
 	/* In the order of vsw_feature_names. */
@@ -203,7 +308,7 @@ static uint64_t feature_mask(uint32_t disabled)
 				    VSW_VIRTIO_NET_F_GUEST_CSUM, VSW_VIRTIO_NET_F_HOST_TSO4,
 				    VSW_VIRTIO_NET_F_HOST_TSO6, VSW_VIRTIO_NET_F_HOST_ECN,
 				    VSW_VIRTIO_NET_F_GUEST_TSO4, VSW_VIRTIO_NET_F_GUEST_TSO6,
-				    VSW_VIRTIO_NET_F_GUEST_ECN };
+				    VSW_VIRTIO_NET_F_GUEST_ECN, VSW_VHOST_F_LOG_ALL };
 	uint64_t m = 0;
 	for (unsigned int i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
 		if (disabled & (1u << i))
@@ -223,7 +328,16 @@ int vsw_vhost_port_open(struct vsw_port *port, struct vsw_evloop *loop, struct r
 	vp->port = port;
 	vp->sync = sync;
 	vp->sync_ctx = sync_ctx;
-	vp->ops = (struct vsw_vhost_ops){ .sync = on_sync, .link = on_link };
+	vp->ops = (struct vsw_vhost_ops){ .sync = on_sync, .link = on_link, .announce = on_announce };
+	static unsigned int rings;
+	char rname[RTE_RING_NAMESIZE];
+	snprintf(rname, sizeof(rname), "vsw_inject_%u", rings++);
+	vp->inject = rte_ring_create(rname, INJECT_RING, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (vp->inject == NULL) {
+		snprintf(err, errlen, "port %s: no memory for its injection ring", port->name);
+		free(vp);
+		return -1;
+	}
 	const struct vsw_cfg_port *c = &port->cfg;
 	struct vsw_vhost_settings s = {
 		.name = port->name,
@@ -245,6 +359,7 @@ int vsw_vhost_port_open(struct vsw_port *port, struct vsw_evloop *loop, struct r
 	vp->dev = vsw_vhost_create(&s, loop, &vp->ops, vp, err, errlen);
 	if (vp->dev == NULL) {
 		port->priv = NULL;
+		free_injected(vp);
 		free(vp);
 		return -1;
 	}

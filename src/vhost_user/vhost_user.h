@@ -25,6 +25,8 @@ struct vsw_vhost_vq {
 	/* protocol state, control thread only */
 	uint16_t num;
 	uint64_t desc, avail, used;
+	uint32_t addr_flags;     /* SET_VRING_ADDR's flags (VHOST_VRING_F_LOG) */
+	uint64_t log_guest_addr; /* the used ring's guest-physical address, for the log */
 	bool has_num, has_addr, kicked, enabled;
 	bool has_call;      /* SET_VRING_CALL seen (an fd, or "no fd": the driver polls) */
 	uint32_t base;      /* SET_VRING_BASE, or where the queue was when it stopped */
@@ -37,6 +39,9 @@ struct vsw_vhost_ops {
 	void (*sync)(void *ctx);
 	/* Link up: at least one queue pair runs. */
 	void (*link)(void *ctx, bool up);
+	/* SEND_RARP (the guest arrived here by live migration): make mac
+	 * known on this port now. Optional. */
+	void (*announce)(void *ctx, const uint8_t mac[6]);
 };
 
 struct vsw_vhost_settings {

@@ -73,5 +73,11 @@ static inline void *vsw_gpa_to_hva_part(const struct vsw_guest_mem *m, uint64_t 
 /* The frontend's virtual address [uva, uva + len) (ring addresses in
  * SET_VRING_ADDR) to our pointer; NULL unless inside one region. */
 void *vsw_uva_to_hva(const struct vsw_guest_mem *m, uint64_t uva, uint64_t len);
+/* The guest-physical address of the frontend's virtual address uva into
+ * *gpa: 0, or -1 when no region holds it. */
+int vsw_uva_to_gpa(const struct vsw_guest_mem *m, uint64_t uva, uint64_t *gpa);
+/* One past the highest guest-physical address of any region (0: none).
+ * Regions were checked not to overflow. */
+uint64_t vsw_guest_mem_end(const struct vsw_guest_mem *m);
 
 #endif

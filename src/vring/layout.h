@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "common/log.h"
+#include "vring/dirty_log.h"
 #include "vring/prefetch.h"
 #include "vring/vring.h"
 
@@ -87,6 +88,18 @@ void vsw_vq_break(struct vsw_vq *vq, const char *fmt, ...) __attribute__((format
 			vsw_vq_break((vq), __VA_ARGS__); \
 		return -1;                               \
 	} while (0)
+
+/* Dirty logging, called only while vq->log_on (callers test it once per
+ * burst): len bytes written at guest-physical gpa. */
+static inline void vsw_vq_log_write(struct vsw_vq *vq, uint64_t gpa, uint64_t len)
+{
+	vsw_log_mark(vq->log, vq->log_size, gpa, len);
+}
+/* The ring writes (only with log_ring; out of line: migration only).
+ * Split: used entries old to old + n - 1, the used index and the avail
+ * event. Packed: the descriptor at slot pos written back. */
+void vsw_vq_log_used_split(struct vsw_vq *vq, uint16_t old, uint16_t n);
+void vsw_vq_log_desc_packed(struct vsw_vq *vq, uint16_t pos);
 
 /* We poll, so a split ring's driver is told never to kick us: its avail
  * event is kept half the index space ahead of our position (a driver kicks
@@ -476,6 +489,8 @@ static inline int64_t vsw_rx_copy_desc(struct vsw_vq *vq, struct vsw_src_cursor 
 		}
 		uint32_t at = pos + written;
 		uint32_t n = vsw_cursor_copy(cur, p, (uint32_t)avail);
+		if (unlikely(vq->log_on))
+			vsw_vq_log_write(vq, addr, n);
 		if (nb_lo != NULL && at <= 10 && 10 < at + n)
 			*nb_lo = p + (10 - at);
 		if (nb_hi != NULL && at <= 11 && 11 < at + n)

@@ -145,6 +145,9 @@ static void publish_used(struct vsw_vq *vq, const struct used_rec *u, uint16_t n
 			f |= VRING_DESC_F_WRITE;
 		__atomic_store_n(&vq->pdesc[u[i].pos].flags, f, __ATOMIC_RELEASE);
 	}
+	if (unlikely(vq->log_on))
+		for (uint16_t i = 0; i < n; i++)
+			vsw_vq_log_desc_packed(vq, u[i].pos);
 	vsw_vq_notify_packed(vq, old_idx, old_wrap, vq->last_used_idx, vq->used_wrap);
 }
 
@@ -388,6 +391,7 @@ packed_enqueue(struct vsw_vq *vq, const void *const *src, uint16_t n, bool views
 	bool old_wrap = vq->used_wrap;
 	uint64_t bytes = 0;
 	struct virtio_net_hdr hdr;
+	const bool logging = vq->log_on;
 	uint16_t first_idx = vq->last_avail_idx;
 	/* No buffer posted: as in peek, leave the driver's next slots alone. */
 	if (!desc_avail(__atomic_load_n(&vq->pdesc[first_idx].flags, __ATOMIC_ACQUIRE),
@@ -424,6 +428,8 @@ packed_enqueue(struct vsw_vq *vq, const void *const *src, uint16_t n, bool views
 						     : NULL;
 				if (likely(p != NULL)) {
 					vsw_rx_copy_one(vq, p, plen, m, v);
+					if (unlikely(logging))
+						vsw_vq_log_write(vq, c.addr, need);
 					used[nused++] = (struct used_rec){ .pos = vq->last_used_idx,
 									   .id = c.id, .len = need,
 									   .wrap = vq->used_wrap };

@@ -142,6 +142,8 @@ static inline void publish_used(struct vsw_vq *vq, uint16_t old, uint16_t count)
 	vq->last_used_idx = new_idx;
 	if (vq->event_idx)
 		vsw_split_avail_event(vq, false);
+	if (unlikely(vq->log_on))
+		vsw_vq_log_used_split(vq, old, count);
 	vsw_vq_notify_split(vq, old, new_idx);
 }
 
@@ -330,6 +332,7 @@ split_enqueue(struct vsw_vq *vq, const void *const *src, uint16_t n, bool views)
 	uint16_t used_old = vq->last_used_idx, done = 0, sent = 0, too_big = 0;
 	uint64_t bytes = 0;
 	struct virtio_net_hdr hdr;
+	const bool logging = vq->log_on;
 	uint16_t ahead = (uint16_t)RTE_MIN(avail, (int)n);
 	/* Descriptors only: the guest's RX buffers are not fetched ahead. They
 	 * are buffers it recycles from its own cache; taking their lines
@@ -360,6 +363,8 @@ split_enqueue(struct vsw_vq *vq, const void *const *src, uint16_t n, bool views)
 					uint8_t *p = vsw_gpa_to_hva(vq->mem, d.addr, need, &vq->mem_hint);
 					if (likely(p != NULL)) {
 						vsw_rx_copy_one(vq, p, plen, m, v);
+						if (unlikely(logging))
+							vsw_vq_log_write(vq, d.addr, need);
 						struct vring_used_elem *u =
 							&vq->used->ring[(uint16_t)(used_old + done) & vq->mask];
 						u->id = head;
@@ -402,7 +407,10 @@ split_enqueue(struct vsw_vq *vq, const void *const *src, uint16_t n, bool views)
 				break; /* one chain per packet */
 		}
 		if (broken || out_of_bufs) {
-			/* Not consumed: these heads stay the guest's. */
+			/* Not consumed: these heads stay the guest's. Their used
+			 * entries were written all the same (past the used index). */
+			if (unlikely(logging) && heads > 0)
+				vsw_vq_log_used_split(vq, (uint16_t)(used_old + done), heads);
 			break;
 		}
 		done += heads;

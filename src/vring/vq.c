@@ -3,6 +3,7 @@
  * the virtio-net TX header, and the dispatch to split.c or packed.c. */
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #if defined(__x86_64__)
 #include <cpuid.h>
 #endif
@@ -111,6 +112,14 @@ static int init(struct vsw_vq *vq, const struct vsw_vq_setup *s)
 				  ? VSW_VQ_MAX_PKT
 				  : vq->mtu_pkt_len;
 	vq->call_fd = s->call_fd;
+	if (s->log != NULL && s->log_size > 0) {
+		vq->log = s->log;
+		vq->log_size = s->log_size;
+		vq->log_ring = s->log_ring;
+		vq->log_used_gpa = s->log_used_gpa;
+		vq->log_desc_gpa = s->log_desc_gpa;
+		vq->log_on = true;
+	}
 	size_t n = s->size;
 	/* Alignment the spec requires (2.7.10.1, 2.8.10.1); misaligned rings
 	 * would make every access undefined behaviour. */
@@ -161,7 +170,31 @@ static int init(struct vsw_vq *vq, const struct vsw_vq_setup *s)
 		else
 			__atomic_store_n(&vq->used->flags, VRING_USED_F_NO_NOTIFY, __ATOMIC_RELAXED);
 	}
+	/* What was just written (the suppression fields) is in the log too. */
+	if (vq->log_on && vq->log_ring)
+		vsw_vq_log_write(vq, vq->log_used_gpa, vq->packed ? 4 : 4 + 8 * n + 2);
 	return 0;
+}
+
+void vsw_vq_log_used_split(struct vsw_vq *vq, uint16_t old, uint16_t n)
+{
+	if (!vq->log_ring || n == 0)
+		return;
+	uint64_t base = vq->log_used_gpa;
+	vsw_vq_log_write(vq, base + offsetof(struct vring_used, idx), sizeof(uint16_t));
+	uint16_t at = old & vq->mask;
+	uint32_t first = RTE_MIN((uint32_t)n, (uint32_t)vq->size - at);
+	vsw_vq_log_write(vq, base + 4 + 8ull * at, 8ull * first);
+	if (n > first)
+		vsw_vq_log_write(vq, base + 4, 8ull * (n - first));
+	if (vq->event_idx)
+		vsw_vq_log_write(vq, base + 4 + 8ull * vq->size, sizeof(uint16_t));
+}
+
+void vsw_vq_log_desc_packed(struct vsw_vq *vq, uint16_t pos)
+{
+	if (vq->log_ring)
+		vsw_vq_log_write(vq, vq->log_desc_gpa + 16ull * pos, 16);
 }
 
 uint32_t vsw_vq_get_base(const struct vsw_vq *vq)

@@ -37,6 +37,7 @@
 #define VSW_VIRTIO_F_ANY_LAYOUT 27
 #define VSW_VIRTIO_RING_F_INDIRECT_DESC 28
 #define VSW_VIRTIO_RING_F_EVENT_IDX 29
+#define VSW_VHOST_F_LOG_ALL 26 /* vhost's: dirty logging for live migration */
 #define VSW_VHOST_USER_F_PROTOCOL_FEATURES 30
 #define VSW_VIRTIO_F_VERSION_1 32
 #define VSW_VIRTIO_F_RING_PACKED 34
@@ -67,6 +68,15 @@ struct vsw_vq_setup {
 	int call_fd;          /* eventfd to interrupt the guest, -1: none */
 	uint32_t max_pkt_len; /* frames above are dropped (0: VSW_VQ_MAX_PKT) */
 	const char *name;     /* for log lines, e.g. "vm1 rxq0" */
+	/* Dirty logging for live migration (see dirty_log.h): the bitmap
+	 * (NULL: off) and its size in bytes. With log_ring the ring writes are
+	 * logged too: split: the used ring at log_used_gpa (SET_VRING_ADDR's
+	 * log_guest_addr); packed: the descriptors at log_desc_gpa and the
+	 * device event area at log_used_gpa. */
+	uint8_t *log;
+	uint64_t log_size;
+	bool log_ring;
+	uint64_t log_used_gpa, log_desc_gpa;
 };
 
 /* Why a guest's TX virtio-net header was refused (its frame dropped). */
@@ -115,6 +125,9 @@ struct vsw_vq {
 	uint32_t mem_hint;
 	const struct vsw_guest_mem *mem;
 	int call_fd;
+	/* Dirty logging is on: every guest write is marked in log (below).
+	 * Read once per burst; set only at set-up. */
+	bool log_on;
 	/* split */
 	struct vring_desc *desc;
 	struct vring_avail *avail;
@@ -132,6 +145,11 @@ struct vsw_vq {
 	uint64_t features;
 	struct vsw_vq_stats stats;
 	char name[48];
+	/* Dirty logging (live migration), as set up (vsw_vq_setup) */
+	uint8_t *log;
+	uint64_t log_size;
+	bool log_ring;
+	uint64_t log_used_gpa, log_desc_gpa;
 } __rte_cache_aligned;
 
 /* Sets the queue up on guest memory. Returns 0, or -EINVAL (bad size,

@@ -12,8 +12,9 @@
  * from GET_VRING_BASE. After every burst and at the end it checks invariants:
  * returned counts within what was asked, returned mbufs sane, counters that
  * add up, a broken queue stays quiet, the device wrote guest memory only in
- * the used ring and in device-writable buffers, and no mbuf leaked from
- * either pool. Input format: six set-up bytes (layout flags, features, ring
+ * the used ring and in device-writable buffers, every byte it wrote in a
+ * page marked in the dirty log when logging is on (a set-up bit), and no
+ * mbuf leaked from either pool. Input format: six set-up bytes (layout flags, features, ring
  * size, base, max_pkt_len / pool), then one byte per operation followed by
  * its arguments (see setup_guest() and LLVMFuzzerTestOneInput()); bytes past
  * the end read as zero.
@@ -424,8 +425,40 @@ static struct {
 } tables[300];
 static unsigned int ntables;
 
+/* The dirty log when the set-up turned logging on: cleared at each
+ * snapshot, so every byte the device writes after it must lie in a page
+ * marked here. 64 bytes cover guest-physical 0-2 MiB, all of the guest. */
+static uint8_t flog[64];
+
+static bool logged(uint64_t gpa)
+{
+	uint64_t page = gpa >> 12;
+	return page / 8 < sizeof(flog) && (flog[page / 8] >> (page % 8) & 1);
+}
+
+/* The device wrote into [b, e) (our pointers, region k) since the
+ * snapshot a: each page it changed is in the log. */
+static void check_logged(const uint8_t *a, const uint8_t *b, const uint8_t *e, int k)
+{
+	const uint8_t *host = k ? host1 : host0;
+	uint64_t base = G.mem.regions[k].guest_phys_addr;
+	for (const uint8_t *p = b; p < e;) {
+		/* To the end of p's guest page, or of the range. */
+		uint64_t gpa = base + (uint64_t)(p - host);
+		size_t n = (size_t)RTE_MIN((uint64_t)(e - p), 4096 - (gpa & 4095));
+		bool same = memcmp(p, a + (p - host), n) == 0;
+		p += n;
+		if (!same && !logged(gpa)) {
+			fprintf(stderr, "fuzz_vring: the device wrote guest-physical 0x%" PRIx64
+				" while logging, and its page is not marked\n", gpa);
+			CHECK(!"device writes logged");
+		}
+	}
+}
+
 static void snapshot(void)
 {
+	memset(flog, 0, sizeof(flog));
 	nallowed = 0;
 	ntables = 0;
 	unchecked = false;
@@ -467,6 +500,8 @@ static void apply_allowed(void)
 		     i++)
 			if (allowed[i].p + allowed[i].len > e)
 				e = allowed[i].p + allowed[i].len;
+		if (Q.log_on)
+			check_logged(in0 ? snap0 : snap1, b, e, in0 ? 0 : 1);
 		if (in0)
 			memcpy(snap0 + (b - host0), b, (size_t)(e - b));
 		else
@@ -1112,6 +1147,15 @@ static void setup_guest(struct rd *r)
 		.name = "fuzz",
 	};
 	G.deq_pool = mpl & 8 ? small_pool : big_pool;
+	if (mpl & 16) {
+		/* Logging on, the rings' guest-physical addresses found as
+		 * vhost_user finds them (untranslatable: init refuses anyway). */
+		G.setup.log = flog;
+		G.setup.log_size = sizeof(flog);
+		G.setup.log_ring = true;
+		(void)vsw_uva_to_gpa(&G.mem, u, &G.setup.log_used_gpa);
+		(void)vsw_uva_to_gpa(&G.mem, d, &G.setup.log_desc_gpa);
+	}
 	int rc = vsw_vq_init(&Q, &G.setup);
 	CHECK(rc == 0 || rc == -EINVAL || rc == -EFAULT);
 	G.ok = rc == 0;

@@ -165,7 +165,7 @@ static void test_values_and_defaults(void **state)
 	struct vsw_config_error err = { .msg = "" };
 	const char *y = "run_dir: /tmp/vswx\n" NET "    mac_aging: 42\n"
 			"ports:\n" VPORT("vm1", "a.sock")
-			"    queues: 4\n    mode: client\n    disable_features: [ring_packed, mrg_rxbuf]\n"
+			"    queues: 4\n    mode: client\n    disable_features: [ring_packed, mrg_rxbuf, log_all]\n"
 			"    trunk: [10, 20]\n    macs: [\"52:54:00:00:00:01\"]\n"
 			"  - name: up\n    type: ethdev\n    network: lan\n    devargs: \"0000:3b:00.0\"\n";
 	if (parse(y, &err) != 0)
@@ -176,7 +176,8 @@ static void test_values_and_defaults(void **state)
 	assert_string_equal(cfg.control_socket, "/tmp/vswx/vsw.sock");
 	assert_int_equal(cfg.ports[0].queues, 4);
 	assert_true(cfg.ports[0].client);
-	assert_int_equal(cfg.ports[0].disabled_features, VSW_FEAT_RING_PACKED | VSW_FEAT_MRG_RXBUF);
+	assert_int_equal(cfg.ports[0].disabled_features,
+			 VSW_FEAT_RING_PACKED | VSW_FEAT_MRG_RXBUF | VSW_FEAT_LOG_ALL);
 	assert_int_equal(cfg.ports[0].ntrunk, 2);
 	assert_int_equal(cfg.ports[0].trunk[1], 20);
 	assert_int_equal(cfg.ports[0].macs[0][5], 1);

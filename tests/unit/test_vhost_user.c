@@ -292,9 +292,9 @@ static void negotiate_features(struct env *e, uint64_t proto, uint64_t want)
 	assert_true(f & F(VSW_VHOST_USER_F_PROTOCOL_FEATURES));
 	assert_true(f & F(VSW_VIRTIO_F_VERSION_1));
 	assert_true(f & F(VSW_VIRTIO_F_RING_PACKED));
-	assert_false(f & F(26)); /* no LOG_ALL */
+	assert_true(f & F(VHOST_F_LOG_ALL)); /* live migration */
 	uint64_t p = ask_u64(e, VHOST_USER_GET_PROTOCOL_FEATURES);
-	assert_false(p & F(VHOST_USER_PROTOCOL_F_LOG_SHMFD));
+	assert_true(p & F(VHOST_USER_PROTOCOL_F_LOG_SHMFD));
 	assert_int_equal(p & proto, proto);
 	send_u64(e, VHOST_USER_SET_PROTOCOL_FEATURES, 0, proto);
 	pump(e);
@@ -931,19 +931,272 @@ static void bad_unknown(struct env *e)
 	send_msg(e, 99, NEED, NULL, 0, NULL, 0);
 }
 
+/* ---- the dirty log (live migration) ---- */
+
+/* Guest memory ends at GPA1 + 1 MiB: a bit per page up to there. */
+#define LOG_NEED ((((GPA1 + MB - 1) >> 12) / 8) + 1)
+#define LOG_FILE (LOG_NEED + 8192)
+
+static int log_memfd(size_t size)
+{
+	int fd = memfd_create("log", MFD_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)size), 0);
+	return fd;
+}
+
+static void send_log_base_flags(struct env *e, int fd, uint64_t size, uint64_t off,
+				uint32_t flags)
+{
+	struct vhost_user_log l = { .mmap_size = size, .mmap_offset = off };
+	send_msg(e, VHOST_USER_SET_LOG_BASE, flags, &l, sizeof(l), &fd, 1);
+}
+
+static void send_log_base(struct env *e, int fd, uint64_t size, uint64_t off)
+{
+	send_log_base_flags(e, fd, size, off, NEED);
+}
+
+static void send_log_base_file(struct env *e, uint64_t size, uint64_t off)
+{
+	int fd = log_memfd(LOG_FILE);
+	send_log_base(e, fd, size, off);
+	close(fd);
+}
+
+static const uint64_t proto_log = F(VHOST_USER_PROTOCOL_F_MQ) |
+				  F(VHOST_USER_PROTOCOL_F_REPLY_ACK) |
+				  F(VHOST_USER_PROTOCOL_F_LOG_SHMFD) | F(VHOST_USER_PROTOCOL_F_RARP);
+
+/* As handshake, with LOG_SHMFD negotiated. */
+static void handshake_log(struct env *e)
+{
+	negotiate(e, proto_log);
+	send_mem_table(e, NEED);
+	expect_ack(e, VHOST_USER_SET_MEM_TABLE);
+	setup_queue(e, 0);
+	setup_queue(e, 1);
+	send_state(e, VHOST_USER_SET_VRING_ENABLE, 0, 0, 1);
+	send_state(e, VHOST_USER_SET_VRING_ENABLE, 0, 1, 1);
+	pump(e);
+	assert_true(vsw_vhost_rxq(e->dev, 0)->running);
+	assert_true(vsw_vhost_txq(e->dev, 0)->running);
+}
+
+static void send_vring_addr_log(struct env *e, uint32_t i, bool log, uint64_t log_gpa)
+{
+	struct vhost_user_vring_addr a = { .index = i,
+					   .flags = log ? 1u << VHOST_VRING_F_LOG : 0,
+					   .desc_user_addr = ring_uaddr(i, 0),
+					   .avail_user_addr = ring_uaddr(i, 1),
+					   .used_user_addr = ring_uaddr(i, 2),
+					   .log_guest_addr = log_gpa };
+	send_msg(e, VHOST_USER_SET_VRING_ADDR, NEED, &a, sizeof(a), NULL, 0);
+}
+
+/* What QEMU does at the start of a migration, on running queues: the log
+ * (a reply expected), LOG_ALL, the used rings' log addresses; then at its
+ * end (or when cancelled) the same undone. The queues keep running, each
+ * change reaching them through a stop (the workers waited for) and a
+ * start; a restarted queue resumes where it was. */
+static void test_log_while_running(void **state)
+{
+	(void)state;
+	int maps0 = count_maps();
+	struct env *e = env_new(2);
+	handshake_log(e);
+	struct vsw_vhost_vq *rx = vsw_vhost_rxq(e->dev, 0), *tx = vsw_vhost_txq(e->dev, 0);
+	assert_false(rx->vq.log_on);
+	/* As if 5 buffers had been used: the restart resumes there. */
+	tx->vq.last_avail_idx = tx->vq.last_used_idx = tx->vq.used->idx = 5;
+	int syncs = e->syncs;
+	int fd = log_memfd(LOG_FILE);
+	/* As QEMU sends it: no NEED_REPLY flag, yet a reply is due (LOG_SHMFD). */
+	send_log_base_flags(e, fd, LOG_FILE - 4096, 4096, 0);
+	pump(e);
+	assert_int_equal(recv_reply(e, VHOST_USER_SET_LOG_BASE, 8), 0);
+	assert_int_equal(e->syncs, syncs + 1);
+	assert_true(rx->running && tx->running);
+	assert_false(rx->vq.log_on); /* a log, but no LOG_ALL yet */
+	send_u64(e, VHOST_USER_SET_FEATURES, NEED, WANT_FEATURES | F(VHOST_F_LOG_ALL));
+	expect_ack(e, VHOST_USER_SET_FEATURES);
+	assert_true(rx->running && tx->running);
+	assert_true(rx->vq.log_on && tx->vq.log_on);
+	assert_false(rx->vq.log_ring);
+	assert_int_equal(tx->vq.last_avail_idx, 5);
+	/* The log the queue writes is the file's, at the offset given. */
+	uint8_t *mine = mmap(NULL, LOG_FILE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	assert_true(mine != MAP_FAILED);
+	rx->vq.log[3] = 0x5a;
+	assert_int_equal(mine[4096 + 3], 0x5a);
+	assert_int_equal(rx->vq.log_size, LOG_FILE - 4096);
+	/* The used ring's log address, on the running ring. */
+	send_vring_addr_log(e, 0, true, GPA1 + 0x2000);
+	expect_ack(e, VHOST_USER_SET_VRING_ADDR);
+	assert_true(rx->running && rx->vq.log_ring);
+	assert_int_equal(rx->vq.log_used_gpa, GPA1 + 0x2000);
+	/* ... whose set-up wrote the used ring's flags: its page is marked. */
+	assert_true(mine[4096 + (GPA1 + 0x2000) / 4096 / 8] & 1u << ((GPA1 + 0x2000) / 4096 % 8));
+	/* A log fd (for the frontend's notifications) is taken and kept. */
+	int ev = eventfd(0, EFD_CLOEXEC);
+	send_msg(e, VHOST_USER_SET_LOG_FD, NEED, NULL, 0, &ev, 1);
+	close(ev);
+	expect_ack(e, VHOST_USER_SET_LOG_FD);
+	/* Off again: the queues still run, nothing logs. */
+	send_vring_addr_log(e, 0, false, 0);
+	expect_ack(e, VHOST_USER_SET_VRING_ADDR);
+	send_u64(e, VHOST_USER_SET_FEATURES, NEED, WANT_FEATURES);
+	expect_ack(e, VHOST_USER_SET_FEATURES);
+	assert_true(rx->running && tx->running);
+	assert_false(rx->vq.log_on || tx->vq.log_on);
+	assert_int_equal(tx->vq.last_avail_idx, 5);
+	/* GET_VRING_BASE after all that: where the queue was. */
+	send_state(e, VHOST_USER_GET_VRING_BASE, 0, 1, 0);
+	pump(e);
+	assert_int_equal(recv_base(e, 1), 5);
+	/* Other features still may not change under running queues. */
+	send_u64(e, VHOST_USER_SET_FEATURES, NEED, WANT_FEATURES & ~F(VSW_VIRTIO_NET_F_MRG_RXBUF));
+	expect_refused(e, VHOST_USER_SET_FEATURES, true);
+	munmap(mine, LOG_FILE);
+	close(fd);
+	env_free(e);
+	/* The log's mapping went with the connection. */
+	assert_int_equal(count_maps(), maps0);
+}
+
+/* LOG_ALL before the log (QEMU does so when a device starts during a
+ * migration): nothing is logged until SET_LOG_BASE, which then reaches
+ * the running queues. */
+static void test_log_all_before_log_base(void **state)
+{
+	(void)state;
+	struct env *e = env_new(2);
+	negotiate_features(e, proto_log, WANT_FEATURES | F(VHOST_F_LOG_ALL));
+	send_mem_table(e, NEED);
+	expect_ack(e, VHOST_USER_SET_MEM_TABLE);
+	setup_queue(e, 0);
+	send_state(e, VHOST_USER_SET_VRING_ENABLE, 0, 0, 1);
+	pump(e);
+	struct vsw_vhost_vq *rx = vsw_vhost_rxq(e->dev, 0);
+	assert_true(rx->running);
+	assert_false(rx->vq.log_on);
+	send_log_base_file(e, LOG_NEED, 0);
+	pump(e);
+	assert_int_equal(recv_reply(e, VHOST_USER_SET_LOG_BASE, 8), 0);
+	assert_true(rx->running && rx->vq.log_on);
+	assert_int_equal(rx->vq.log_size, LOG_NEED); /* exactly enough is enough */
+	env_free(e);
+}
+
+/* A port with log_all switched off offers neither LOG_ALL nor LOG_SHMFD
+ * (QEMU then refuses to migrate the guest), and refuses both. */
+static void test_log_all_disabled(void **state)
+{
+	(void)state;
+	struct env *e = env_new(2);
+	vsw_vhost_destroy(e->dev);
+	int sv[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	close(e->peer);
+	e->peer = sv[0];
+	struct vsw_vhost_settings s = { .name = "vm2", .queue_pairs = 2,
+					.disabled_features = F(VSW_VHOST_F_LOG_ALL) };
+	e->dev = vsw_vhost_create_on_fd(&s, NULL, &ops, e, sv[1]);
+	assert_false(ask_u64(e, VHOST_USER_GET_FEATURES) & F(VHOST_F_LOG_ALL));
+	assert_false(ask_u64(e, VHOST_USER_GET_PROTOCOL_FEATURES) &
+		     F(VHOST_USER_PROTOCOL_F_LOG_SHMFD));
+	send_u64(e, VHOST_USER_SET_FEATURES, NEED, F(VSW_VIRTIO_F_VERSION_1) | F(VHOST_F_LOG_ALL));
+	expect_refused(e, VHOST_USER_SET_FEATURES, true);
+	env_free(e);
+}
+
+static void prep_owner_log(struct env *e)
+{
+	negotiate(e, proto_log);
+}
+
+static void prep_mem_log(struct env *e)
+{
+	negotiate(e, proto_log);
+	send_mem_table(e, 0);
+	pump(e);
+}
+
+static void prep_running_log(struct env *e)
+{
+	handshake_log(e);
+}
+
 static void bad_log_base(struct env *e)
 {
-	send_u64(e, VHOST_USER_SET_LOG_BASE, NEED, 0);
+	send_log_base_file(e, LOG_NEED, 0); /* LOG_SHMFD not negotiated */
+}
+
+static void bad_log_before_mem(struct env *e)
+{
+	send_log_base_file(e, LOG_NEED, 0);
+}
+
+static void bad_log_too_small(struct env *e)
+{
+	send_log_base_file(e, LOG_NEED - 1, 0);
+}
+
+static void bad_log_offset_overflow(struct env *e)
+{
+	send_log_base_file(e, LOG_NEED, UINT64_MAX - LOG_NEED / 2);
+}
+
+static void bad_log_past_file_end(struct env *e)
+{
+	send_log_base_file(e, LOG_FILE, 4096);
+}
+
+static void bad_log_fd_type(struct env *e)
+{
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	send_log_base(e, p[0], LOG_NEED, 0);
+	close(p[0]);
+	close(p[1]);
+}
+
+static void bad_log_no_fd(struct env *e)
+{
+	struct vhost_user_log l = { .mmap_size = LOG_NEED, .mmap_offset = 0 };
+	send_msg(e, VHOST_USER_SET_LOG_BASE, NEED, &l, sizeof(l), NULL, 0);
+}
+
+static void bad_log_fd_not_eventfd(struct env *e)
+{
+	int fd = log_memfd(4096);
+	send_msg(e, VHOST_USER_SET_LOG_FD, NEED, NULL, 0, &fd, 1);
+	close(fd);
+}
+
+static void bad_log_addr_overflow(struct env *e)
+{
+	send_vring_addr_log(e, 0, true, UINT64_MAX - 100);
+}
+
+static void bad_log_addr_flags(struct env *e)
+{
+	struct vhost_user_vring_addr a = { .index = 0, .flags = 2,
+					   .desc_user_addr = ring_uaddr(0, 0),
+					   .avail_user_addr = ring_uaddr(0, 1),
+					   .used_user_addr = ring_uaddr(0, 2) };
+	send_msg(e, VHOST_USER_SET_VRING_ADDR, NEED, &a, sizeof(a), NULL, 0);
 }
 
 static void bad_features(struct env *e)
 {
-	send_u64(e, VHOST_USER_SET_FEATURES, NEED, F(26)); /* LOG_ALL: never offered */
+	/* LOG_ALL offered, but without LOG_SHMFD there is no log. */
+	send_u64(e, VHOST_USER_SET_FEATURES, NEED, F(VHOST_F_LOG_ALL));
 }
 
 static void bad_protocol_features(struct env *e)
 {
-	send_u64(e, VHOST_USER_SET_PROTOCOL_FEATURES, NEED, F(VHOST_USER_PROTOCOL_F_LOG_SHMFD));
+	send_u64(e, VHOST_USER_SET_PROTOCOL_FEATURES, NEED, F(5)); /* BACKEND_REQ: never offered */
 }
 
 static void bad_mem_slots_not_negotiated(struct env *e)
@@ -1059,7 +1312,16 @@ BAD(bad_addr_before_mem, prep_owner, bad_addr_before_mem, VHOST_USER_SET_VRING_A
 BAD(bad_num_while_running, prep_running, bad_num_while_running, VHOST_USER_SET_VRING_NUM, true)
 BAD(bad_owner_twice, prep_owner, bad_owner_twice, VHOST_USER_SET_OWNER, true)
 BAD(bad_unknown, NULL, bad_unknown, 99, true)
-BAD(bad_log_base, prep_owner, bad_log_base, VHOST_USER_SET_LOG_BASE, true)
+BAD(bad_log_base, prep_mem, bad_log_base, VHOST_USER_SET_LOG_BASE, true)
+BAD(bad_log_before_mem, prep_owner_log, bad_log_before_mem, VHOST_USER_SET_LOG_BASE, true)
+BAD(bad_log_too_small, prep_mem_log, bad_log_too_small, VHOST_USER_SET_LOG_BASE, true)
+BAD(bad_log_offset_overflow, prep_mem_log, bad_log_offset_overflow, VHOST_USER_SET_LOG_BASE, true)
+BAD(bad_log_past_file_end, prep_mem_log, bad_log_past_file_end, VHOST_USER_SET_LOG_BASE, true)
+BAD(bad_log_fd_type, prep_mem_log, bad_log_fd_type, VHOST_USER_SET_LOG_BASE, true)
+BAD(bad_log_no_fd, prep_mem_log, bad_log_no_fd, VHOST_USER_SET_LOG_BASE, true)
+BAD(bad_log_fd_not_eventfd, prep_owner_log, bad_log_fd_not_eventfd, VHOST_USER_SET_LOG_FD, true)
+BAD(bad_log_addr_overflow, prep_running_log, bad_log_addr_overflow, VHOST_USER_SET_VRING_ADDR, true)
+BAD(bad_log_addr_flags, prep_mem_log, bad_log_addr_flags, VHOST_USER_SET_VRING_ADDR, true)
 BAD(bad_features, NULL, bad_features, VHOST_USER_SET_FEATURES, true)
 BAD(bad_protocol_features, NULL, bad_protocol_features, VHOST_USER_SET_PROTOCOL_FEATURES, true)
 BAD(bad_mem_slots_not_negotiated, prep_owner, bad_mem_slots_not_negotiated,
@@ -1483,6 +1745,18 @@ int main(void)
 		cmocka_unit_test(test_bad_owner_twice),
 		cmocka_unit_test(test_bad_unknown),
 		cmocka_unit_test(test_bad_log_base),
+		cmocka_unit_test(test_bad_log_before_mem),
+		cmocka_unit_test(test_bad_log_too_small),
+		cmocka_unit_test(test_bad_log_offset_overflow),
+		cmocka_unit_test(test_bad_log_past_file_end),
+		cmocka_unit_test(test_bad_log_fd_type),
+		cmocka_unit_test(test_bad_log_no_fd),
+		cmocka_unit_test(test_bad_log_fd_not_eventfd),
+		cmocka_unit_test(test_bad_log_addr_overflow),
+		cmocka_unit_test(test_bad_log_addr_flags),
+		cmocka_unit_test(test_log_while_running),
+		cmocka_unit_test(test_log_all_before_log_base),
+		cmocka_unit_test(test_log_all_disabled),
 		cmocka_unit_test(test_bad_features),
 		cmocka_unit_test(test_bad_protocol_features),
 		cmocka_unit_test(test_bad_mem_slots_not_negotiated),

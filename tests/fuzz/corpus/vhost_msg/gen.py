@@ -14,8 +14,8 @@ u64 = lambda v: struct.pack("<Q", v)
 state = lambda i, n: struct.pack("<II", i, n)
 region = lambda gpa, size, uaddr, off: struct.pack("<QQQQ", gpa, size, uaddr, off)
 
-def vring_addr(i, desc, used, avail):
-    return struct.pack("<IIQQQQ", i, 0, desc, used, avail, 0)
+def vring_addr(i, desc, used, avail, flags=0, log=0):
+    return struct.pack("<IIQQQQ", i, flags, desc, used, avail, log)
 
 FEATURES = (1 << 32) | (1 << 15) | (1 << 29) | (1 << 22) | (1 << 30)
 PROTO = 0b11101 | (1 << 16)  # MQ, RARP, REPLY_ACK, MTU, STATUS
@@ -32,7 +32,22 @@ def queue(i, base=0x10000, num=256):
 
 table = msg(5, struct.pack("<II", 1, 0) + region(0, 0x10000, 0x10000, 0), NEED, fds=1)
 
+LOG_ALL, LOG_SHMFD = 1 << 26, 1 << 1
+
+# A migration as QEMU's source side does it on running queues: the log
+# (SET_LOG_BASE, a memfd, a reply), LOG_ALL, the used ring's log address,
+# SET_LOG_FD; then logging off, the rings stopped; and SEND_RARP.
+def migration():
+    log_on = (msg(6, u64(4096) + u64(0), NEED, fds=1) + msg(2, u64(FEATURES | LOG_ALL), NEED)
+              + msg(9, vring_addr(0, 0x10000, 0x12000, 0x11000, 1, 0x12000), NEED)
+              + msg(7, b"", NEED, fds=1, kind=EVFD))
+    log_off = msg(9, vring_addr(0, 0x10000, 0x12000, 0x11000)) + msg(2, u64(FEATURES), NEED)
+    return (negotiate(FEATURES, PROTO | LOG_SHMFD) + table + queue(0) + queue(1) + log_on
+            + log_off + msg(11, state(0, 0)) + msg(11, state(1, 0))
+            + msg(19, u64(0x563412005452)))
+
 seeds = {
+    "migration": migration(),
     "handshake_split": negotiate(FEATURES, PROTO) + table + queue(0) + queue(1)
     + msg(11, state(1, 0)) + msg(13, u64(0x100)) + table,
     "handshake_packed": negotiate(FEATURES | (1 << 34), PROTO) + table + queue(0, num=64)
