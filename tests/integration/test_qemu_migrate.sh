@@ -17,15 +17,17 @@
 #           completed; the source is quit; 2 s later P stops. Asserted: the
 #           migration completed, the destination runs, P's last 50 pings came
 #           back (pings resumed) and P lost at most
-#               ceil(downtime / 20 ms) + 25
+#               ceil(downtime / 20 ms) + 50
 #           pings, downtime being QEMU's (query-migrate, measured on the
 #           source: from stopping the guest to the end of sending its state).
-#           The 25 (500 ms) cover what downtime does not count: the
+#           The 50 (1 s) cover what downtime does not count: the
 #           destination loading the device state and starting the rings
 #           (vhost-user messages), the switch learning M's MAC on its new
 #           port (the guest's announcement, or the backend's RARP), and
 #           ping replies in flight when the source stopped; all on CPU 0
-#           with three TCG guests. Measured on OVS: see the README.
+#           with three TCG guests. On OVS 3.1 that part was 4 to 27 pings
+#           (lost 8-33 with downtimes of 92-216 ms, 9 migrations): the
+#           margin is about twice the worst seen.
 #   packed  the same with packed virtqueues (packed=on)
 #   mq      the same with 2 queue pairs (queues: 2 on ports 2 and 3)
 #   iperf   P runs an iperf3 TCP stream to M (-t 20) across the migration:
@@ -33,7 +35,9 @@
 #   cancel  max-bandwidth 4 MB/s so the migration stays in progress; after
 #           1 s active, migrate_cancel. Asserted: the status is cancelled,
 #           the source still runs, the pings went on (at most 2 lost over
-#           the whole run, the last 50 all back)
+#           the whole run, the last 50 all back); on vsw also that the
+#           source port had negotiated log_all (vswctl port show) while the
+#           migration ran and dropped it after the cancel (logging off)
 # Printed per case: a line "MIGRESULT switch=S case=C status=... lost=N
 # sent=N downtime_ms=N total_ms=N setup_ms=N ram_mb=N maxgap=N"
 # (tools/bench/migrate_bench.sh reads it).
@@ -280,6 +284,13 @@ run_case() {
 		sleep 1
 		st=$(qmp "$T/src.qmp" query-migrate | json 'd["status"]')
 		[[ $st == active ]] || fail "cancel: the migration was '$st' before the cancel (too fast for 4 MB/s?)"
+		qmp "$T/src.qmp" query-migrate >"$T/precancel.json"
+		if [[ $SWITCH == vsw ]]; then
+			local feats
+			feats=$(vswctl --json port show s2 | tr -d '\n ')
+			grep -q '"log_all"' <<<"$feats" ||
+				fail "cancel: vsw's port s2 has not negotiated log_all while the migration runs: $feats"
+		fi
 		qmp "$T/src.qmp" migrate_cancel >/dev/null || fail "cancel: migrate_cancel failed"
 	fi
 	migrate_wait 150
@@ -287,6 +298,11 @@ run_case() {
 		[[ $MIG_STATUS == cancelled ]] || fail "cancel: the migration ended '$MIG_STATUS', not cancelled"
 		st=$(qmp "$T/src.qmp" query-status | json 'd["status"]')
 		[[ $st == running ]] || fail "cancel: the source is '$st' after the cancel"
+		if [[ $SWITCH == vsw ]]; then
+			wait_for "cancel: log_all off on vsw's port s2" 10 bash -c \
+				"! '$VSWCTL' -s '$VSW_SOCK' --json port show s2 | grep -q '\"log_all\"'"
+		fi
+		cp "$T/precancel.json" "$T/mig.json"
 	else
 		[[ $MIG_STATUS == completed ]] || fail "$c: the migration ended '$MIG_STATUS'"
 		wait_for "$c: the destination running" 20 bash -c \
@@ -326,7 +342,9 @@ run_case() {
 		((lost <= bound)) || fail "$c: P lost $lost pings, more than $bound (downtime $dt ms): $res"
 		res="lost $lost of $p_sent pings (bound $bound; longest gap $p_maxgap from seq $p_at)"
 	fi
-	log "$c: $MIG_STATUS in $tt ms (setup $setup ms, $ram MB sent), downtime $dt ms; $res; $((SECONDS - t0)) s for the case"
+	local what="$MIG_STATUS in"
+	[[ $c == cancel ]] && what="cancelled after"
+	log "$c: $what $tt ms (setup $setup ms, $ram MB sent), downtime $dt ms; $res; $((SECONDS - t0)) s for the case"
 	guest_stop m_dst
 	guest_stop m_src
 	guest_stop p
