@@ -5,8 +5,9 @@
 #   port 1  guest P, the pinger: pings M every 20 ms (busybox ping -i 0.02)
 #           until the test tells it to stop (a line on its ttyS1, a pipe
 #           chardev), then prints sent, received, the longest run of lost
-#           pings and how many of its last 50 came back (the very last one
-#           left out: its reply may be on its way when ping is stopped)
+#           pings and how many of its last 50 came back; the very last ping
+#           is left out of all of these: its reply may be on its way when
+#           ping is stopped
 #   port 2  guest M's source QEMU (QMP socket)
 #   port 3  M's destination QEMU: same command line (MAC, memory, NIC) plus
 #           -incoming defer; migrate-incoming tcp:127.0.0.1:0 over QMP
@@ -173,14 +174,17 @@ pid=\$!
 echo VSW-P pinging
 read x </dev/ttyS1
 kill -INT \$pid; wait \$pid
-awk '/ packets transmitted/ { tx = \$1 }
+awk 'BEGIN { prev = -1 }
+	/ packets transmitted/ { tx = \$1 }
 	/seq=/ { for (i = 1; i <= NF; i++) if (\$i ~ /^seq=/) { s = substr(\$i, 5) + 0 }
 		if (s in seen) next; seen[s] = 1; rx++
 		if (s - prev - 1 > gap) { gap = s - prev - 1; at = prev + 1 }
 		prev = s; last = s }
-	END { tail = 0; for (s in seen) if (s + 0 >= tx - 51 && s + 0 <= tx - 2) tail++
-		gap2 = tx - 1 - last; if (gap2 > gap) { gap = gap2; at = last + 1 }
-		printf "VSW-P result sent=%d received=%d maxgap=%d at=%d last50=%d\n", tx, rx, gap, at, tail }' /tmp/ping.out
+	END { n = tx - 1; got = 0; tail = 0
+		for (s in seen) if (s + 0 < n) { got++; if (s + 0 >= n - 50) tail++ }
+		if (last >= n) last = n - 1
+		if (n - 1 - last > gap) { gap = n - 1 - last; at = last + 1 }
+		printf "VSW-P result sent=%d received=%d maxgap=%d at=%d last50=%d\n", n, got, gap, at, tail }' /tmp/ping.out
 EOF
 }
 p_iperf_cmd() {
