@@ -316,7 +316,7 @@ run_case() {
 		qmp "$T/src.qmp" quit >/dev/null || true
 	fi
 
-	local res lost sent dt tt setup ram gap last50
+	local res lost dt tt setup ram
 	dt=$(mig 'd.get("downtime", 0)') tt=$(mig 'd.get("total-time", 0)') setup=$(mig 'd.get("setup-time", 0)')
 	ram=$(mig '"%.1f" % (d.get("ram", {}).get("transferred", 0) / 1048576)')
 	if [[ $c == iperf ]]; then

@@ -63,6 +63,7 @@ for rep in $(seq "$REPS"); do
 	done
 done
 
+L_vsw=nan L_ovs=nan
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "nan"; else print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 col() { awk -v s="$1" -v c="$2" '$2 == s && $c != "nan" { print $c }' "$W/results"; }
 echo

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Open vSwitch 3.1 with DPDK as a peer for vsw's benchmarks and tests: an
 # ovsdb-server and an ovs-vswitchd of their own in a directory the caller
 # owns (nothing of the system's OVS is used or touched), DPDK with --no-pci
@@ -48,6 +49,7 @@ ovs_start() {
 	taskset -c "$OVS_CTL_CPU,$OVS_PMD_CPU" "$OVSD" unix:"$OVS_DIR/db.sock" \
 		--pidfile="$OVS_DIR/vswitchd.pid" --unixctl="$OVS_DIR/vswitchd.ctl" \
 		--log-file="$OVS_DIR/vswitchd.log" >"$OVS_DIR/stdout.log" 2>&1 &
+	# shellcheck disable=SC2034 # the caller's
 	OVS_PID=$!
 	ovs_track $!
 	_ovs_wait 60 test -S "$OVS_DIR/vswitchd.ctl" || return 1
