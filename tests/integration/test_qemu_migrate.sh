@@ -52,13 +52,16 @@ source "$TOP/tools/bench/ovs_lib.sh"
 GUEST=$TOP/tools/guest
 QMP=(python3 "$GUEST/qmp.py")
 SWITCH=${MIGTEST_SWITCH:-vsw}
-CASES=${MIGTEST_CASES:-split packed mq iperf cancel}
+CASES=${MIGTEST_CASES:-split packed mq iperf integrity cancel}
 MEM=${MIGTEST_MEM:-128M}
 GCPU=0
 IP_P=10.233.16.11 IP_M=10.233.16.12
 MAC_P=52:54:00:16:00:11 MAC_M=52:54:00:16:00:12
 # Pings lost beyond downtime / 20 ms (see above), and in a cancelled run.
 MARGIN=50 CANCEL_LOST=2
+# integrity: P's datagrams a second, and how many M must have received after
+# it runs on the destination (see above).
+UDP_PORT=7016 UDP_RATE=${MIGTEST_UDP_RATE:-4000} UDP_DST_MIN=500
 GUEST_TMO=240
 
 # --- can it run here? ----------------------------------------------------------------
@@ -202,8 +205,54 @@ wait \$pid || exit 3
 cat /tmp/ip.out
 EOF
 }
-# M: an iperf3 server and nothing else until the test stops it.
+# P's command in integrity: a udpseq stream to M from the first line on
+# ttyS1 to the second.
+p_udp_cmd() {
+	cat <<EOF
+$P_FUNCS
+reach $IP_M || exit 1
+exec 3</dev/ttyS1
+echo VSW-P ready
+read x <&3
+udpseq send $IP_M $UDP_PORT $UDP_RATE 300 &
+pid=\$!
+echo VSW-P sending
+read x <&3
+kill -TERM \$pid; wait \$pid
+EOF
+}
+# M: an iperf3 server and nothing else until the test stops it; in
+# integrity, udpseq's receiver until P's stream ends (its end marker).
 M_CMD='iperf3 -s -D >/dev/null 2>&1; echo VSW-M up; sleep 3600'
+m_udp_cmd() {
+	cat <<EOF
+echo VSW-M up
+udpseq recv $UDP_PORT 300
+awk '\$1 ~ /^(Ip|Udp):\$/ {
+	if (!(\$1 in h)) { h[\$1] = 1; for (i = 2; i <= NF; i++) n[\$1, i] = \$i; next }
+	for (i = 2; i <= NF; i++) if (n[\$1, i] ~ /^(InHdrErrors|InAddrErrors|InDiscards|NoPorts|InErrors|RcvbufErrors|InCsumErrors)\$/)
+		printf "%s%s=%s ", tolower(substr(\$1, 1, length(\$1) - 1)) "_", n[\$1, i], \$i }' /proc/net/snmp >/tmp/c
+for f in rx_errors rx_length_errors rx_dropped rx_nohandler; do printf "%s=%s " \$f \$(cat /sys/class/net/eth0/statistics/\$f) >>/tmp/c; done
+echo "VSW-M counters \$(cat /tmp/c)"
+EOF
+}
+udpseq_field() { sed -n "s/.* $1=\([-0-9]*\).*/\1/p" <<<"$2"; } # NAME LINE
+# stream_resumed GUEST: M, now running as GUEST, receives P's datagrams
+# again: at least UDP_DST_MIN more between the first progress line on that
+# console and a later one, within 15 s. The last line and what the guest
+# kernel said last, if it died, in the failure.
+stream_resumed() {
+	local i l n=0
+	for ((i = 0; i < 150; i++)); do
+		l=$(console "$1" | grep '^UDPSEQ-PROGRESS') || true
+		if [[ -n "$l" ]]; then
+			n=$(($(udpseq_field received "$(tail -n 1 <<<"$l")") - $(udpseq_field received "$(head -n 1 <<<"$l")")))
+			((n >= UDP_DST_MIN)) && return 0
+		fi
+		sleep 0.1
+	done
+	fail "$CASE: M received $n datagrams in 15 s on $1 (at least $UDP_DST_MIN): the stream did not resume after the migration (receive queue hung?): $(tail -n 1 <<<"$l") $(console "$1" | grep -E 'Kernel panic|BUG|RIP:' | head -n 3 | tr '\n' ';')"
+}
 
 # --- migration -------------------------------------------------------------------------
 # The switch lacks dirty logging: QEMU's migration blocker for vhost.
@@ -213,16 +262,19 @@ refused() {
 }
 json() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
 
-# migrate_start BANDWIDTH: the destination listens, the source starts sending.
+# The guests a migration goes from and to (their QMP sockets $T/NAME.qmp).
+MIG_SRC=m_src MIG_DST=m_dst
+# migrate_start BANDWIDTH [DOWNTIME_LIMIT_MS]: the destination listens, the
+# source starts sending.
 migrate_start() {
-	local port err
-	qmp "$T/dst.qmp" migrate-incoming '{"uri": "tcp:127.0.0.1:0"}' >/dev/null ||
+	local port err dl=${2:-300}
+	qmp "$T/$MIG_DST.qmp" migrate-incoming '{"uri": "tcp:127.0.0.1:0"}' >/dev/null ||
 		fail "$CASE: migrate-incoming on the destination failed"
-	port=$(qmp "$T/dst.qmp" query-migrate | json 'd["socket-address"][0]["port"]') ||
+	port=$(qmp "$T/$MIG_DST.qmp" query-migrate | json 'd["socket-address"][0]["port"]') ||
 		fail "$CASE: the destination did not say which port it listens on"
-	qmp "$T/src.qmp" migrate-set-parameters "{\"max-bandwidth\": $1}" >/dev/null ||
+	qmp "$T/$MIG_SRC.qmp" migrate-set-parameters "{\"max-bandwidth\": $1, \"downtime-limit\": $dl}" >/dev/null ||
 		fail "$CASE: migrate-set-parameters failed"
-	if ! err=$(qmp "$T/src.qmp" migrate "{\"uri\": \"tcp:127.0.0.1:$port\"}" 2>&1 >/dev/null); then
+	if ! err=$(qmp "$T/$MIG_SRC.qmp" migrate "{\"uri\": \"tcp:127.0.0.1:$port\"}" 2>&1 >/dev/null); then
 		[[ "$err" =~ $REFUSAL ]] && refused "${err#qmp error: }"
 		fail "$CASE: migrate failed at once: $err"
 	fi
@@ -232,7 +284,7 @@ migrate_start() {
 # was seen to end in MIG_T1. A failed migration fails the case.
 migrate_wait() {
 	local rc=0 st
-	qmp "$T/src.qmp" wait-migration "$1" >"$T/mig.json" || rc=$?
+	qmp "$T/$MIG_SRC.qmp" wait-migration "$1" >"$T/mig.json" || rc=$?
 	MIG_T1=${EPOCHREALTIME/[.,]/}
 	st=$(json 'd.get("status")' <"$T/mig.json")
 	[[ $rc -eq 3 ]] && fail "$CASE: migration still '$st' after $1 s: $(cat "$T/mig.json")"
@@ -241,38 +293,65 @@ migrate_wait() {
 		local desc
 		desc=$(json 'd.get("error-desc", "")' <"$T/mig.json")
 		[[ "$desc" =~ $REFUSAL ]] && refused "$desc"
-		fail "$CASE: migration failed: $desc; destination: $(tail -n 5 "$T/m_dst-launch.log")"
+		fail "$CASE: migration failed: $desc; destination: $(tail -n 5 "$T/$MIG_DST-launch.log")"
 	fi
 	MIG_STATUS=$st
 }
 mig() { json "$1" <"$T/mig.json"; }
+# dst_running SECONDS: the destination's guest runs after a completed
+# migration; a destination that died (a guest kernel panic: memory the
+# switch wrote and the destination never got) fails with its last words.
+dst_running() {
+	local i pid
+	for ((i = 0; i < $1 * 10; i++)); do
+		qmp "$T/$MIG_DST.qmp" query-status 2>/dev/null | grep -q '"status": "running"' && return 0
+		eval "pid=\$GPID_$MIG_DST"
+		kill -0 "$pid" 2>/dev/null ||
+			fail "$CASE: the destination QEMU ended after the migration: $(console "$MIG_DST" | grep -E 'Kernel panic|BUG|RIP:|VSW-GUEST-RESULT' | head -n 4 | tr '\n' ';')"
+		sleep 0.1
+	done
+	fail "$CASE: the destination not running $1 s after the migration: $(qmp "$T/$MIG_DST.qmp" query-status 2>&1)"
+}
 
 # --- one case ------------------------------------------------------------------------
 run_case() {
-	local c=$1 q=1 mopts=() bw=$((4 << 30)) t0 r st
-	CASE=$c
+	local c=$1 q=1 mopts=() bw=$((4 << 30)) dl=300 t0 r st mcmd=$M_CMD
+	CASE=$c MIG_SRC=m_src MIG_DST=m_dst
 	case $c in
 	split | iperf | cancel) ;;
+	integrity) mcmd=$(m_udp_cmd) ;;
 	packed) mopts=(--packed) ;;
 	mq) mopts=(--queues 2) q=2 ;;
 	*) fail "unknown case $c" ;;
 	esac
 	[[ $c == cancel ]] && bw=$((4 << 20))
+	[[ $c == integrity ]] && bw=$((${MIGTEST_INT_BW:-64} << 20)) dl=${MIGTEST_INT_DL:-30}
 	t0=$SECONDS
 	start_switch $q
-	rm -f "$T"/src.qmp "$T"/dst.qmp "$T"/p.ctl.*
+	rm -f "$T"/m_*.qmp "$T"/p.ctl.*
 	mkfifo "$T/p.ctl.in" "$T/p.ctl.out"
-	local m=(--mac "$MAC_M" --ip "$IP_M/24" --cmd "$M_CMD" "${mopts[@]}")
-	guest m_src "$ROLE" --socket "$SOCK2" --qmp "$T/src.qmp" "${m[@]}"
-	guest m_dst "$ROLE" --socket "$SOCK3" --qmp "$T/dst.qmp" "${m[@]}" -- -incoming defer
-	if [[ $c == iperf ]]; then p_iperf_cmd >"$T/p.cmd"; else p_ping_cmd >"$T/p.cmd"; fi
+	local m=(--mac "$MAC_M" --ip "$IP_M/24" --cmd "$mcmd" "${mopts[@]}")
+	guest m_src "$ROLE" --socket "$SOCK2" --qmp "$T/m_src.qmp" "${m[@]}"
+	guest m_dst "$ROLE" --socket "$SOCK3" --qmp "$T/m_dst.qmp" "${m[@]}" -- -incoming defer
+	case $c in
+	iperf) p_iperf_cmd ;;
+	integrity) p_udp_cmd ;;
+	*) p_ping_cmd ;;
+	esac >"$T/p.cmd"
 	guest p "$ROLE" --socket "$SOCK1" --mac "$MAC_P" --ip "$IP_P/24" --cmd-file "$T/p.cmd" \
 		-- -serial "pipe:$T/p.ctl"
 	wait_for "$c: M up on the source" 90 grep -q '^VSW-M up' "$T/m_src.log"
-	wait_for "$c: the destination's QMP" 30 qmp "$T/dst.qmp" query-status
+	wait_for "$c: the destination's QMP" 30 qmp "$T/m_dst.qmp" query-status
 	if [[ $c == iperf ]]; then
 		wait_for "$c: P's iperf3 running" 90 grep -q '^VSW-P iperf running' "$T/p.log"
 		IPERF_T0=${EPOCHREALTIME/[.,]/}
+		sleep 2
+	elif [[ $c == integrity ]]; then
+		wait_for "$c: M's receiver listening" 30 grep -q '^UDPSEQ-LISTENING' "$T/m_src.log"
+		wait_for "$c: P ready" 90 grep -q '^VSW-P ready' "$T/p.log"
+		echo go >"$T/p.ctl.in"
+		wait_for "$c: P's stream reaching M" 20 bash -c \
+			"tr -d '\r' <'$T/m_src.log' | grep '^UDPSEQ-PROGRESS' | grep -qv ' received=0 '"
 		sleep 2
 	else
 		wait_for "$c: P pinging" 90 grep -q '^VSW-P pinging' "$T/p.log"
@@ -281,26 +360,26 @@ run_case() {
 	[[ $c == mq ]] && { console m_src | grep -q 'queues=2 link=up' ||
 		fail "mq: M has not 2 queue pairs: $(console m_src | grep NIC)"; }
 
-	migrate_start "$bw"
+	migrate_start "$bw" "$dl"
 	if [[ $c == cancel ]]; then
 		wait_for "cancel: migration active" 20 bash -c \
-			"${QMP[*]} '$T/src.qmp' query-migrate | grep -q '\"status\": \"active\"'"
+			"${QMP[*]} '$T/m_src.qmp' query-migrate | grep -q '\"status\": \"active\"'"
 		sleep 1
-		st=$(qmp "$T/src.qmp" query-migrate | json 'd["status"]')
+		st=$(qmp "$T/m_src.qmp" query-migrate | json 'd["status"]')
 		[[ $st == active ]] || fail "cancel: the migration was '$st' before the cancel (too fast for 4 MB/s?)"
-		qmp "$T/src.qmp" query-migrate >"$T/precancel.json"
+		qmp "$T/m_src.qmp" query-migrate >"$T/precancel.json"
 		if [[ $SWITCH == vsw ]]; then
 			local feats
 			feats=$(vswctl --json port show s2 | tr -d '\n ')
 			grep -q '"log_all"' <<<"$feats" ||
 				fail "cancel: vsw's port s2 has not negotiated log_all while the migration runs: $feats"
 		fi
-		qmp "$T/src.qmp" migrate_cancel >/dev/null || fail "cancel: migrate_cancel failed"
+		qmp "$T/m_src.qmp" migrate_cancel >/dev/null || fail "cancel: migrate_cancel failed"
 	fi
 	migrate_wait 150
 	if [[ $c == cancel ]]; then
 		[[ $MIG_STATUS == cancelled ]] || fail "cancel: the migration ended '$MIG_STATUS', not cancelled"
-		st=$(qmp "$T/src.qmp" query-status | json 'd["status"]')
+		st=$(qmp "$T/m_src.qmp" query-status | json 'd["status"]')
 		[[ $st == running ]] || fail "cancel: the source is '$st' after the cancel"
 		if [[ $SWITCH == vsw ]]; then
 			wait_for "cancel: log_all off on vsw's port s2" 10 bash -c \
@@ -309,17 +388,68 @@ run_case() {
 		cp "$T/precancel.json" "$T/mig.json"
 	else
 		[[ $MIG_STATUS == completed ]] || fail "$c: the migration ended '$MIG_STATUS'"
-		wait_for "$c: the destination running" 20 bash -c \
-			"${QMP[*]} '$T/dst.qmp' query-status | grep -q '\"status\": \"running\"'"
-		st=$(qmp "$T/src.qmp" query-status | json 'd["status"]')
+		dst_running 20
+		st=$(qmp "$T/m_src.qmp" query-status | json 'd["status"]')
 		[[ $st == postmigrate ]] || fail "$c: the source is '$st' after the migration"
-		qmp "$T/src.qmp" quit >/dev/null || true
+		qmp "$T/m_src.qmp" quit >/dev/null || true
 	fi
 
 	local res lost dt tt setup ram
 	dt=$(mig 'd.get("downtime", 0)') tt=$(mig 'd.get("total-time", 0)') setup=$(mig 'd.get("setup-time", 0)')
 	ram=$(mig '"%.1f" % (d.get("ram", {}).get("transferred", 0) / 1048576)')
-	if [[ $c == iperf ]]; then
+	if [[ $c == integrity ]]; then
+		# 2 s of the stream on the destination, then back to a new QEMU on
+		# port 2: a second switch-over, a second chance for a page the
+		# switch wrote unlogged to be read stale.
+		log "$c: migrated to port 3 in $tt ms, downtime $dt ms; now back to port 2"
+		stream_resumed m_dst
+		guest m_back "$ROLE" --socket "$SOCK2" --qmp "$T/m_back.qmp" "${m[@]}" -- -incoming defer
+		wait_for "$c: the second destination's QMP" 30 qmp "$T/m_back.qmp" query-status
+		MIG_SRC=m_dst MIG_DST=m_back
+		migrate_start "$bw" "$dl"
+		migrate_wait 150
+		[[ $MIG_STATUS == completed ]] || fail "$c: the migration back ended '$MIG_STATUS'"
+		dst_running 20
+		qmp "$T/m_dst.qmp" quit >/dev/null || true
+		local dt2 tt2
+		dt2=$(mig 'd.get("downtime", 0)') tt2=$(mig 'd.get("total-time", 0)')
+		stream_resumed m_back
+		sleep 1
+		echo stop >"$T/p.ctl.in"
+		r=0; guest_wait p 30 || r=$?
+		[[ $r -eq 0 ]] || fail "$c: P ended with $r: $(console p | tail -n 8)"
+		local sent_line first_dst final i ended=1
+		sent_line=$(console p | grep '^UDPSEQ-SENT' | tail -n 1)
+		[[ -n "$sent_line" ]] || fail "$c: P's udpseq printed no count: $(console p | tail -n 8)"
+		# The receiver ends 300 ms after P's end marker: none, no result,
+		# and its last progress line is all there is.
+		for ((i = 0; i < 100; i++)); do
+			grep -q '^VSW-M counters' "$T/m_back.log" && break
+			sleep 0.1
+		done
+		final=$(console m_back | grep '^UDPSEQ-RESULT' | tail -n 1)
+		[[ -n "$final" ]] || { ended=0; final=$(console m_back | grep '^UDPSEQ-PROGRESS' | tail -n 1); }
+		first_dst=$(console m_back | grep -m 1 '^UDPSEQ-PROGRESS')
+		local kc gaps
+		kc=$(console m_back | sed -n 's/^VSW-M counters //p')
+		gaps=$(console m_back | sed -n 's/^UDPSEQ-GAP //p' | tr '\n' ' ')
+		log "$c: M's kernel: ${kc:-no counters}; the first runs of missing datagrams: ${gaps:-none}"
+		local u_rx u_bad u_dup u_reord u_miss u_sent u_dst
+		u_rx=$(udpseq_field received "$final") u_bad=$(udpseq_field corrupted "$final")
+		u_dup=$(udpseq_field duplicates "$final") u_reord=$(udpseq_field reordered "$final")
+		u_miss=$(udpseq_field missing "$final") u_sent=$(udpseq_field sent "$final")
+		u_dst=$((u_rx - $(udpseq_field received "$first_dst")))
+		echo "MIGRESULT switch=$SWITCH case=$c status=$MIG_STATUS sent=$u_sent received=$u_rx corrupted=$u_bad duplicates=$u_dup reordered=$u_reord missing=$u_miss dst_received=$u_dst downtime_ms=$dt total_ms=$tt setup_ms=$setup ram_mb=$ram downtime2_ms=$dt2 total2_ms=$tt2"
+		((u_bad == 0)) ||
+			fail "$c: M received $u_bad corrupted datagrams (bytes not those of their number): $(console m_back | grep '^UDPSEQ-BAD' | head -n 5 | tr '\n' ';') $final"
+		((u_dup == 0)) ||
+			fail "$c: M received $u_dup datagrams twice (an old buffer seen again): $final"
+		((u_dst >= UDP_DST_MIN)) ||
+			fail "$c: M received only $u_dst datagrams after the second migration (at least $UDP_DST_MIN): the stream did not resume (its receive queue hung?): $final"
+		((ended)) ||
+			fail "$c: P's end marker never reached M: P $sent_line; M's last: $final"
+		res="$u_rx of $u_sent datagrams received, $u_dst after the second migration (back in $tt2 ms, downtime $dt2 ms), none corrupted or twice; $u_miss missing, $u_reord out of order"
+	elif [[ $c == iperf ]]; then
 		r=0; guest_wait p 60 || r=$?
 		[[ $r -eq 0 ]] || fail "iperf: P's iperf3 did not complete across the migration (exit $r): $(console p | tail -n 12)"
 		console p | grep -q 'receiver$' || fail "iperf: no receiver summary: $(console p | tail -n 8)"
@@ -349,6 +479,7 @@ run_case() {
 	local what="$MIG_STATUS in"
 	[[ $c == cancel ]] && what="cancelled after"
 	log "$c: $what $tt ms (setup $setup ms, $ram MB sent), downtime $dt ms; $res; $((SECONDS - t0)) s for the case"
+	guest_stop m_back
 	guest_stop m_dst
 	guest_stop m_src
 	guest_stop p
