@@ -11,9 +11,9 @@
  *       until SIGINT/SIGTERM, then an end marker (5 times) carrying how
  *       many were sent. Prints
  *       "UDPSEQ-SENT sent=N errors=N ms=N".
- *   udpseq recv PORT SECONDS
+ *   udpseq recv PORT SECONDS [PAUSE_MS]
  *       until the end marker (then 300 ms more for stragglers) or SECONDS,
- *       reading in bursts 200 ms apart: a backlog of datagrams always waits
+ *       reading in bursts PAUSE_MS (200) apart: a backlog of datagrams waits
  *       in the socket (in the RX buffers the switch wrote them to), and is
  *       read on the destination after a migration. Prints once a second and
  *       at the end
@@ -220,7 +220,7 @@ static void show_bad(const uint8_t *got, size_t n, uint8_t *want, uint64_t seq)
 	       (unsigned long long)seq, n, len, first, bad);
 }
 
-static int do_recv(int port, long seconds)
+static int do_recv(int port, long seconds, long pause_ms)
 {
 	if (seconds <= 0) {
 		fprintf(stderr, "udpseq: recv PORT SECONDS(>0)\n");
@@ -254,7 +254,7 @@ static int do_recv(int port, long seconds)
 		}
 		ssize_t n = recv(fd, got, sizeof(got), MSG_DONTWAIT);
 		if (n < 0) {
-			usleep(200000);
+			usleep((useconds_t)pause_ms * 1000);
 			continue;
 		}
 		uint64_t seq = 0;
@@ -292,9 +292,9 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 6 && strcmp(argv[1], "send") == 0)
 		return do_send(argv[2], atoi(argv[3]), atol(argv[4]), atol(argv[5]));
-	if (argc == 4 && strcmp(argv[1], "recv") == 0)
-		return do_recv(atoi(argv[2]), atol(argv[3]));
+	if ((argc == 4 || argc == 5) && strcmp(argv[1], "recv") == 0)
+		return do_recv(atoi(argv[2]), atol(argv[3]), argc == 5 ? atol(argv[4]) : 200);
 	fprintf(stderr, "usage: udpseq send HOST PORT RATE SECONDS\n"
-			"       udpseq recv PORT SECONDS\n");
+			"       udpseq recv PORT SECONDS [PAUSE_MS]\n");
 	return 2;
 }
