@@ -69,9 +69,11 @@ BUILD=${VSW_BUILD:-$TOP/build}
 VSWD=$BUILD/src/vswd
 VSWCTL=$BUILD/tools/vswctl
 GUEST=$TOP/tools/guest
-OVSD=/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk
 W=$(mktemp -d /tmp/vsw-tcpbench.XXXXXX)
 PIDS=()
+source "$TOP/tools/bench/ovs_lib.sh"
+OVS_DIR=$W/ovs OVS_CTL_CPU=$GCPU OVS_PMD_CPU=$SCPU OVS_PREFIX=tcpbench-ovs-$$
+ovs_track() { PIDS+=("$1"); }
 IPA=10.233.14.11 IPB=10.233.14.12
 GUEST_TMO=$((SECS + 150))
 
@@ -93,9 +95,7 @@ stop_all() {
 		grep -q qemu "/proc/$p/cmdline" 2>/dev/null && stop_pid "$p"
 		rm -f "$q"
 	done
-	# DPDK 22.11 makes its runtime directory even with --in-memory and OVS
-	# leaves it behind.
-	rm -rf "/var/run/dpdk/tcpbench-ovs-$$"
+	ovs_forget_dpdk
 	return 0
 }
 cleanup() {
@@ -113,7 +113,6 @@ wait_for() { # seconds command...
 	echo "tcp_bench: timed out waiting for: $*" >&2
 	return 1
 }
-mask() { printf '0x%x' $((1 << $1)); }
 
 [[ $(id -u) -eq 0 ]] || { echo "tcp_bench: needs root" >&2; exit 2; }
 "$TOP/tools/bench/deps.sh" >/dev/null
@@ -185,44 +184,22 @@ if drops:
 }
 vsw-nooff_info() { vsw_info; }
 
-ovs_env() { export OVS_RUNDIR=$W/ovs OVS_DBDIR=$W/ovs OVS_LOGDIR=$W/ovs OVS_SYSCONFDIR=$W/ovs; }
-octl() { ovs-appctl -t "$W/ovs/vswitchd.ctl" "$@"; }
+octl() { ovs_appctl "$@"; }
 start_ovs() { start_ovs_common true; }
 start_ovs-nooff() { start_ovs_common false; }
 ovs-nooff_mark() { ovs_mark "$@"; }
 ovs-nooff_busy() { ovs_busy; }
 ovs-nooff_info() { ovs_info; }
 start_ovs_common() { # userspace-tso-enable
-	ovs_env
-	rm -rf "$W/ovs"
-	mkdir -p "$W/ovs"
-	ovsdb-tool create "$W/ovs/conf.db" /usr/share/openvswitch/vswitch.ovsschema
-	ovsdb-server "$W/ovs/conf.db" --remote=punix:"$W/ovs/db.sock" --pidfile="$W/ovs/db.pid" \
-		--unixctl="$W/ovs/db.ctl" --log-file="$W/ovs/db.log" -vconsole:off 2>>"$W/ovs/db.stderr" &
-	PIDS+=($!)
-	wait_for 10 test -S "$W/ovs/db.sock"
-	local V="ovs-vsctl --db=unix:$W/ovs/db.sock --no-wait"
-	$V init
-	$V set Open_vSwitch . other_config:dpdk-init=true other_config:dpdk-lcore-mask="$(mask "$GCPU")" \
-		other_config:pmd-cpu-mask="$(mask "$SCPU")" other_config:dpdk-socket-mem=1024 \
-		other_config:userspace-tso-enable="$1" \
-		"other_config:dpdk-extra=--no-pci --in-memory --file-prefix=tcpbench-ovs-$$"
-	taskset -c "$GCPU,$SCPU" "$OVSD" unix:"$W/ovs/db.sock" \
-		--pidfile="$W/ovs/vswitchd.pid" --unixctl="$W/ovs/vswitchd.ctl" \
-		--log-file="$W/ovs/vswitchd.log" >"$W/ovs/stdout.log" 2>&1 &
-	SWPID=$!
-	PIDS+=($!)
-	wait_for 60 test -S "$W/ovs/vswitchd.ctl"
-	V="ovs-vsctl --db=unix:$W/ovs/db.sock --timeout=30"
-	$V add-br br0 -- set bridge br0 datapath_type=netdev
+	ovs_start other_config:userspace-tso-enable="$1"
+	SWPID=$OVS_PID
 	# dpdkvhostuserclient: OVS 3.1 gives only these TSO; its dpdkvhostuser
 	# (server) ports turn host TSO off ("Linear buffers requested without
 	# external buffers") and drop the guests' checksum-offloaded frames
 	# ("Packet dropped: No TCP checksum support"). QEMU is the server.
 	local i
 	for i in 0 1; do
-		$V add-port br0 vhu$i -- set Interface vhu$i type=dpdkvhostuserclient \
-			options:vhost-server-path="$W/ovs/vhu$i.sock"
+		ovs_add_vhost_client "vhu$i" "$W/ovs/vhu$i.sock"
 	done
 	SOCK0=$W/ovs/vhu0.sock SOCK1=$W/ovs/vhu1.sock QROLE=--client
 }

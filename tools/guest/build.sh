@@ -4,13 +4,18 @@
 #   OUTDIR/vmlinuz     the Debian cloud kernel (linux-image-*-cloud-amd64)
 #   OUTDIR/initrd.img  gzip'ed cpio (newc): busybox-static, the virtio-net and
 #                      fw_cfg modules, iperf3 + ethtool with their libraries,
-#                      and tools/guest/init as /init
-#   OUTDIR/VERSION     what went in (package versions)
+#                      udpseq (udpseq.c, built here with the host's gcc,
+#                      static) and tools/guest/init as /init
+#   OUTDIR/VERSION     what went in (package versions, and a last line
+#                      "sources SHA256" of this script, init and udpseq.c)
 #
 # usage: build.sh [--force] [OUTDIR]
 #   OUTDIR defaults to $VSW_GUEST_CACHE, else /var/cache/vsw-guest.
-# Cached: when OUTDIR holds vmlinuz and initrd.img newer than this script and
-# the init script, it exits at once. Concurrent builds serialise on a lock.
+# Cached: when OUTDIR holds vmlinuz and initrd.img and its VERSION names the
+# hash of today's sources, it exits at once. A hash, not file times: the
+# cache is shared by every checkout on the machine, and one built from other
+# sources (another branch's, without udpseq) is rebuilt, whatever its age.
+# Concurrent builds serialise on a lock.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -21,12 +26,11 @@ OUT=${1:-${VSW_GUEST_CACHE:-/var/cache/vsw-guest}}
 log() { echo "vsw-guest: $*" >&2; }
 die() { log "error: $*"; exit 1; }
 
+SOURCES=("$HERE/build.sh" "$HERE/init" "$HERE/udpseq.c")
+SRC_HASH=$(cat "${SOURCES[@]}" | sha256sum | cut -d' ' -f1)
 fresh() {
 	[[ -s "$OUT/vmlinuz" && -s "$OUT/initrd.img" ]] || return 1
-	local f
-	for f in "$HERE/build.sh" "$HERE/init"; do
-		[[ "$OUT/vmlinuz" -nt "$f" && "$OUT/initrd.img" -nt "$f" ]] || return 1
-	done
+	[[ "$(tail -n 1 "$OUT/VERSION" 2>/dev/null)" == "sources $SRC_HASH" ]]
 }
 
 [[ $force -eq 0 ]] && fresh && exit 0
@@ -37,7 +41,12 @@ flock 9
 # Another build may have finished while we waited for the lock.
 [[ $force -eq 0 ]] && fresh && exit 0
 
-for t in apt-get apt-cache dpkg-deb cpio gzip; do
+# udpseq needs gcc and a static libc: a machine set up before udpseq came
+# gets them here (deps.sh installs only what is missing).
+if ! command -v gcc >/dev/null || [[ $(gcc -print-file-name=libc.a) != /* ]]; then
+	"$HERE/deps.sh" >&2 || die "gcc and libc6-dev are needed for udpseq (run tools/guest/deps.sh as root)"
+fi
+for t in apt-get apt-cache dpkg-deb cpio gzip gcc; do
 	command -v "$t" >/dev/null || die "$t not found (run tools/guest/deps.sh)"
 done
 
@@ -143,6 +152,11 @@ cp -L "$ld" "$R/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"
 ln -s ../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$R/lib64/ld-linux-x86-64.so.2"
 ln -s lib "$R/usr/lib" 2>/dev/null || true
 
+# --- udpseq: ours, static (the guest's libc6 is only there for iperf3) -------------
+gcc -static -O2 -std=gnu11 -Wall -Wextra -Werror -o "$R/usr/bin/udpseq" "$HERE/udpseq.c" ||
+	die "udpseq.c did not build statically (libc6-dev: run tools/guest/deps.sh)"
+strip "$R/usr/bin/udpseq" 2>/dev/null || true
+
 # --- init and the rest -----------------------------------------------------------
 install -m 0755 "$HERE/init" "$R/init"
 cat >"$R/bin/vsw-udhcpc.script" <<'EOS'
@@ -163,6 +177,7 @@ echo "root:x:0:0:root:/root:/bin/sh" >"$R/etc/passwd"
 echo "root:x:0:" >"$R/etc/group"
 printf '127.0.0.1 localhost\n' >"$R/etc/hosts"
 printf 'tcp 6 TCP\nudp 17 UDP\nicmp 1 ICMP\n' >"$R/etc/protocols"
+echo "sources $SRC_HASH" >>"$TMP/VERSION"
 cp "$TMP/VERSION" "$R/etc/vsw-guest-version"
 
 (cd "$R" && find . -print0 | LC_ALL=C sort -z |
