@@ -48,7 +48,8 @@ static void send_msg(int sock, uint32_t req, const void *p, uint32_t size, int f
 	uint8_t buf[sizeof(struct vhost_user_hdr) + 64];
 	struct vhost_user_hdr h = { .request = req, .flags = VHOST_USER_VERSION, .size = size };
 	memcpy(buf, &h, sizeof(h));
-	memcpy(buf + sizeof(h), p, size);
+	if (size > 0)
+		memcpy(buf + sizeof(h), p, size); /* p may be NULL for no payload */
 	union {
 		char c[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr a;
