@@ -607,44 +607,63 @@ static int parse_features(struct pctx *p, yaml_node_t *port, const char *key,
 	return 0;
 }
 
+/* "#1000" names an id that has no name on this machine: all digits after '#'. */
+static bool numeric_id(const char *s, unsigned long *id)
+{
+	if (s[0] != '#' || s[1] < '0' || s[1] > '9')
+		return false;
+	char *end;
+	errno = 0;
+	*id = strtoul(s + 1, &end, 10);
+	return *end == '\0' && errno == 0 && *id <= UINT32_MAX - 1;
+}
+
+/* The socket's owner (user) or group (!user), by name or "#number":
+ * 1 and *id when given, 0 when not, -1 on an error (reported). */
+static int parse_id(struct pctx *p, yaml_node_t *n, const char *key, bool user, uint32_t *id)
+{
+	const char *what = user ? "owner" : "group";
+	char buf[64] = "", k[128];
+	if (get_str(p, n, key, what, buf, sizeof(buf)) < 0)
+		return -1;
+	if (!buf[0])
+		return 0;
+	unsigned long num;
+	if (numeric_id(buf, &num)) {
+		*id = (uint32_t)num;
+	} else if (user) {
+		struct passwd *pw = getpwnam(buf);
+		if (pw != NULL)
+			*id = pw->pw_uid;
+		else
+			goto unknown;
+	} else {
+		struct group *gr = getgrnam(buf);
+		if (gr != NULL)
+			*id = gr->gr_gid;
+		else
+			goto unknown;
+	}
+	return 1;
+unknown:
+	sub_key(k, sizeof(k), key, what);
+	return fail(p, get(p, n, what), k, "no %s named '%s' on this machine", user ? "user" : "group",
+		    buf);
+}
+
 static int parse_owner(struct pctx *p, yaml_node_t *n, const char *key, struct vsw_cfg_port *pt)
 {
-	char buf[64] = "", k[128];
-	if (get_str(p, n, key, "owner", buf, sizeof(buf)) < 0)
+	uint32_t uid, gid;
+	int u = parse_id(p, n, key, true, &uid), g = u < 0 ? -1 : parse_id(p, n, key, false, &gid);
+	if (g < 0)
 		return -1;
-	if (buf[0]) {
-		/* "#1000" names a uid that has no name on this machine. */
-		struct passwd *pw = buf[0] == '#' ? getpwuid((uid_t)strtoul(buf + 1, NULL, 10))
-						  : getpwnam(buf);
-		sub_key(k, sizeof(k), key, "owner");
-		if (pw == NULL && buf[0] == '#' && buf[1] >= '0' && buf[1] <= '9') {
-			pt->owner = (uid_t)strtoul(buf + 1, NULL, 10);
-			pt->has_owner = true;
-		} else if (pw == NULL)
-			return fail(p, get(p, n, "owner"), k, "no user named '%s' on this machine",
-				    buf);
-		else {
-			pt->owner = pw->pw_uid;
-			pt->has_owner = true;
-		}
+	if (u) {
+		pt->owner = (uid_t)uid;
+		pt->has_owner = true;
 	}
-	buf[0] = '\0';
-	if (get_str(p, n, key, "group", buf, sizeof(buf)) < 0)
-		return -1;
-	if (buf[0]) {
-		struct group *gr = buf[0] == '#' ? getgrgid((gid_t)strtoul(buf + 1, NULL, 10))
-						 : getgrnam(buf);
-		sub_key(k, sizeof(k), key, "group");
-		if (gr == NULL && buf[0] == '#' && buf[1] >= '0' && buf[1] <= '9') {
-			pt->group = (gid_t)strtoul(buf + 1, NULL, 10);
-			pt->has_group = true;
-		} else if (gr == NULL)
-			return fail(p, get(p, n, "group"), k, "no group named '%s' on this machine",
-				    buf);
-		else {
-			pt->group = gr->gr_gid;
-			pt->has_group = true;
-		}
+	if (g) {
+		pt->group = (gid_t)gid;
+		pt->has_group = true;
 	}
 	return 0;
 }

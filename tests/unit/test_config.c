@@ -90,6 +90,12 @@ static const struct bad_case bad_cases[] = {
 	  "t.yaml:9:18: ports[0].socket_mode: '0999' is not a file mode" },
 	{ NET "ports:\n" VPORT("vm1", "/tmp/a.sock") "    owner: no-such-user-vsw\n",
 	  "t.yaml:9:12: ports[0].owner: no user named 'no-such-user-vsw' on this machine" },
+	{ NET "ports:\n" VPORT("vm1", "/tmp/a.sock") "    group: no-such-group-vsw\n",
+	  "t.yaml:9:12: ports[0].group: no group named 'no-such-group-vsw' on this machine" },
+	{ NET "ports:\n" VPORT("vm1", "/tmp/a.sock") "    owner: \"#12x\"\n",
+	  "t.yaml:9:12: ports[0].owner: no user named '#12x' on this machine" },
+	{ NET "ports:\n" VPORT("vm1", "/tmp/a.sock") "    group: \"#\"\n",
+	  "t.yaml:9:12: ports[0].group: no group named '#' on this machine" },
 	{ NET "ports:\n  - name: up\n    type: ethdev\n    network: lan\n    devargs: net_tap0\n    rx_desc: 1000\n",
 	  "t.yaml:9:14: ports[0].rx_desc: 1000 is not a power of two" },
 	{ NET "ports:\n" VPORT("vm1", "/tmp/a.sock") "    core: 0\n",
@@ -228,6 +234,27 @@ static void test_socket_hold(void **state)
 	assert_int_equal(again.socket_hold_s, 30);
 }
 
+/* A socket's owner and group by name or by "#number" (an id with no name
+ * here); absent ones stay unset. */
+static void test_socket_owner(void **state)
+{
+	(void)state;
+	struct vsw_config_error err = { .msg = "" };
+	assert_int_equal(parse(NET "ports:\n" VPORT("vm1", "/tmp/a.sock") "    owner: root\n"
+			       "    group: \"#4321\"\n", &err), 0);
+	assert_true(cfg.ports[0].has_owner);
+	assert_int_equal(cfg.ports[0].owner, 0);
+	assert_true(cfg.ports[0].has_group);
+	assert_int_equal(cfg.ports[0].group, 4321);
+	assert_int_equal(parse(NET "ports:\n" VPORT("vm1", "/tmp/a.sock") "    owner: \"#1234\"\n"
+			       "    group: root\n", &err), 0);
+	assert_int_equal(cfg.ports[0].owner, 1234);
+	assert_int_equal(cfg.ports[0].group, 0);
+	assert_int_equal(parse(NET "ports:\n" VPORT("vm1", "/tmp/a.sock"), &err), 0);
+	assert_false(cfg.ports[0].has_owner);
+	assert_false(cfg.ports[0].has_group);
+}
+
 /* config.dump's text, and the JSON tree run-time changes edit, both load
  * back to the very same configuration. */
 static void test_dump_round_trip(void **state)
@@ -329,6 +356,7 @@ int main(void)
 		cmocka_unit_test(test_nat_values),
 		cmocka_unit_test(test_unreadable_file),
 		cmocka_unit_test(test_socket_hold),
+		cmocka_unit_test(test_socket_owner),
 		cmocka_unit_test(test_dump_round_trip),
 		cmocka_unit_test(test_json_edit),
 		cmocka_unit_test(test_json_digit_names),
