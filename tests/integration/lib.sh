@@ -18,6 +18,23 @@ log() { echo "[$(date +%T)] $*"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "SKIP: $*"; exit 77; }
 
+# guest_ready [COMMAND...]: QEMU and each host COMMAND (tools/guest/deps.sh
+# installs what is missing), the test guest built (tools/guest/build.sh);
+# sets ACCEL to what boots it (kvm or tcg), or skips with the reason.
+guest_ready() {
+	local guest=$TOP/tools/guest c
+	for c in qemu-system-x86_64 "$@"; do
+		command -v "$c" >/dev/null && continue
+		"$guest/deps.sh" >"$T/deps.out" 2>&1 ||
+			skip "QEMU is missing and tools/guest/deps.sh could not install it: $(tail -n1 "$T/deps.out")"
+		break
+	done
+	"$guest/build.sh" >"$T/build.out" 2>&1 ||
+		skip "the test guest could not be built (tools/guest/build.sh): $(tail -n1 "$T/build.out")"
+	ACCEL=$("$guest/launch.sh" --probe 2>/dev/null) ||
+		skip "neither KVM nor TCG boots the test guest here (launch.sh --probe: ${ACCEL:-none})"
+}
+
 # track_pid PID: stopped (TERM, then KILL) at exit if still running.
 track_pid() { _PIDS+=("$1"); }
 # untrack_pid PID: a process the test has reaped itself (its pid may be reused).

@@ -36,14 +36,7 @@ CASES=${VSW_QEMU_CASES:-hostonly bridge nomrg jumbo}
 # --- can a guest boot here? -------------------------------------------------------
 [[ $(id -u) -eq 0 ]] || skip "QEMU guests need root (vswd, taps)"
 [[ -c /dev/net/tun ]] || skip "no /dev/net/tun: cannot make the host-only tap"
-if ! command -v qemu-system-x86_64 >/dev/null || ! command -v iperf3 >/dev/null; then
-	"$GUEST/deps.sh" >"$T/deps.out" 2>&1 ||
-		skip "QEMU is missing and tools/guest/deps.sh could not install it: $(tail -n1 "$T/deps.out")"
-fi
-"$GUEST/build.sh" >"$T/build.out" 2>&1 ||
-	skip "the test guest could not be built (tools/guest/build.sh): $(tail -n1 "$T/build.out")"
-ACCEL=$("$GUEST/launch.sh" --probe 2>/dev/null) ||
-	skip "neither KVM nor TCG boots the test guest here (launch.sh --probe: ${ACCEL:-none})"
+guest_ready iperf3
 log "guests run under $ACCEL"
 
 # --- guests -------------------------------------------------------------------------

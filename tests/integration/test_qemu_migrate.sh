@@ -97,14 +97,7 @@ GUEST_TMO=240
 
 # --- can it run here? ----------------------------------------------------------------
 [[ $(id -u) -eq 0 ]] || skip "QEMU guests on a switch need root"
-if ! command -v qemu-system-x86_64 >/dev/null; then
-	"$GUEST/deps.sh" >"$T/deps.out" 2>&1 ||
-		skip "QEMU is missing and tools/guest/deps.sh could not install it: $(tail -n1 "$T/deps.out")"
-fi
-"$GUEST/build.sh" >"$T/build.out" 2>&1 ||
-	skip "the test guest could not be built (tools/guest/build.sh): $(tail -n1 "$T/build.out")"
-ACCEL=$("$GUEST/launch.sh" --probe 2>/dev/null) ||
-	skip "neither KVM nor TCG boots the test guest here (launch.sh --probe: ${ACCEL:-none})"
+guest_ready
 case $SWITCH in
 vsw) [[ -x "$VSWD" ]] || fail "no vswd at $VSWD (build first, or set VSW_BUILD)" ;;
 ovs) [[ -x "$OVSD" ]] || skip "Open vSwitch with DPDK is not installed (tools/bench/deps.sh)" ;;

@@ -310,12 +310,9 @@ qvictim_kill() {
 }
 
 soak_qemu() {
-	local cfg i t0 base after accel peerq
-	command -v qemu-system-x86_64 >/dev/null || "$GUEST/deps.sh" >"$T/deps.out" 2>&1 ||
-		skip "no QEMU and tools/guest/deps.sh could not install it"
-	"$GUEST/build.sh" >"$T/build.out" 2>&1 || skip "the test guest could not be built"
-	accel=$("$GUEST/launch.sh" --probe 2>/dev/null) || skip "neither KVM nor TCG boots the test guest"
-	log "QEMU guests under $accel"
+	local cfg i t0 base after peerq
+	guest_ready
+	log "QEMU guests under $ACCEL"
 	cfg=$(write_config qsoak <<CFG
 cores: [$LAST_CPU]
 run_dir: @RUN@
