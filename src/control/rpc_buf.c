@@ -1,14 +1,28 @@
 /* Owns the framing and bounds of a control client's buffers (rpc_buf.h). */
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "control/rpc_buf.h"
 
 #define FIRST_CAP 4096
+#define BIG_CAP (64 * 1024)
+
+/* A big buffer goes back to the system, not only to the heap: glibc raises
+ * its mmap threshold as mmapped blocks are freed, so after a few large
+ * requests or reply backlogs their successors come from the heap and
+ * stay there as vswd's RSS once freed. Rare (big clients only), and on the
+ * control thread. */
+static void release(char *buf, size_t cap)
+{
+	free(buf);
+	if (cap > BIG_CAP)
+		malloc_trim(0);
+}
 
 static void in_reset(struct vsw_rpc_in *in)
 {
-	free(in->buf);
+	release(in->buf, in->cap);
 	in->buf = NULL;
 	in->cap = in->start = in->len = in->scanned = 0;
 }
@@ -121,7 +135,7 @@ void vsw_rpc_out_sent(struct vsw_rpc_out *out, size_t n)
 		return;
 	out->start = out->len = 0;
 	if (out->cap > FIRST_CAP) { /* the replies are out: do not keep their buffer */
-		free(out->buf);
+		release(out->buf, out->cap);
 		out->buf = NULL;
 		out->cap = 0;
 	}
@@ -129,7 +143,7 @@ void vsw_rpc_out_sent(struct vsw_rpc_out *out, size_t n)
 
 void vsw_rpc_out_free(struct vsw_rpc_out *out)
 {
-	free(out->buf);
+	release(out->buf, out->cap);
 	out->buf = NULL;
 	out->cap = out->start = out->len = 0;
 }
