@@ -19,6 +19,8 @@
 #define VSW_MAX_TRUNK_VLANS 64
 #define VSW_MAX_STATIC_MACS 64
 #define VSW_MAX_FORWARDS 64
+#define VSW_MAX_STATIC_LEASES 64
+#define VSW_MAX_DNS 3
 #define VSW_SUN_PATH_MAX (sizeof(((struct sockaddr_un *)0)->sun_path))
 
 enum vsw_net_mode { VSW_NET_BRIDGE, VSW_NET_NAT, VSW_NET_HOST_ONLY };
@@ -57,6 +59,11 @@ struct vsw_cfg_forward {
 	uint16_t to_port;
 };
 
+struct vsw_cfg_static_lease {
+	uint8_t mac[6];
+	uint32_t ip; /* host byte order, inside subnet */
+};
+
 struct vsw_cfg_network {
 	char name[VSW_NAME_MAX];
 	enum vsw_net_mode mode;
@@ -74,6 +81,15 @@ struct vsw_cfg_network {
 	uint32_t uplink_gateway;
 	unsigned int nforwards;
 	struct vsw_cfg_forward forwards[VSW_MAX_FORWARDS];
+	unsigned int ndns; /* 0: the host's nameservers (/etc/resolv.conf) when vswd starts */
+	uint32_t dns[VSW_MAX_DNS];
+	uint32_t lease_s;  /* DHCP lease time */
+	uint16_t dhcp_mtu; /* the MTU DHCP hands out (option 26); 0: none */
+	unsigned int nstatic_leases;
+	struct vsw_cfg_static_lease static_leases[VSW_MAX_STATIC_LEASES];
+	uint32_t max_sessions; /* NAT sessions at once */
+	uint32_t tcp_est_s, tcp_trans_s, udp_s, icmp_s; /* idle timeouts */
+	bool spoof_check; /* translate only addresses leased or statically given to the sender's MAC */
 };
 
 struct vsw_cfg_port {

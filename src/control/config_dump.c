@@ -43,6 +43,29 @@ static void dump_network(FILE *f, const struct vsw_cfg_network *n)
 				fw->proto == IPPROTO_TCP ? "tcp" : "udp", fw->port, ip(fw->to_addr, a),
 				fw->to_port);
 		}
+		/* No dns: the host's nameservers, which the file says by leaving it out. */
+		if (n->ndns) {
+			fprintf(f, "    dns: [");
+			for (unsigned int i = 0; i < n->ndns; i++)
+				fprintf(f, "%s%s", i ? ", " : "", ip(n->dns[i], a));
+			fprintf(f, "]\n");
+		}
+		fprintf(f, "    lease_time: %u\n    mtu: %u\n", n->lease_s, n->dhcp_mtu);
+		if (n->nstatic_leases)
+			fprintf(f, "    static_leases:\n");
+		for (unsigned int i = 0; i < n->nstatic_leases; i++) {
+			const struct vsw_cfg_static_lease *l = &n->static_leases[i];
+			fprintf(f,
+				"      - { mac: \"%02x:%02x:%02x:%02x:%02x:%02x\", ip: %s }\n",
+				l->mac[0], l->mac[1], l->mac[2], l->mac[3], l->mac[4], l->mac[5],
+				ip(l->ip, a));
+		}
+		fprintf(f, "    max_sessions: %u\n", n->max_sessions);
+		fprintf(f,
+			"    timeouts: { tcp_established: %u, tcp_transitory: %u, udp: %u, "
+			"icmp: %u }\n",
+			n->tcp_est_s, n->tcp_trans_s, n->udp_s, n->icmp_s);
+		fprintf(f, "    spoof_check: %s\n", n->spoof_check ? "true" : "false");
 	}
 }
 

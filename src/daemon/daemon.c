@@ -47,6 +47,7 @@ static void on_tick(void *arg)
 	struct vswd *d = arg;
 	vsw_switch_tick(&d->sw);
 	vswd_poll_links(d);
+	vswd_nat_tick(d);
 	vswd_rundir_check(d);
 	publish_telemetry(d);
 	d->tick_timer = vsw_ev_timer_add(d->loop, 1000, on_tick, d);
@@ -54,16 +55,6 @@ static void on_tick(void *arg)
 
 int vswd_start(struct vswd *d, char *err, size_t errlen)
 {
-	/* Bridging a NAT network's guests straight onto its uplink would leak
-	 * the private subnet: refuse until NAT exists. */
-	for (unsigned int i = 0; i < d->cfg.nnetworks; i++)
-		if (d->cfg.networks[i].mode == VSW_NET_NAT) {
-			snprintf(err, errlen,
-				 "network %s: mode nat is not implemented in this version (use "
-				 "bridge or host-only)",
-				 d->cfg.networks[i].name);
-			return -1;
-		}
 	if (vswd_pools_create(d, err, errlen) < 0)
 		return -1;
 	if (vsw_switch_init(&d->sw, &d->cfg, err, errlen) < 0)

@@ -70,6 +70,14 @@ int vswd_host_if_create(struct vswd *d, const struct vsw_cfg_network *net, char 
 void vswd_rundir_check(struct vswd *d);
 /* Link state of ports whose devices do not report changes themselves. */
 void vswd_poll_links(struct vswd *d);
+
+/* NAT networks (nat.c): the network whose uplink cfg is, or NULL; the
+ * gateway port made of that uplink; the gateways' once-a-second work. */
+const struct vsw_cfg_network *vswd_nat_uplink_of(const struct vswd *d,
+						 const struct vsw_cfg_port *cfg);
+int vswd_gateway_create(struct vswd *d, const struct vsw_cfg_port *cfg,
+			const struct vsw_cfg_network *net, char *err, size_t errlen);
+void vswd_nat_tick(struct vswd *d);
 /* Adds what the port's type knows (connection state, features) to port.show. */
 void vswd_port_info(const struct vsw_port *p, json_t *out);
 

@@ -4,6 +4,7 @@
 
 #include "common/log.h"
 #include "daemon/daemon.h"
+#include "daemon/rpc_nat.h"
 #include "pmd/ethdev_port.h"
 #include "pmd/host_if.h"
 #include "vhost_user/vhost_port.h"
@@ -20,6 +21,9 @@ int vswd_port_create(struct vswd *d, const struct vsw_cfg_port *cfg, char *err, 
 		snprintf(err, errlen, "port %s exists already", cfg->name);
 		return -1;
 	}
+	const struct vsw_cfg_network *nat = vswd_nat_uplink_of(d, cfg);
+	if (nat != NULL)
+		return vswd_gateway_create(d, cfg, nat, err, errlen);
 	struct rte_mempool *mp = vswd_pool_for(d, cfg, err, errlen);
 	if (mp == NULL)
 		return -1;
@@ -108,6 +112,11 @@ void vswd_port_info(const struct vsw_port *p, json_t *out)
 		json_object_set_new(out, "features", names);
 		json_object_set_new(out, "running_queue_pairs", json_integer(pairs));
 		json_object_set_new(out, "guest_drops", guest_drops_json(&st));
+		return;
+	}
+	json_t *nat = vswd_nat_port_json(p);
+	if (nat != NULL) {
+		json_object_set_new(out, "nat_gateway", nat);
 		return;
 	}
 	struct vsw_ethdev_info ei;

@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "common/sockhold.h"
 #include "daemon/daemon.h"
+#include "daemon/rpc_nat.h"
 #include "daemon/rpc_params.h"
 #include "daemon/rpc_set.h"
 
@@ -640,5 +641,13 @@ const struct vsw_rpc_method vsw_rpc_methods[] = {
 	  "capture a port to pcapng: name file [direction rx|tx|both] [packets] [bytes] [snaplen]" },
 	{ "capture.stop", m_capture_stop, "stop a capture and close its file: name" },
 	{ "log.set-level", m_log_set_level, "level [type, e.g. vsw.vhost]" },
+	{ "nat.show", vswd_m_nat_show, "a NAT network's gateway, next hop, counters: network" },
+	{ "nat.leases", vswd_m_nat_leases, "a NAT network's DHCP leases: network" },
+	{ "nat.sessions", vswd_m_nat_sessions,
+	  "NAT sessions: network [proto tcp|udp|icmp] [addr] [port] [limit, default 1000]" },
+	{ "nat.forwards", vswd_m_nat_forwards, "a NAT network's port forwards: network" },
+	{ "nat.forward-add", vswd_m_nat_forward_add,
+	  "forward a port of the uplink address to a guest: network proto port to [to_port]" },
+	{ "nat.forward-del", vswd_m_nat_forward_del, "remove a port forward: network proto port" },
 	{ NULL, NULL, NULL },
 };

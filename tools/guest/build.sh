@@ -167,6 +167,11 @@ bound|renew)
 	ip addr flush dev "$interface"
 	ip addr add "$ip/${mask:-24}" dev "$interface"
 	for r in $router; do ip route add default via "$r" dev "$interface"; break; done
+	if [ -n "$dns" ]; then
+		: >/etc/resolv.conf
+		for d in $dns; do echo "nameserver $d" >>/etc/resolv.conf; done
+	fi
+	[ -n "$mtu" ] && ip link set "$interface" mtu "$mtu"
 	;;
 deconfig) ip addr flush dev "$interface" ;;
 esac

@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# A NAT network with real parts: two QEMU guests (tools/guest) get their
+# addresses by DHCP from vsw (udhcpc: address, default route, DNS, MTU; g1
+# by a static lease), ping the gateway, and reach servers in a network
+# namespace behind the uplink (net_af_packet on a veth): ping, iperf3 TCP
+# and UDP to an address on the uplink's network and to one behind the
+# uplink_gateway (next hop by ARP). The server sees the uplink's address.
+# A port forward lets the namespace reach an iperf3 server in g1; g2 pings g1
+# directly (L2 inside the network). vswd is restarted under g2, which asks
+# for its address again and gets the same one (the lease file). The
+# counters and sessions are checked through vswctl.
+# Skipped (77) without root or when no guest can boot here.
+source "$(dirname "$0")/lib.sh"
+[[ $(id -u) -eq 0 ]] || skip "NAT guests need root (vswd, veth, netns)"
+guest_ready iperf3 ethtool
+GUEST=$TOP/tools/guest
+log "guests run under $ACCEL"
+
+NS=vswnat$$
+VA=vsnA$$
+VB=vsnB$$
+VA=${VA:0:15}
+VB=${VB:0:15}
+ip netns add "$NS"
+_NETNS+=("$NS")
+on_exit "ip link del $VA 2>/dev/null"
+ip link add "$VA" type veth peer name "$VB"
+ip link set "$VB" netns "$NS"
+ip link set "$VA" up
+ip -n "$NS" addr add 198.51.100.1/24 dev "$VB"
+ip -n "$NS" addr add 203.0.113.7/32 dev lo
+ip -n "$NS" link set "$VB" up
+ip -n "$NS" link set lo up
+# A veth hands af_packet frames with the checksum left to "hardware" (the
+# namespace's TCP would reach the guests with a partial checksum); a real NIC
+# or tap on the uplink does not.
+ip netns exec "$NS" ethtool -K "$VB" tx off >/dev/null
+# A router's job in the namespace: 203.0.113.7 is "behind" 198.51.100.1.
+ip netns exec "$NS" iperf3 -s --logfile "$T/srv.log" >/dev/null 2>&1 &
+track_pid $!
+
+G1MAC=52:54:00:12:34:01
+G2MAC=52:54:00:12:34:02
+cfg=$(write_config nat <<CFG
+cores: [$LAST_CPU]
+run_dir: @RUN@
+networks:
+  - name: nat
+    mode: nat
+    subnet: 192.168.122.1/24
+    dhcp_start: 192.168.122.100
+    dhcp_end: 192.168.122.199
+    dns: [192.0.2.53]
+    mtu: 1400
+    uplink: up0
+    uplink_address: 198.51.100.2/24
+    uplink_gateway: 198.51.100.1
+    static_leases: [{ mac: "$G1MAC", ip: 192.168.122.50 }]
+    forwards: [{ proto: tcp, port: 2222, to: 192.168.122.50, to_port: 5201 }]
+ports:
+  - { name: up0, type: ethdev, network: nat, devargs: "net_af_packet0,iface=$VA" }
+  - { name: g1, type: vhost-user, network: nat, path: g1.sock }
+  - { name: g2, type: vhost-user, network: nat, path: g2.sock }
+CFG
+)
+RUN=$T/run-nat
+VSW_SOCK=$RUN/vsw.sock
+start_vswd nat "$cfg"
+wait_for "vswd" 30 test -S "$RUN/g2.sock"
+
+guest() {
+	local name=$1
+	shift
+	"$GUEST/launch.sh" --name "vsw-it-$name" --timeout "${GUEST_TIMEOUT:-180}" \
+		--log "$T/$name.log" --pidfile "$T/$name.qpid" "$@" >"$T/$name-launch.log" 2>&1 &
+	eval "GPID_$name=$!"
+	on_exit "guest_stop $name"
+}
+guest_stop() {
+	local pid q
+	eval "pid=\${GPID_$1:-}"
+	if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then stop_pid "$pid" 10 || true; fi
+	q=$(cat "$T/$1.qpid" 2>/dev/null) || return 0
+	if kill -0 "$q" 2>/dev/null && grep -q qemu "/proc/$q/cmdline" 2>/dev/null; then
+		stop_pid "$q" 5 || true
+	fi
+	return 0
+}
+guest_wait() {
+	local pid rc=0
+	eval "pid=\$GPID_$1"
+	wait "$pid" || rc=$?
+	eval "GPID_$1="
+	return $rc
+}
+console() { tr -d '\r' <"$T/$1.log"; }
+
+FUNCS='reach() { i=0; until ping -c 1 -W 1 "$1" >/dev/null 2>&1; do
+	i=$((i + 1)); if [ $i -ge 60 ]; then echo "VSW-T unreachable $1"; return 1; fi; done; }
+pings() { h=$1; shift; reach $h || return 1; ping -c 5 -i 0.2 "$@" $h; }
+iperfc() { h=$1; shift; i=0; while [ $i -lt 40 ]; do
+	iperf3 -c $h -f m "$@" >/tmp/ip.out 2>&1 && { cat /tmp/ip.out; return 0; }
+	i=$((i + 1)); sleep 0.5; done; cat /tmp/ip.out; return 1; }
+lease() { echo "VSW-T $1 ip=$(ip -4 addr show eth0 | awk "/inet /{print \$2}") $(ip route | grep default | tr -s " " | tr " " _) dns=$(grep nameserver /etc/resolv.conf | tr -d "\n" | tr " " _) mtu=$(cat /sys/class/net/eth0/mtu)"; }'
+
+guest g1 --socket "$RUN/g1.sock" --mac "$G1MAC" --ip dhcp --cmd "$FUNCS
+lease lease
+pings 192.168.122.1 || exit 1
+pings 198.51.100.1 || exit 2
+pings 203.0.113.7 || exit 3
+iperfc 203.0.113.7 -t 2 || exit 4
+iperfc 198.51.100.1 -u -b 20M -t 2 || exit 5
+echo VSW-T serving
+timeout 90 iperf3 -s -1 >/tmp/srv.out 2>&1; rc=\$?
+grep -o 'Accepted connection from [0-9.]*' /tmp/srv.out | sed 's/^/VSW-T /'
+exit \$rc"
+
+guest g2 --socket "$RUN/g2.sock" --mac "$G2MAC" --ip dhcp --cmd "$FUNCS
+lease lease
+pings 192.168.122.50 || exit 1
+pings 203.0.113.7 || exit 2
+echo VSW-T phase1
+# vswd goes away and comes back: wait for the carrier to drop and return.
+i=0; while [ \"\$(cat /sys/class/net/eth0/carrier)\" = 1 ] && [ \$i -lt 600 ]; do sleep 0.1; i=\$((i + 1)); done
+i=0; while [ \"\$(cat /sys/class/net/eth0/carrier)\" != 1 ] && [ \$i -lt 600 ]; do sleep 0.1; i=\$((i + 1)); done
+udhcpc -i eth0 -q -n -t 10 -T 1 -s /bin/vsw-udhcpc.script >/dev/null 2>&1 || echo VSW-T renew-failed
+lease again
+pings 203.0.113.7 || exit 3"
+
+# --- the forward: the namespace reaches g1's iperf3 server via 198.51.100.2:2222
+wait_for "g1 to serve" 240 grep -q "VSW-T serving" "$T/g1.log"
+# "serving" comes just before the server listens: a refusal (the guest's
+# RST, through the forward) is retried.
+for i in $(seq 20); do
+	out=$(ip netns exec "$NS" iperf3 -c 198.51.100.2 -p 2222 -t 2 -f m 2>&1) && break
+	sleep 0.5
+done
+grep -q receiver <<<"$out" || fail "iperf3 through the port forward failed: $out"
+log "forward: $(grep -E 'sender' <<<"$out" | tr -s ' ')"
+rc=0; guest_wait g1 || rc=$?
+[[ $rc -eq 0 ]] || fail "g1 ended with $rc: $(console g1 | tail -n 20)"
+c1=$(console g1)
+assert_contains "$c1" "VSW-T lease ip=192.168.122.50/24 default_via_192.168.122.1" "g1's static lease and route"
+assert_contains "$c1" "dns=nameserver_192.0.2.53" "g1's DNS"
+assert_contains "$c1" "mtu=1400" "g1's MTU from DHCP"
+assert_contains "$c1" "VSW-T Accepted connection from 198.51.100.1" "g1 served the namespace through the forward"
+grep -q "Accepted connection from 198.51.100.2" "$T/srv.log" ||
+	fail "the outside server did not see the uplink's address: $(cat "$T/srv.log")"
+! console g1 | grep 'packets transmitted' | grep -qv ' 0% packet loss' ||
+	fail "g1 lost pings: $(console g1 | grep -A2 statistics)"
+
+# --- counters and sessions while g2 still runs
+wait_for "g2 phase 1" 120 grep -q "VSW-T phase1" "$T/g2.log"
+show=$(vswctl --json nat show nat)
+python3 - "$show" <<'PY' || fail "nat show: $show"
+import json, sys
+s = json.loads(sys.argv[1]); c = s["counters"]
+assert c["translated_out"] > 100 and c["translated_in"] > 100, c
+assert c["ping_replied"] >= 5 and c["arp_replied"] >= 1, c
+assert c["dhcp"]["ack"] >= 2 and c["dhcp"]["offer"] >= 2, c["dhcp"]
+assert s["next_hop"] == "resolved", s
+assert s["forwards"] == [{"proto": "tcp", "port": 2222, "to": "192.168.122.50", "to_port": 5201}], s
+PY
+sess=$(vswctl --json nat sessions nat proto=icmp)
+assert_contains "$sess" '"external": "198.51.100.2"' "an ICMP session"
+leases=$(vswctl --json nat leases nat)
+g2ip=$(python3 -c 'import json,sys; print([l["ip"] for l in json.loads(sys.argv[1]) if l["mac"]=="52:54:00:12:34:02" and l["state"]=="bound"][0])' "$leases") ||
+	fail "no bound lease for g2: $leases"
+log "leases: g1 192.168.122.50 (static), g2 $g2ip"
+
+# --- restart: the lease file keeps g2's address
+stop_pid "$VSWD_PID" 10 || true
+untrack_pid "$VSWD_PID"
+test -s "$RUN/nat.leases" || fail "no lease file in the run directory"
+start_vswd nat2 "$cfg"
+wait_for "vswd again" 30 test -S "$RUN/g2.sock"
+rc=0; guest_wait g2 || rc=$?
+[[ $rc -eq 0 ]] || fail "g2 ended with $rc: $(console g2 | tail -n 20)"
+c2=$(console g2)
+assert_contains "$c2" "VSW-T lease ip=$g2ip/24" "g2's first lease"
+assert_contains "$c2" "VSW-T again ip=$g2ip/24" "g2's address after the restart"
+log "ok: DHCP, ping, TCP, UDP, next hop, forward, L2 inside, restart"
