@@ -23,10 +23,20 @@ struct vsw_tele_core {
 	uint64_t packets, busy_cycles, idle_cycles;
 };
 
-/* Registers /vsw/ports, /vsw/port,<name>, /vsw/cores. Once per process. */
+/* A NAT network's gateway (src/nat), summed up. */
+struct vsw_tele_nat {
+	char network[VSW_NAME_MAX];
+	uint64_t translated_out, translated_in, drops;
+	uint64_t sessions, max_sessions, sessions_created, sessions_expired;
+	uint64_t leases, dhcp_acks; /* leases: offered, bound or declined */
+};
+
+/* Registers /vsw/ports, /vsw/port,<name>, /vsw/cores, /vsw/nat,<network>.
+ * Once per process. */
 int vsw_telemetry_init(void);
 /* Replaces the published snapshot. */
 void vsw_telemetry_publish(const struct vsw_tele_port *ports, unsigned int nports,
 			   const struct vsw_tele_core *cores, unsigned int ncores);
+void vsw_telemetry_publish_nat(const struct vsw_tele_nat *nats, unsigned int n);
 
 #endif

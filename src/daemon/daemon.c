@@ -40,6 +40,8 @@ static void publish_telemetry(struct vswd *d)
 						.busy_cycles = d->sw.workers[i]->stats.busy_cycles,
 						.idle_cycles = d->sw.workers[i]->stats.idle_cycles };
 	vsw_telemetry_publish(tp, np, tc, d->sw.nworkers);
+	struct vsw_tele_nat tn[VSW_MAX_NETWORKS];
+	vsw_telemetry_publish_nat(tn, vswd_nat_telemetry(d, tn, VSW_MAX_NETWORKS));
 }
 
 static void on_tick(void *arg)

@@ -78,6 +78,8 @@ const struct vsw_cfg_network *vswd_nat_uplink_of(const struct vswd *d,
 int vswd_gateway_create(struct vswd *d, const struct vsw_cfg_port *cfg,
 			const struct vsw_cfg_network *net, char *err, size_t errlen);
 void vswd_nat_tick(struct vswd *d);
+struct vsw_tele_nat;
+unsigned int vswd_nat_telemetry(const struct vswd *d, struct vsw_tele_nat *out, unsigned int max);
 /* Adds what the port's type knows (connection state, features) to port.show. */
 void vswd_port_info(const struct vsw_port *p, json_t *out);
 

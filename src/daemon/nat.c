@@ -11,6 +11,7 @@
 #include <rte_malloc.h>
 
 #include "common/log.h"
+#include "control/telemetry.h"
 #include "daemon/daemon.h"
 #include "nat/gateway.h"
 #include "pmd/ethdev_port.h"
@@ -123,4 +124,32 @@ void vswd_nat_tick(struct vswd *d)
 		vsw_gw_tick(gw);
 		vsw_ethdev_port_poll_link(vsw_gw_uplink(gw));
 	}
+}
+
+unsigned int vswd_nat_telemetry(const struct vswd *d, struct vsw_tele_nat *out, unsigned int max)
+{
+	unsigned int n = 0;
+	for (unsigned int i = 0; i < VSW_MAX_PORTS && n < max; i++) {
+		const struct vsw_port *p = d->sw.ports[i];
+		const struct vsw_gw *gw = vsw_gw_of(p);
+		if (gw == NULL)
+			continue;
+		struct vsw_nat_stats ns;
+		vsw_nat_get_stats(vsw_gw_nat(gw), &ns);
+		struct vsw_tele_nat *t = &out[n++];
+		memset(t, 0, sizeof(*t));
+		snprintf(t->network, sizeof(t->network), "%s", p->net->cfg.name);
+		t->translated_out = ns.out_packets;
+		t->translated_in = ns.in_packets;
+		for (int v = VSW_NAT_OK + 1; v < VSW_NAT__MAX; v++)
+			t->drops += ns.drops[v];
+		t->sessions = vsw_nat_session_count(vsw_gw_nat(gw));
+		t->max_sessions = p->net->cfg.max_sessions;
+		t->sessions_created = ns.sessions_created;
+		t->sessions_expired = ns.sessions_expired;
+		const struct vsw_dhcp *dh = vsw_gw_dhcp(gw);
+		t->dhcp_acks = vsw_dhcp_stats(dh)->ack;
+		t->leases = vsw_dhcp_leases(dh, NULL, 0);
+	}
+	return n;
 }

@@ -119,13 +119,24 @@ guest g2 --socket "$RUN/g2.sock" --mac "$G2MAC" --ip dhcp --cmd "$FUNCS
 lease lease
 pings 192.168.122.50 || exit 1
 pings 203.0.113.7 || exit 2
+# An address of its own choosing: not leased to g2, so not translated.
+ip addr add 192.168.122.77/24 dev eth0
+ping -c 3 -W 1 -I 192.168.122.77 203.0.113.7 >/dev/null 2>&1 && echo VSW-T spoof-passed
+ip addr del 192.168.122.77/24 dev eth0
 echo VSW-T phase1
 # vswd goes away and comes back: wait for the carrier to drop and return.
 i=0; while [ \"\$(cat /sys/class/net/eth0/carrier)\" = 1 ] && [ \$i -lt 600 ]; do sleep 0.1; i=\$((i + 1)); done
 i=0; while [ \"\$(cat /sys/class/net/eth0/carrier)\" != 1 ] && [ \$i -lt 600 ]; do sleep 0.1; i=\$((i + 1)); done
 udhcpc -i eth0 -q -n -t 10 -T 1 -s /bin/vsw-udhcpc.script >/dev/null 2>&1 || echo VSW-T renew-failed
 lease again
-pings 203.0.113.7 || exit 3"
+pings 203.0.113.7 || exit 3
+# The restarted vswd keeps 16 sessions at most: a long ping holds one while
+# one-shot pings (a new ICMP id each) fill the table; it must not suffer.
+ping -c 25 -i 0.2 203.0.113.7 >/tmp/long.out 2>&1 &
+sleep 0.5
+ok=0; for i in \$(seq 30); do ping -c 1 -W 1 203.0.113.7 >/dev/null 2>&1 && ok=\$((ok + 1)); done
+wait
+echo VSW-T flood ok=\$ok long=\$(grep -o '[0-9]* packets received' /tmp/long.out)"
 
 # --- the forward: the namespace reaches g1's iperf3 server via 198.51.100.2:2222
 wait_for "g1 to serve" 240 grep -q "VSW-T serving" "$T/g1.log"
@@ -161,6 +172,37 @@ assert c["dhcp"]["ack"] >= 2 and c["dhcp"]["offer"] >= 2, c["dhcp"]
 assert s["next_hop"] == "resolved", s
 assert s["forwards"] == [{"proto": "tcp", "port": 2222, "to": "192.168.122.50", "to_port": 5201}], s
 PY
+assert_eq "$(grep -c 'VSW-T spoof-passed' "$T/g2.log")" 0 "pings from an address not leased to g2"
+python3 -c 'import json,sys; c=json.loads(sys.argv[1])["counters"]["drops_by_reason"]; assert c["spoofed"] >= 3, c' "$show" ||
+	fail "spoofed pings not counted: $show"
+
+# Forwards at run time: added, listed, in config.dump, refused twice, removed.
+vswctl nat forward-add nat proto=udp port=5353 to=192.168.122.100 to_port=53 >/dev/null
+assert_contains "$(vswctl --json nat forwards nat)" '"port": 5353' "a run-time forward"
+assert_contains "$(vswctl config dump)" "proto: udp, port: 5353, to: 192.168.122.100, to_port: 53" "forward in config.dump"
+out=$(vswctl nat forward-add nat proto=udp port=5353 to=192.168.122.100 2>&1) && fail "a second forward of udp 5353 was accepted"
+assert_contains "$out" "forwarded already" "duplicate forward"
+out=$(vswctl nat forward-add nat proto=tcp port=80 to=10.9.9.9 2>&1) && fail "a forward outside the subnet was accepted"
+assert_contains "$out" "inside the subnet" "forward outside the subnet"
+vswctl nat forward-del nat proto=udp port=5353 >/dev/null
+[[ "$(vswctl --json nat forwards nat)" != *5353* ]] || fail "forward-del left the forward"
+out=$(vswctl nat show default 2>&1) && fail "nat show of a missing network succeeded"
+assert_contains "$out" "no network named default" "nat show of a missing network"
+
+# DPDK telemetry: /vsw/nat,<network>.
+prefix=$("$VSWD" --check -c "$cfg" | grep -o 'file-prefix=[^ ]*' | cut -d= -f2)
+tel=$(python3 - "/var/run/dpdk/$prefix/dpdk_telemetry.v2" /vsw/nat,nat <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1])
+s.recv(1024)
+s.send(sys.argv[2].encode())
+print(json.dumps(json.loads(s.recv(65536))))
+PY
+)
+python3 -c 'import json,sys; t=json.loads(sys.argv[1])["/vsw/nat"]; assert t["translated_out"] > 100 and t["max_sessions"] == 65536 and t["leases"] >= 2, t' "$tel" ||
+	fail "telemetry /vsw/nat: $tel"
+
 sess=$(vswctl --json nat sessions nat proto=icmp)
 assert_contains "$sess" '"external": "198.51.100.2"' "an ICMP session"
 leases=$(vswctl --json nat leases nat)
@@ -172,11 +214,22 @@ log "leases: g1 192.168.122.50 (static), g2 $g2ip"
 stop_pid "$VSWD_PID" 10 || true
 untrack_pid "$VSWD_PID"
 test -s "$RUN/nat.leases" || fail "no lease file in the run directory"
-start_vswd nat2 "$cfg"
+# The same network, with room for 16 sessions (run directory and lease file
+# the same).
+sed 's/^    mode: nat$/    mode: nat\n    max_sessions: 16/' "$cfg" >"$T/nat-small.yaml"
+start_vswd nat2 "$T/nat-small.yaml"
 wait_for "vswd again" 30 test -S "$RUN/g2.sock"
 rc=0; guest_wait g2 || rc=$?
 [[ $rc -eq 0 ]] || fail "g2 ended with $rc: $(console g2 | tail -n 20)"
 c2=$(console g2)
 assert_contains "$c2" "VSW-T lease ip=$g2ip/24" "g2's first lease"
 assert_contains "$c2" "VSW-T again ip=$g2ip/24" "g2's address after the restart"
+flood=$(grep 'VSW-T flood' <<<"$c2") || fail "g2 did not flood: $(tail -n 20 <<<"$c2")"
+assert_contains "$flood" "long=25 packets received" "the long ping while the table was full"
+ok=$(sed 's/.*ok=\([0-9]*\).*/\1/' <<<"$flood")
+((ok <= 16)) || fail "more one-shot pings passed than a 16-session table holds: $flood"
+show=$(vswctl --json nat show nat)
+python3 -c 'import json,sys; s=json.loads(sys.argv[1]); c=s["counters"]["drops_by_reason"]; assert c["table_full"] > 0 and s["sessions"] <= 16, s' "$show" ||
+	fail "table full not counted: $show"
+log "16-session table: $ok of 30 new pings got through, the long one lost none"
 log "ok: DHCP, ping, TCP, UDP, next hop, forward, L2 inside, restart"
