@@ -159,6 +159,40 @@ static int recreate_host_if(struct vswd *d, const struct vsw_cfg_network *old,
 	return -1;
 }
 
+/* Whether a NAT network's change touches its gateway (anything but the MAC
+ * table's size and aging, which the bridge's own code changes in place). */
+static bool gateway_changed(const struct vsw_cfg_network *old, const struct vsw_cfg_network *next)
+{
+	if (next->mode != VSW_NET_NAT)
+		return false;
+	struct vsw_cfg_network a = *old;
+	a.mac_aging_s = next->mac_aging_s;
+	a.mac_table_size = next->mac_table_size;
+	return memcmp(&a, next, sizeof(a)) != 0;
+}
+
+/* The gateway is made from the network's settings: re-make it (its
+ * sessions go; leases stay in the lease file). d->cfg holds the network's
+ * new settings; old the previous ones, put back if the new fail. */
+static int recreate_gateway(struct vswd *d, struct vsw_network *n, size_t idx,
+			    const struct vsw_cfg_network *old, char *err, size_t errlen)
+{
+	const struct vsw_cfg_port *up = vsw_config_find_port(&d->cfg, old->uplink);
+	struct vsw_port *gp = up == NULL ? NULL : vsw_switch_find_port(&d->sw, up->name);
+	if (gp == NULL)
+		return 0; /* no uplink port now: the gateway comes with it */
+	vsw_switch_port_remove(&d->sw, gp);
+	n->cfg = d->cfg.networks[idx];
+	if (vswd_gateway_create(d, up, &d->cfg.networks[idx], err, errlen) == 0)
+		return 0;
+	d->cfg.networks[idx] = *old;
+	n->cfg = *old;
+	char again[256];
+	if (vswd_gateway_create(d, up, &d->cfg.networks[idx], again, sizeof(again)) < 0)
+		VSW_LOG(ERR, control, "network %s: gateway lost: %s", old->name, again);
+	return -1;
+}
+
 json_t *vswd_m_network_set(void *ctx, json_t *params, struct vsw_rpc_error *e)
 {
 	struct vswd *d = ctx;
@@ -199,12 +233,16 @@ json_t *vswd_m_network_set(void *ctx, json_t *params, struct vsw_rpc_error *e)
 			return rpc_fail(e, VSW_RPC_FAILED, "%s", err);
 		}
 	}
+	bool gateway = gateway_changed(&old, nn);
 	n->cfg = *nn;
 	d->cfg.networks[idx] = *nn;
-	VSW_LOG(INFO, control, "network %s: settings changed%s", nn->name,
-		host_if ? " (host interface re-created)" : "");
-	return json_pack("{s:s,s:s}", "network", nn->name, "applied",
-			 host_if ? "host interface re-created" : "in place");
+	if (gateway && recreate_gateway(d, n, idx, &old, err, sizeof(err)) < 0) {
+		VSW_LOG(ERR, control, "network.set: %s", err);
+		return rpc_fail(e, VSW_RPC_FAILED, "%s", err);
+	}
+	const char *how = host_if ? "host interface re-created" : gateway ? "gateway re-created" : "in place";
+	VSW_LOG(INFO, control, "network %s: settings changed (%s)", nn->name, how);
+	return json_pack("{s:s,s:s}", "network", nn->name, "applied", how);
 }
 
 /* The control thread sleeps in epoll: give it the CPUs no worker has, or

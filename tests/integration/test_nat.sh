@@ -210,6 +210,12 @@ g2ip=$(python3 -c 'import json,sys; print([l["ip"] for l in json.loads(sys.argv[
 	fail "no bound lease for g2: $leases"
 log "leases: g1 192.168.122.50 (static), g2 $g2ip"
 
+# A NAT setting changed at run time re-makes the gateway; leases stay.
+out=$(vswctl network set nat lease_time=600)
+assert_contains "$out" "gateway re-created" "network set lease_time"
+assert_contains "$(vswctl --json nat leases nat)" '"52:54:00:12:34:02"' "g2's lease after the gateway was re-made"
+assert_contains "$(vswctl network set nat mac_aging=120)" "in place" "network set mac_aging"
+
 # --- restart: the lease file keeps g2's address
 stop_pid "$VSWD_PID" 10 || true
 untrack_pid "$VSWD_PID"

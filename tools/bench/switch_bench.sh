@@ -90,6 +90,7 @@ cfg_use() { # CONFIG -> QSIZE INFLIGHT CFG_VDEV
 }
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
+source "$TOP/tools/bench/bench_lib.sh"
 BUILD=${VSW_BUILD:-$TOP/build}
 VSWD=$BUILD/src/vswd
 VSWCTL=$BUILD/tools/vswctl
@@ -107,25 +108,6 @@ cleanup() {
 	rm -rf "$W" /var/run/dpdk/bench-{gen,sw,ovs}-$$ # 22.11 makes them even with --in-memory
 }
 trap cleanup EXIT
-
-stop_all() {
-	local p
-	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-	for p in "${PIDS[@]}"; do
-		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
-	PIDS=()
-}
-
-wait_for() { # seconds command...
-	local s=$1 i
-	shift
-	for ((i = 0; i < s * 10; i++)); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-	echo "bench: timed out waiting for: $*" >&2
-	return 1
-}
 
 # A testpmd that reads commands from a fifo: tp NAME LCORES VDEV... -- APPARGS
 # (its pid in PID_NAME)
@@ -387,8 +369,6 @@ measure() { # SWITCH SIZE CONFIG -> "mpps cycles idle% pkts/round gen-cycles gen
 	read -r back lost drop txrx <<<"$flight"
 	echo "$mpps $cyc $gcyc $gbusy $back $lost $drop $wdrop $txrx $cpu"
 }
-
-median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "nan"; else print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 echo "# switch benchmark: $REPS repetitions of ${SECS}s, sizes $SIZES, switches $ONLY${GEN_VDEV:+, generator devargs $GEN_VDEV}"
 echo "# configurations (generator: virtio_user queue_size=RING, --rxd/--txd RING, start tx_first IN-FLIGHT/64):"
