@@ -150,11 +150,11 @@ ovs_mark() {
 	if [[ $1 == a ]]; then ovs_appctl dpif-netdev/pmd-stats-clear >/dev/null; else ovs_appctl dpif-netdev/pmd-stats-show >"$W/sw.b"; fi
 }
 ovs_cycles() { # the PMD thread's block only (not the main thread's)
-	awk '/^pmd thread/ { p = 1 } p && /idle cycles:/ { i = $3 } p && /processing cycles:/ { b = $3 }
+	awk '/^[^ \t]/ { p = /^pmd thread/ } p && /idle cycles:/ { i = $3 } p && /processing cycles:/ { b = $3 }
 		END { print b, i }' "$W/sw.b"
 }
 ovs_drops() {
-	ovs_appctl dpif-netdev/pmd-stats-show | awk '/^pmd thread/ { p = 1 }
+	ovs_appctl dpif-netdev/pmd-stats-show | awk '/^[^ \t]/ { p = /^pmd thread/ }
 		p && /(miss with failed upcall|datapath passes per packet):/ { sub(/^ +/, ""); printf "%s; ", $0 }'
 	echo "conns=$(ovs_appctl dpctl/ct-stats-show 2>/dev/null | awk '/Connections?:|Total/ { print $NF; exit }')"
 }
