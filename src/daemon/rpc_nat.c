@@ -34,10 +34,14 @@ static const char *proto_name(uint8_t p)
 	return p == IPPROTO_TCP ? "tcp" : p == IPPROTO_UDP ? "udp" : p == IPPROTO_ICMP ? "icmp" : "?";
 }
 
-/* The gateway of network params[key], or NULL with e set. */
-static struct vsw_gw *gw_param(struct vswd *d, json_t *params, struct vsw_rpc_error *e)
+/* The gateway port of the NAT network the params name ("network", or
+ * "name": vswctl's bare word, `vswctl nat show default`), after checking
+ * the params against allowed; NULL with e set. */
+static struct vsw_port *gw_port(struct vswd *d, json_t *params, const char *const *allowed,
+				struct vsw_rpc_error *e)
 {
-	/* vswctl's bare word is "name": `vswctl nat show default`. */
+	if (!rpc_check_params(params, allowed, e))
+		return NULL;
 	const char *key = json_object_get(params, "network") ? "network" : "name";
 	struct vsw_network *n = rpc_network_param(d, params, key, e);
 	if (n == NULL)
@@ -47,15 +51,15 @@ static struct vsw_gw *gw_param(struct vswd *d, json_t *params, struct vsw_rpc_er
 			 n->cfg.mode == VSW_NET_BRIDGE ? "bridge" : "host-only");
 		return NULL;
 	}
-	for (unsigned int i = 0; i < VSW_MAX_PORTS; i++) {
-		struct vsw_gw *gw = vsw_gw_of(d->sw.ports[i]);
-		if (gw != NULL && d->sw.ports[i]->net == n)
-			return gw;
-	}
+	for (unsigned int i = 0; i < VSW_MAX_PORTS; i++)
+		if (vsw_gw_of(d->sw.ports[i]) != NULL && d->sw.ports[i]->net == n)
+			return d->sw.ports[i];
 	rpc_fail(e, VSW_RPC_FAILED, "network %s has no gateway: its uplink port %s is not there",
 		 n->cfg.name, n->cfg.uplink);
 	return NULL;
 }
+
+#define NET_ONLY ((const char *const[]){ "network", "name", NULL })
 
 static json_t *gw_stats_json(const struct vsw_gw *gw)
 {
@@ -122,16 +126,10 @@ static json_t *forwards_json(const struct vsw_gw *gw)
 
 json_t *vswd_m_nat_show(void *ctx, json_t *params, struct vsw_rpc_error *e)
 {
-	struct vswd *d = ctx;
-	if (!rpc_check_params(params, (const char *const[]){ "network", "name", NULL }, e))
+	const struct vsw_port *p = gw_port(ctx, params, NET_ONLY, e);
+	if (p == NULL)
 		return NULL;
-	struct vsw_gw *gw = gw_param(d, params, e);
-	if (gw == NULL)
-		return NULL;
-	const struct vsw_port *p = NULL;
-	for (unsigned int i = 0; i < VSW_MAX_PORTS && p == NULL; i++)
-		if (vsw_gw_of(d->sw.ports[i]) == gw)
-			p = d->sw.ports[i];
+	const struct vsw_gw *gw = vsw_gw_of(p);
 	const struct vsw_cfg_network *n = &p->net->cfg;
 	char s1[16], s2[16], s3[16], s4[16], s5[16];
 	json_t *o = json_pack("{s:s,s:s,s:i,s:s,s:s,s:s,s:i,s:s}", "network", n->name,
@@ -141,7 +139,9 @@ json_t *vswd_m_nat_show(void *ctx, json_t *params, struct vsw_rpc_error *e)
 			      "uplink_prefix", n->uplink_address.len,
 			      "uplink_gateway", n->uplink_gateway ? ip_str(n->uplink_gateway, s5) : "none");
 	json_object_set_new(o, "uplink", json_string(n->uplink));
-	json_object_update(o, vswd_nat_port_json(p));
+	json_t *gj = vswd_nat_port_json(p);
+	json_object_update(o, gj);
+	json_decref(gj);
 	json_object_set_new(o, "sessions", json_integer(vsw_nat_session_count(vsw_gw_nat(gw))));
 	json_object_set_new(o, "max_sessions", json_integer(n->max_sessions));
 	json_object_set_new(o, "spoof_check", json_boolean(n->spoof_check));
@@ -152,13 +152,10 @@ json_t *vswd_m_nat_show(void *ctx, json_t *params, struct vsw_rpc_error *e)
 
 json_t *vswd_m_nat_leases(void *ctx, json_t *params, struct vsw_rpc_error *e)
 {
-	struct vswd *d = ctx;
-	if (!rpc_check_params(params, (const char *const[]){ "network", "name", NULL }, e))
+	const struct vsw_port *p = gw_port(ctx, params, NET_ONLY, e);
+	if (p == NULL)
 		return NULL;
-	struct vsw_gw *gw = gw_param(d, params, e);
-	if (gw == NULL)
-		return NULL;
-	const struct vsw_dhcp *dh = vsw_gw_dhcp(gw);
+	const struct vsw_dhcp *dh = vsw_gw_dhcp(vsw_gw_of(p));
 	unsigned int n = vsw_dhcp_leases(dh, NULL, 0);
 	struct vsw_dhcp_lease *l = rte_malloc(NULL, (n + 1) * sizeof(*l), 0);
 	if (l == NULL)
@@ -236,15 +233,13 @@ static json_t *session_json(const struct vsw_nat_session_info *s)
 
 json_t *vswd_m_nat_sessions(void *ctx, json_t *params, struct vsw_rpc_error *e)
 {
-	struct vswd *d = ctx;
-	if (!rpc_check_params(params,
-			      (const char *const[]){ "network", "name", "proto", "addr", "port", "limit", NULL },
-			      e))
-		return NULL;
-	struct vsw_gw *gw = gw_param(d, params, e);
+	const struct vsw_port *p = gw_port(
+		ctx, params,
+		(const char *const[]){ "network", "name", "proto", "addr", "port", "limit", NULL }, e);
 	struct filter f;
-	if (gw == NULL || !get_filter(params, &f, e))
+	if (p == NULL || !get_filter(params, &f, e))
 		return NULL;
+	const struct vsw_gw *gw = vsw_gw_of(p);
 	json_int_t limit = SESSIONS_DEFAULT;
 	json_t *l = json_object_get(params, "limit");
 	if (l != NULL) {
@@ -269,11 +264,8 @@ json_t *vswd_m_nat_sessions(void *ctx, json_t *params, struct vsw_rpc_error *e)
 
 json_t *vswd_m_nat_forwards(void *ctx, json_t *params, struct vsw_rpc_error *e)
 {
-	struct vswd *d = ctx;
-	if (!rpc_check_params(params, (const char *const[]){ "network", "name", NULL }, e))
-		return NULL;
-	struct vsw_gw *gw = gw_param(d, params, e);
-	return gw == NULL ? NULL : forwards_json(gw);
+	const struct vsw_port *p = gw_port(ctx, params, NET_ONLY, e);
+	return p == NULL ? NULL : forwards_json(vsw_gw_of(p));
 }
 
 static bool fwd_key(json_t *params, uint8_t *proto, uint16_t *port, struct vsw_rpc_error *e)
@@ -289,14 +281,6 @@ static bool fwd_key(json_t *params, uint8_t *proto, uint16_t *port, struct vsw_r
 		return rpc_fail(e, VSW_RPC_INVALID_PARAMS, "port must be 1..65535"), false;
 	*port = (uint16_t)json_integer_value(pt);
 	return true;
-}
-
-static const char *gw_net_name(struct vswd *d, const struct vsw_gw *gw)
-{
-	for (unsigned int i = 0; i < VSW_MAX_PORTS; i++)
-		if (vsw_gw_of(d->sw.ports[i]) == gw)
-			return d->sw.ports[i]->net->cfg.name;
-	return "";
 }
 
 /* Keeps the running configuration's forwards equal to the gateway's. */
@@ -318,14 +302,13 @@ static void cfg_forwards(struct vswd *d, struct vsw_gw *gw, const char *net)
 json_t *vswd_m_nat_forward_add(void *ctx, json_t *params, struct vsw_rpc_error *e)
 {
 	struct vswd *d = ctx;
-	if (!rpc_check_params(params,
-			      (const char *const[]){ "network", "name", "proto", "port", "to", "to_port", NULL },
-			      e))
-		return NULL;
-	struct vsw_gw *gw = gw_param(d, params, e);
+	struct vsw_port *p = gw_port(
+		d, params, (const char *const[]){ "network", "name", "proto", "port", "to", "to_port", NULL },
+		e);
 	struct vsw_nat_forward f = { 0 };
-	if (gw == NULL || !fwd_key(params, &f.proto, &f.ext_port, e))
+	if (p == NULL || !fwd_key(params, &f.proto, &f.ext_port, e))
 		return NULL;
+	struct vsw_gw *gw = vsw_gw_of(p);
 	const char *to = rpc_str_param(params, "to", true, e);
 	struct in_addr in;
 	if (to == NULL)
@@ -343,23 +326,22 @@ json_t *vswd_m_nat_forward_add(void *ctx, json_t *params, struct vsw_rpc_error *
 	char err[256];
 	if (vsw_gw_forward_add(gw, &f, err, sizeof(err)) < 0)
 		return rpc_fail(e, VSW_RPC_FAILED, "%s", err);
-	cfg_forwards(d, gw, gw_net_name(d, gw));
+	cfg_forwards(d, gw, p->net->cfg.name);
 	return json_true();
 }
 
 json_t *vswd_m_nat_forward_del(void *ctx, json_t *params, struct vsw_rpc_error *e)
 {
 	struct vswd *d = ctx;
-	if (!rpc_check_params(params, (const char *const[]){ "network", "name", "proto", "port", NULL }, e))
-		return NULL;
-	struct vsw_gw *gw = gw_param(d, params, e);
+	struct vsw_port *p = gw_port(d, params, (const char *const[]){ "network", "name", "proto", "port", NULL }, e);
 	uint8_t proto;
 	uint16_t port;
-	if (gw == NULL || !fwd_key(params, &proto, &port, e))
+	if (p == NULL || !fwd_key(params, &proto, &port, e))
 		return NULL;
+	struct vsw_gw *gw = vsw_gw_of(p);
 	char err[256];
 	if (vsw_gw_forward_del(gw, proto, port, err, sizeof(err)) < 0)
 		return rpc_fail(e, VSW_RPC_FAILED, "%s", err);
-	cfg_forwards(d, gw, gw_net_name(d, gw));
+	cfg_forwards(d, gw, p->net->cfg.name);
 	return json_true();
 }

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "nat/dhcp.h"
+#include "../unit/net_bytes.h"
 
 #define FIX_LEN 1u
 #define FIX_CSUM 2u
@@ -68,15 +69,7 @@ static void on_bind(void *ctx, const uint8_t mac[6], uint32_t ip, bool bound)
 	}
 }
 
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 static uint16_t csum(uint32_t s, const uint8_t *p, size_t n)
 {

@@ -21,43 +21,16 @@
 #include <rte_eal.h>
 
 #include "nat/nat.h"
+#include "../unit/net_bytes.h"
 
 #define EXT 0xc6336401u    /* 198.51.100.1 */
 #define INSIDE 0x0a000001u /* 10.0.0.1 */
 #define MAXPKT 255u
 
-static uint16_t rd16(const uint8_t *b)
-{
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
 
-static void wr16(uint8_t *b, uint16_t v)
-{
-	b[0] = (uint8_t)(v >> 8);
-	b[1] = (uint8_t)v;
-}
 
-static void wr32(uint8_t *b, uint32_t v)
-{
-	wr16(b, (uint16_t)(v >> 16));
-	wr16(b + 2, (uint16_t)v);
-}
 
-static uint32_t sum(const uint8_t *b, size_t n, uint32_t s)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += rd16(b + i);
-	if (n & 1)
-		s += (uint32_t)b[n - 1] << 8;
-	return s;
-}
 
-static uint16_t fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
-}
 
 /* Where the L4 checksum is and over how many bytes, for a plain 20-byte
  * header packet whose L4 header is all there; -1 otherwise. */
@@ -73,12 +46,12 @@ static int l4_layout(const uint8_t *ip, uint32_t len, uint32_t *l4len)
 
 static uint16_t phdr(const uint8_t *ip, uint32_t l4len)
 {
-	return fold(sum(ip + 12, 8, 0) + ip[9] + l4len);
+	return fold(sum_bytes(ip + 12, 8, 0) + ip[9] + l4len);
 }
 
 static uint32_t l4_sum(const uint8_t *ip, uint32_t l4len)
 {
-	return sum(ip + 20, l4len, ip[9] == 1 ? 0 : phdr(ip, l4len));
+	return sum_bytes(ip + 20, l4len, ip[9] == 1 ? 0 : phdr(ip, l4len));
 }
 
 /* 1: full checksum valid, 2: partial sum right, 0: neither / not checked. */
@@ -115,7 +88,7 @@ static void fix_up(uint8_t *ip, uint32_t len, bool in, bool partial)
 	unsigned int hl = (ip[0] & 15u) * 4;
 	if (hl >= 20 && hl <= len) {
 		wr16(ip + 10, 0);
-		wr16(ip + 10, (uint16_t)~fold(sum(ip, hl, 0)));
+		wr16(ip + 10, (uint16_t)~fold(sum_bytes(ip, hl, 0)));
 	}
 }
 
@@ -159,7 +132,7 @@ static void one_packet(struct vsw_nat *n, uint8_t ctrl, const uint8_t *d, uint32
 		if (memcmp(pkt, orig, len) != 0)
 			abort(); /* a dropped packet was changed */
 	} else {
-		if (fold(sum(pkt, 20, 0)) != 0xffff || pkt[8] != orig[8] - 1)
+		if (fold(sum_bytes(pkt, 20, 0)) != 0xffff || pkt[8] != orig[8] - 1)
 			abort();
 		if (l4_before != 0 && l4_state(pkt, len, partial) != l4_before)
 			abort();

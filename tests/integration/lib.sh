@@ -35,6 +35,56 @@ guest_ready() {
 		skip "neither KVM nor TCG boots the test guest here (launch.sh --probe: ${ACCEL:-none})"
 }
 
+# --- QEMU test guests (after guest_ready) --------------------------------------------
+# guest NAME [launch.sh options]: boots a guest in the background; its console
+# is $T/NAME.log, the launcher's own output $T/NAME-launch.log, its QEMU pid
+# $T/NAME.qpid; GUEST_TIMEOUT (120 s) bounds it. Cleanup stops the launcher
+# (which stops its QEMU), then the QEMU by its pid should the launcher have
+# died first.
+guest() {
+	local name=$1
+	shift
+	"$TOP/tools/guest/launch.sh" --name "vsw-it-$name" --timeout "${GUEST_TIMEOUT:-120}" \
+		--log "$T/$name.log" --pidfile "$T/$name.qpid" "$@" >"$T/$name-launch.log" 2>&1 &
+	eval "GPID_$name=$!"
+	on_exit "guest_stop $name"
+}
+guest_stop() {
+	local pid q
+	eval "pid=\${GPID_$1:-}"
+	if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then stop_pid "$pid" 10 || true; fi
+	eval "GPID_$1="
+	q=$(cat "$T/$1.qpid" 2>/dev/null) || return 0
+	if kill -0 "$q" 2>/dev/null && grep -q qemu "/proc/$q/cmdline" 2>/dev/null; then
+		stop_pid "$q" 5 || true
+	fi
+	return 0
+}
+# guest_wait NAME: the launcher's exit status (the guest command's status).
+guest_wait() {
+	local pid rc=0
+	eval "pid=\$GPID_$1"
+	wait "$pid" || rc=$?
+	eval "GPID_$1="
+	return $rc
+}
+console() { tr -d '\r' <"$T/$1.log" 2>/dev/null; }
+
+# veth_netns NS HOST_IF NS_IF ADDR/LEN: a network namespace NS (deleted at
+# exit) holding NS_IF with ADDR, the far end of a veth whose near end HOST_IF
+# (deleted at exit) stays here, up, for an af_packet port to read.
+veth_netns() {
+	ip netns add "$1"
+	_NETNS+=("$1")
+	on_exit "ip link del $2 2>/dev/null"
+	ip link add "$2" type veth peer name "$3"
+	ip link set "$3" netns "$1"
+	ip link set "$2" up
+	ip -n "$1" addr add "$4" dev "$3"
+	ip -n "$1" link set "$3" up
+	ip -n "$1" link set lo up
+}
+
 # track_pid PID: stopped (TERM, then KILL) at exit if still running.
 track_pid() { _PIDS+=("$1"); }
 # untrack_pid PID: a process the test has reaped itself (its pid may be reused).

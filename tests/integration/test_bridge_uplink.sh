@@ -6,15 +6,7 @@ source "$(dirname "$0")/lib.sh"
 NS=vswit-ns$$
 VA=vswa$$
 VB=vswb$$
-ip netns add "$NS"
-_NETNS+=("$NS")
-on_exit "ip link del $VA 2>/dev/null"
-ip link add "$VA" type veth peer name "$VB"
-ip link set "$VB" netns "$NS"
-ip link set "$VA" up
-ip -n "$NS" addr add 10.232.0.1/24 dev "$VB"
-ip -n "$NS" link set "$VB" up
-ip -n "$NS" link set lo up
+veth_netns "$NS" "$VA" "$VB" 10.232.0.1/24
 
 cfg=$(write_config br <<CFG
 cores: [$LAST_CPU]

@@ -13,7 +13,7 @@
 source "$(dirname "$0")/lib.sh"
 [[ $(id -u) -eq 0 ]] || skip "NAT guests need root (vswd, veth, netns)"
 guest_ready iperf3 ethtool
-GUEST=$TOP/tools/guest
+GUEST_TIMEOUT=180
 log "guests run under $ACCEL"
 
 NS=vswnat$$
@@ -21,16 +21,8 @@ VA=vsnA$$
 VB=vsnB$$
 VA=${VA:0:15}
 VB=${VB:0:15}
-ip netns add "$NS"
-_NETNS+=("$NS")
-on_exit "ip link del $VA 2>/dev/null"
-ip link add "$VA" type veth peer name "$VB"
-ip link set "$VB" netns "$NS"
-ip link set "$VA" up
-ip -n "$NS" addr add 198.51.100.1/24 dev "$VB"
+veth_netns "$NS" "$VA" "$VB" 198.51.100.1/24
 ip -n "$NS" addr add 203.0.113.7/32 dev lo
-ip -n "$NS" link set "$VB" up
-ip -n "$NS" link set lo up
 # A veth hands af_packet frames with the checksum left to "hardware" (the
 # namespace's TCP would reach the guests with a partial checksum); a real NIC
 # or tap on the uplink does not.
@@ -68,32 +60,6 @@ VSW_SOCK=$RUN/vsw.sock
 start_vswd nat "$cfg"
 wait_for "vswd" 30 test -S "$RUN/g2.sock"
 
-guest() {
-	local name=$1
-	shift
-	"$GUEST/launch.sh" --name "vsw-it-$name" --timeout "${GUEST_TIMEOUT:-180}" \
-		--log "$T/$name.log" --pidfile "$T/$name.qpid" "$@" >"$T/$name-launch.log" 2>&1 &
-	eval "GPID_$name=$!"
-	on_exit "guest_stop $name"
-}
-guest_stop() {
-	local pid q
-	eval "pid=\${GPID_$1:-}"
-	if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then stop_pid "$pid" 10 || true; fi
-	q=$(cat "$T/$1.qpid" 2>/dev/null) || return 0
-	if kill -0 "$q" 2>/dev/null && grep -q qemu "/proc/$q/cmdline" 2>/dev/null; then
-		stop_pid "$q" 5 || true
-	fi
-	return 0
-}
-guest_wait() {
-	local pid rc=0
-	eval "pid=\$GPID_$1"
-	wait "$pid" || rc=$?
-	eval "GPID_$1="
-	return $rc
-}
-console() { tr -d '\r' <"$T/$1.log"; }
 
 FUNCS='reach() { i=0; until ping -c 1 -W 1 "$1" >/dev/null 2>&1; do
 	i=$((i + 1)); if [ $i -ge 60 ]; then echo "VSW-T unreachable $1"; return 1; fi; done; }

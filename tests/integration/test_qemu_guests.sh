@@ -30,7 +30,6 @@
 # (exit 77) when no guest can boot here (neither KVM nor TCG), or when QEMU or
 # the guest image cannot be installed/built; deps.sh and build.sh run here.
 source "$(dirname "$0")/lib.sh"
-GUEST=$TOP/tools/guest
 CASES=${VSW_QEMU_CASES:-hostonly bridge nomrg jumbo}
 
 # --- can a guest boot here? -------------------------------------------------------
@@ -40,37 +39,6 @@ guest_ready iperf3
 log "guests run under $ACCEL"
 
 # --- guests -------------------------------------------------------------------------
-# guest NAME [launch.sh options]: boots a guest in the background; its console
-# is $T/NAME.log, the launcher's own output $T/NAME-launch.log, its QEMU pid
-# $T/NAME.qpid. Cleanup stops the launcher (which stops its QEMU), then the
-# QEMU by its pid should the launcher have died first.
-guest() {
-	local name=$1
-	shift
-	"$GUEST/launch.sh" --name "vsw-it-$name" --timeout "${GUEST_TIMEOUT:-120}" \
-		--log "$T/$name.log" --pidfile "$T/$name.qpid" "$@" >"$T/$name-launch.log" 2>&1 &
-	eval "GPID_$name=$!"
-	on_exit "guest_stop $name"
-}
-guest_stop() {
-	local pid q
-	eval "pid=\${GPID_$1:-}"
-	if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then stop_pid "$pid" 10 || true; fi
-	q=$(cat "$T/$1.qpid" 2>/dev/null) || return 0
-	if kill -0 "$q" 2>/dev/null && grep -q qemu "/proc/$q/cmdline" 2>/dev/null; then
-		stop_pid "$q" 5 || true
-	fi
-	return 0
-}
-# guest_wait NAME: the launcher's exit status (the guest command's status).
-guest_wait() {
-	local pid rc=0
-	eval "pid=\$GPID_$1"
-	wait "$pid" || rc=$?
-	eval "GPID_$1="
-	return $rc
-}
-console() { tr -d '\r' <"$T/$1.log"; }
 
 # Shell functions for the guest commands.
 #  pings HOST [ping options]: waits until HOST answers (60 tries), then 5 pings

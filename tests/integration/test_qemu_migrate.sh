@@ -164,17 +164,6 @@ guest() {
 	eval "GPID_$name=$!"
 	on_exit "guest_stop $name"
 }
-guest_stop() {
-	local pid q
-	eval "pid=\${GPID_$1:-}"
-	if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then stop_pid "$pid" 10 || true; fi
-	eval "GPID_$1="
-	q=$(cat "$T/$1.qpid" 2>/dev/null) || return 0
-	if kill -0 "$q" 2>/dev/null && grep -q qemu "/proc/$q/cmdline" 2>/dev/null; then
-		stop_pid "$q" 5 || true
-	fi
-	return 0
-}
 guest_wait() { # NAME SECONDS: the launcher's status (the guest command's)
 	local pid i
 	eval "pid=\$GPID_$1"
@@ -185,7 +174,6 @@ guest_wait() { # NAME SECONDS: the launcher's status (the guest command's)
 	eval "GPID_$1="
 	return $rc
 }
-console() { tr -d '\r' <"$T/$1.log" 2>/dev/null; }
 qmp() { "${QMP[@]}" "$@"; }
 
 # P's command: pings M (or runs iperf3 to it) until a line comes on ttyS1.

@@ -20,6 +20,7 @@
 
 #include "nat/nat.h"
 #include "ut_eal.h"
+#include "net_bytes.h"
 
 #define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
 #define GW IP4(10, 0, 0, 1)
@@ -46,43 +47,11 @@ static struct vsw_nat *nat;
 
 /* --- byte helpers and reference checksums --- */
 
-static uint16_t rd16(const uint8_t *b)
-{
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
 
-static uint32_t rd32(const uint8_t *b)
-{
-	return (uint32_t)rd16(b) << 16 | rd16(b + 2);
-}
 
-static void wr16(uint8_t *b, uint16_t v)
-{
-	b[0] = (uint8_t)(v >> 8);
-	b[1] = (uint8_t)v;
-}
 
-static void wr32(uint8_t *b, uint32_t v)
-{
-	wr16(b, (uint16_t)(v >> 16));
-	wr16(b + 2, (uint16_t)v);
-}
 
-static uint32_t sum_bytes(const uint8_t *b, size_t n, uint32_t s)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += rd16(b + i);
-	if (n & 1)
-		s += (uint32_t)b[n - 1] << 8;
-	return s;
-}
 
-static uint16_t fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
-}
 
 static unsigned int ihl(const uint8_t *ip)
 {

@@ -159,6 +159,26 @@ ovs_drops() {
 	echo "conns=$(ovs_appctl dpctl/ct-stats-show 2>/dev/null | awk '/Connections?:|Total/ { print $NF; exit }')"
 }
 
+# What else ran on the two CPUs during the window: non-idle time of CPUs 0
+# and 1 (/proc/stat, so short-lived processes count too) less what the
+# generator and the switch took, in % of one CPU. The machine is shared;
+# a run with much of it is disturbed.
+others_mark() { # MARK PID...
+	local m=$1 p t
+	shift
+	t=0
+	for p in "$@"; do
+		[[ -r /proc/$p/stat ]] || continue
+		read -r -a f <"/proc/$p/stat"
+		t=$((t + f[13] + f[14]))
+	done
+	echo "$EPOCHREALTIME $t $(awk '/^cpu[01] / { s += $2 + $3 + $4 + $7 + $8 } END { print s }' /proc/stat)" >"$W/others.$m"
+}
+others_window() {
+	awk -v hz="$(getconf CLK_TCK)" 'NR == 1 { t = $1; o = $2; a = $3 } NR == 2 {
+		printf "%.1f\n", 100 * (($3 - a) - ($2 - o)) / hz / ($1 - t) }' "$W/others.a" "$W/others.b"
+}
+
 # --- the generator ---
 
 gen_start() { # FLOWS
@@ -180,17 +200,20 @@ gen_mark() { # MARK-NUMBER: asks for a MARK line, waits for it
 # key=value of a generator line: genv LINE KEY
 genv() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
 
-NCOLS=9
-measure() { # SWITCH FLOWS -> "Mpps sw-cyc/frame sw-idle% gen-cyc/frame lost lost-out lost-back gen-txdrop refills"
+NCOLS=10
+measure() { # SWITCH FLOWS -> "Mpps sw-cyc/frame sw-idle% gen-cyc/frame lost lost-out lost-back gen-txdrop refills others%"
 	local sw=$1 flows=$2 a b end t0 t1 busy idle
 	"start_$sw"
+	local swpids=("${PIDS[@]}")
 	gen_start "$flows"
 	sleep "$WARM"
 	t0=$EPOCHREALTIME
 	"${sw}_mark" a
+	others_mark a "$GEN_PID" "${swpids[@]}"
 	gen_mark 1
 	sleep "$SECS"
 	gen_mark 2
+	others_mark b "$GEN_PID" "${swpids[@]}"
 	"${sw}_mark" b
 	t1=$EPOCHREALTIME
 	read -r busy idle < <("${sw}_cycles")
@@ -200,22 +223,25 @@ measure() { # SWITCH FLOWS -> "Mpps sw-cyc/frame sw-idle% gen-cyc/frame lost los
 	stop_all
 	[[ $sw == ovs ]] && ovs_forget_dpdk
 	a=$(grep '^MARK' "$W/gen.log" | sed -n 1p) b=$(grep '^MARK' "$W/gen.log" | sed -n 2p)
-	end=$(grep '^END' "$W/gen.log")
+	end=$(grep '^END' "$W/gen.log") ready=$(grep '^READY' "$W/gen.log")
 	awk -v hz="$(genv "$a" hz)" -v ta="$(genv "$a" tsc)" -v tb="$(genv "$b" tsc)" \
 		-v r0a="$(genv "$a" rx0)" -v r0b="$(genv "$b" rx0)" -v r1a="$(genv "$a" rx1)" -v r1b="$(genv "$b" rx1)" \
 		-v ga="$(genv "$a" busy)" -v gb="$(genv "$b" busy)" -v busy="$busy" -v idle="$idle" \
 		-v swt="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" \
-		-v tx0="$(genv "$end" tx0)" -v rx0="$(genv "$end" rx0)" -v tx1="$(genv "$end" tx1)" -v rx1="$(genv "$end" rx1)" \
+		-v tx0="$(($(genv "$end" tx0) - $(genv "$ready" tx0)))" -v rx0="$(($(genv "$end" rx0) - $(genv "$ready" rx0)))" \
+		-v tx1="$(($(genv "$end" tx1) - $(genv "$ready" tx1)))" -v rx1="$(($(genv "$end" rx1) - $(genv "$ready" rx1)))" \
+		-v oth="$(others_window)" \
 		-v drop="$(($(genv "$end" txdrop0) + $(genv "$end" txdrop1)))" -v refills="$(genv "$end" refills)" 'BEGIN {
 		dt = (tb - ta) / hz; fr = (r0b - r0a) + (r1b - r1a); rate = fr / dt
 		# the switch was sampled just outside the generator s window: its own span
-		printf "%.3f %.0f %.1f %.0f %d %d %d %d %d\n", rate / 1e6, busy / (rate * swt),
-			100 * idle / (busy + idle), (gb - ga) / fr, tx0 - rx0, tx0 - rx1, tx1 - rx0, drop, refills }'
+		printf "%.3f %.0f %.1f %.0f %d %d %d %d %d %s\n", rate / 1e6, busy / (rate * swt),
+			100 * idle / (busy + idle), (gb - ga) / fr, tx0 - rx0, tx0 - rx1, tx1 - rx0, drop, refills, oth }'
 }
 
 echo "# NAT benchmark: $REPS repetitions of ${SECS}s (after ${WARM}s), flows $FLOWS, switches $ONLY,"
 echo "#   ${FRAME}-byte frames, $INFLIGHT in flight; vsw from $BUILD"
-echo "# rep switch flows Mpps(both directions) sw-cycles/frame sw-idle% gen-cycles/frame lost lost-out lost-back gen-txdrop refills"
+echo "# rep switch flows Mpps(both directions) sw-cycles/frame sw-idle% gen-cycles/frame lost lost-out lost-back gen-txdrop refills others%"
+echo "#   (lost, lost-out, lost-back: frames of the loop, i.e. from the start of the -k frames to the end)"
 : >"$W/results"
 : >"$W/drops"
 for rep in $(seq "$REPS"); do
@@ -230,15 +256,15 @@ done
 
 col() { awk -v s="$1" -v f="$2" -v k="$3" '$2 == s && $3 == f && $k != "nan" { print $k }' "$W/results"; }
 echo
-printf "%-6s %7s %9s %10s %6s %9s %10s %10s %9s %8s\n" switch flows "Mpps(med)" "cyc/frame" "idle%" "gen-cyc" \
-	"lost(max)" "gen-txdrop" "refills" "runs"
+printf "%-6s %7s %9s %10s %6s %9s %10s %10s %9s %8s %8s\n" switch flows "Mpps(med)" "cyc/frame" "idle%" "gen-cyc" \
+	"lost(max)" "gen-txdrop" "refills" "others%" "runs"
 for flows in $FLOWS; do
 	for sw in $ONLY; do
 		m=$(col "$sw" "$flows" 4 | median) c=$(col "$sw" "$flows" 5 | median)
-		printf "%-6s %7s %9s %10s %6s %9s %10s %10s %9s %8s\n" "$sw" "$flows" "$m" "$c" \
+		printf "%-6s %7s %9s %10s %6s %9s %10s %10s %9s %8s %8s\n" "$sw" "$flows" "$m" "$c" \
 			"$(col "$sw" "$flows" 6 | median)" "$(col "$sw" "$flows" 7 | median)" \
 			"$(col "$sw" "$flows" 8 | sort -g | tail -n1)" "$(col "$sw" "$flows" 11 | median)" \
-			"$(col "$sw" "$flows" 12 | median)" "$(col "$sw" "$flows" 4 | wc -l)/$REPS"
+			"$(col "$sw" "$flows" 12 | median)" "$(col "$sw" "$flows" 13 | median)" "$(col "$sw" "$flows" 4 | wc -l)/$REPS"
 		eval "M_${sw}_$flows=$m C_${sw}_$flows=$c"
 	done
 done
@@ -249,9 +275,9 @@ if [[ " $ONLY " == *" vsw "* && " $ONLY " == *" ovs "* ]]; then
 		eval "mv=\$M_vsw_$flows mo=\$M_ovs_$flows cv=\$C_vsw_$flows co=\$C_ovs_$flows"
 		awk -v f="$flows" -v mv="$mv" -v mo="$mo" -v cv="$cv" -v co="$co" '
 			function n(x) { return x != "" && x != "nan" }
-			BEGIN { r = n(mv) && n(mo) && mo > 0 ? mv / mo : 0
-				printf "%6s flows: vsw/ovs Mpps %.2fx (%s), cycles/frame %.2fx\n", f, r,
-					r >= 2 ? "met" : "MISSED", n(cv) && n(co) && co > 0 ? cv / co : 0 }'
+			BEGIN { r = (n(mv) && n(mo) && mo > 0) ? mv / mo : 0
+				c = (n(cv) && n(co) && co > 0) ? cv / co : 0
+				printf("%6s flows: vsw/ovs Mpps %.2fx (%s), cycles/frame %.2fx\n", f, r, (r >= 2 ? "met" : "MISSED"), c) }'
 	done
 fi
 echo
