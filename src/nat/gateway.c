@@ -13,7 +13,11 @@
 #include "offload/offload.h"
 #include "nat/gw_priv.h"
 
-#define OUT_MAX (2 * VSW_BURST + GW_HOLD + 2)
+/* Frames for the uplink gathered before a send: a frame adds at most
+ * GW_HOLD + 1 (an ARP answer that releases held frames), the neighbour
+ * timer at most GW_NH_SLOTS; sent when the next might not fit. */
+#define OUT_MAX (2 * VSW_BURST + GW_NH_SLOTS)
+#define OUT_ROOM (GW_HOLD + 2)
 
 void gw_to_inside(struct vsw_gw *gw, struct rte_mbuf *m)
 {
@@ -57,15 +61,21 @@ static uint16_t gw_rx_burst(struct vsw_port *p, uint16_t q, struct rte_mbuf **pk
 
 	/* Guests first: their frames wait in a ring others fill. */
 	unsigned int k = rte_ring_sc_dequeue_burst(gw->to_gw, (void **)b, VSW_BURST, NULL);
-	for (unsigned int i = 0; i < k; i++)
+	for (unsigned int i = 0; i < k; i++) {
 		gw_from_inside(gw, b[i], out, &nout, now_ms);
+		if (nout > OUT_MAX - OUT_ROOM)
+			uplink_send(gw, out, &nout);
+	}
 	uplink_send(gw, out, &nout);
 
 	/* The uplink, when there is room for what it may bring. */
 	if (gw->inq_n <= GW_INQ - VSW_BURST) {
 		uint16_t u = gw->uplink->ops->rx_burst(gw->uplink, 0, b, VSW_BURST);
-		for (uint16_t i = 0; i < u; i++)
+		for (uint16_t i = 0; i < u; i++) {
 			gw_from_uplink(gw, b[i], out, &nout, now_ms);
+			if (nout > OUT_MAX - OUT_ROOM)
+				uplink_send(gw, out, &nout);
+		}
 		uplink_send(gw, out, &nout);
 	}
 

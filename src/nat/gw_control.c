@@ -202,9 +202,15 @@ void vsw_gw_macs(const struct vsw_gw *gw, struct rte_ether_addr *inside,
 const char *vsw_gw_next_hop(const struct vsw_gw *gw, struct rte_ether_addr *mac)
 {
 	static const char *const names[] = { "none", "resolving", "resolved", "failed" };
-	enum gw_nh_state s = __atomic_load_n(&gw->nh.state, __ATOMIC_RELAXED);
-	*mac = gw->nh.mac;
-	return names[s];
+	/* The worker changes the entry meanwhile: a glance, as the
+	 * counters are. */
+	const struct gw_next_hop *e = gw_nh_find(gw, gw->net.uplink_gateway);
+	if (gw->net.uplink_gateway == 0 || e == NULL) {
+		memset(mac, 0, sizeof(*mac));
+		return names[NH_NONE];
+	}
+	*mac = e->mac;
+	return names[__atomic_load_n(&e->state, __ATOMIC_RELAXED)];
 }
 
 static int forwards_set(struct vsw_gw *gw, const struct vsw_nat_forward *fw, unsigned int n,

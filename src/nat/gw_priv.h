@@ -19,9 +19,12 @@
 #define GW_ARP_REACHABLE_MS 300000 /* then asked again, the old answer used meanwhile */
 #define GW_ARP_FAILED_MS 5000      /* after the tries failed, frames dropped this long */
 
-/* What the gateway knows of the next hop on the uplink (uplink_gateway, or
- * the destination itself when it is on the uplink's network: then the
- * last one asked for). One entry: a NAT gateway talks to one router. */
+/* The gateway's neighbours on the uplink, found by ARP: the next hop
+ * (uplink_gateway) and hosts of the uplink's own network. A small table:
+ * an address has GW_NH_PROBE slots it may sit in; a new one takes a free
+ * slot or the one used longest ago (never the router's). NH_NONE: free. */
+#define GW_NH_SLOTS 64
+#define GW_NH_PROBE 4
 enum gw_nh_state { NH_NONE, NH_RESOLVING, NH_RESOLVED, NH_FAILED };
 struct gw_next_hop {
 	uint32_t ip;           /* host byte order */
@@ -29,6 +32,7 @@ struct gw_next_hop {
 	struct rte_ether_addr mac;
 	uint64_t since_ms;     /* resolved at / first asked at / failed at */
 	uint64_t asked_ms;     /* last request sent */
+	uint64_t used_ms;      /* last frame sent through it */
 	unsigned int tries;
 	uint16_t nheld;
 	struct rte_mbuf *held[GW_HOLD];
@@ -60,7 +64,7 @@ struct vsw_gw {
 	/* The worker's: frames for the inside not yet handed to the bridge. */
 	struct rte_mbuf *inq[GW_INQ];
 	uint16_t inq_head, inq_n;
-	struct gw_next_hop nh;
+	struct gw_next_hop nh[GW_NH_SLOTS];
 	uint64_t next_expire_ms;
 	uint64_t ms_div;             /* TSC ticks per millisecond */
 	struct vsw_gw_stats st;      /* dhcp_out/dhcp_ring_full: control thread */
@@ -95,9 +99,12 @@ void gw_from_uplink(struct vsw_gw *gw, struct rte_mbuf *m, struct rte_mbuf **out
  * dst) and appends it to out, or holds it while the next hop is resolved. */
 void gw_route_out(struct vsw_gw *gw, struct rte_mbuf *m, uint32_t dst, struct rte_mbuf **out,
 		  uint16_t *nout, uint64_t now_ms);
-/* Retries, aging and giving up on the next hop; appends requests to out. */
+/* Retries, aging and giving up on neighbours; appends requests to out
+ * (room for GW_NH_SLOTS). */
 void gw_nh_timer(struct vsw_gw *gw, struct rte_mbuf **out, uint16_t *nout, uint64_t now_ms);
 void gw_nh_flush(struct vsw_gw *gw); /* frees held frames (destroy) */
+/* The neighbour entry of ip, or NULL. */
+const struct gw_next_hop *gw_nh_find(const struct vsw_gw *gw, uint32_t ip);
 
 /* gw_frames.c: answers built in place (m must be writable). */
 void gw_arp_reply(struct rte_mbuf *m, const struct rte_ether_addr *mine, uint32_t my_ip);

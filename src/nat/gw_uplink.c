@@ -9,13 +9,55 @@
 
 #include "nat/gw_priv.h"
 
-static void send_request(struct vsw_gw *gw, struct rte_mbuf **out, uint16_t *nout,
-			 uint64_t now_ms)
+static uint32_t nh_slot(uint32_t ip, unsigned int i)
 {
-	struct gw_next_hop *nh = &gw->nh;
-	nh->asked_ms = now_ms;
-	nh->tries++;
-	struct rte_mbuf *r = gw_arp_request(gw->mp, &gw->up_mac, gw->ext_ip, nh->ip);
+	return ((ip * 2654435761u) >> 26) + i; /* 6 bits: GW_NH_SLOTS */
+}
+
+const struct gw_next_hop *gw_nh_find(const struct vsw_gw *gw, uint32_t ip)
+{
+	for (unsigned int i = 0; i < GW_NH_PROBE; i++) {
+		const struct gw_next_hop *e = &gw->nh[nh_slot(ip, i) % GW_NH_SLOTS];
+		if (e->state != NH_NONE && e->ip == ip)
+			return e;
+	}
+	return NULL;
+}
+
+static void drop_held(struct vsw_gw *gw, struct gw_next_hop *e)
+{
+	gw->st.unresolved += e->nheld;
+	rte_pktmbuf_free_bulk(e->held, e->nheld);
+	e->nheld = 0;
+}
+
+/* A slot for ip: free, else the one used longest ago that is not the
+ * router's (its frames, if held, are dropped). */
+static struct gw_next_hop *nh_take(struct vsw_gw *gw, uint32_t ip)
+{
+	struct gw_next_hop *v = NULL;
+	for (unsigned int i = 0; i < GW_NH_PROBE; i++) {
+		struct gw_next_hop *e = &gw->nh[nh_slot(ip, i) % GW_NH_SLOTS];
+		if (e->state == NH_NONE) {
+			v = e;
+			break;
+		}
+		if (e->ip != gw->net.uplink_gateway && (v == NULL || e->used_ms < v->used_ms))
+			v = e;
+	}
+	if (v == NULL)
+		return NULL;
+	drop_held(gw, v);
+	*v = (struct gw_next_hop){ .ip = ip, .state = NH_NONE };
+	return v;
+}
+
+static void send_request(struct vsw_gw *gw, struct gw_next_hop *e, struct rte_mbuf **out,
+			 uint16_t *nout, uint64_t now_ms)
+{
+	e->asked_ms = now_ms;
+	e->tries++;
+	struct rte_mbuf *r = gw_arp_request(gw->mp, &gw->up_mac, gw->ext_ip, e->ip);
 	if (r == NULL) {
 		gw->st.no_mbuf++;
 		return;
@@ -24,21 +66,15 @@ static void send_request(struct vsw_gw *gw, struct rte_mbuf **out, uint16_t *nou
 	out[(*nout)++] = r;
 }
 
-static void drop_held(struct vsw_gw *gw)
-{
-	struct gw_next_hop *nh = &gw->nh;
-	gw->st.unresolved += nh->nheld;
-	rte_pktmbuf_free_bulk(nh->held, nh->nheld);
-	nh->nheld = 0;
-}
-
 void gw_nh_flush(struct vsw_gw *gw)
 {
-	rte_pktmbuf_free_bulk(gw->nh.held, gw->nh.nheld);
-	gw->nh.nheld = 0;
+	for (unsigned int i = 0; i < GW_NH_SLOTS; i++) {
+		rte_pktmbuf_free_bulk(gw->nh[i].held, gw->nh[i].nheld);
+		gw->nh[i].nheld = 0;
+	}
 }
 
-/* out has room for VSW_BURST + GW_HOLD + 1 frames (gateway.c). */
+/* Adds at most 2 frames to out (the frame, an ARP request). */
 void gw_route_out(struct vsw_gw *gw, struct rte_mbuf *m, uint32_t dst, struct rte_mbuf **out,
 		  uint16_t *nout, uint64_t now_ms)
 {
@@ -48,16 +84,16 @@ void gw_route_out(struct vsw_gw *gw, struct rte_mbuf *m, uint32_t dst, struct rt
 		rte_pktmbuf_free(m);
 		return;
 	}
-	struct gw_next_hop *nh = &gw->nh;
-	if (nh->ip != hop) {
-		/* A new next hop (only on the uplink's own network, or at the
-		 * start): forget the old one. */
-		drop_held(gw);
-		*nh = (struct gw_next_hop){ .ip = hop, .state = NH_NONE };
+	struct gw_next_hop *e = (struct gw_next_hop *)gw_nh_find(gw, hop);
+	if (e == NULL && (e = nh_take(gw, hop)) == NULL) {
+		gw->st.unresolved++;
+		rte_pktmbuf_free(m);
+		return;
 	}
-	switch (nh->state) {
+	e->used_ms = now_ms;
+	switch (e->state) {
 	case NH_RESOLVED:
-		rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr = nh->mac;
+		rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr = e->mac;
 		out[(*nout)++] = m;
 		return;
 	case NH_FAILED:
@@ -65,65 +101,74 @@ void gw_route_out(struct vsw_gw *gw, struct rte_mbuf *m, uint32_t dst, struct rt
 		rte_pktmbuf_free(m);
 		return;
 	case NH_NONE:
-		nh->state = NH_RESOLVING;
-		nh->since_ms = now_ms;
-		nh->tries = 0;
-		send_request(gw, out, nout, now_ms);
+		e->state = NH_RESOLVING;
+		e->since_ms = now_ms;
+		e->tries = 0;
+		send_request(gw, e, out, nout, now_ms);
 		/* fall through */
 	case NH_RESOLVING:
-		if (nh->nheld == GW_HOLD) {
+		if (e->nheld == GW_HOLD) {
 			gw->st.unresolved++;
 			rte_pktmbuf_free(m);
 			return;
 		}
-		nh->held[nh->nheld++] = m;
+		e->held[e->nheld++] = m;
 		return;
 	}
 }
 
-void gw_nh_timer(struct vsw_gw *gw, struct rte_mbuf **out, uint16_t *nout, uint64_t now_ms)
+static void nh_timer_one(struct vsw_gw *gw, struct gw_next_hop *e, struct rte_mbuf **out,
+			 uint16_t *nout, uint64_t now_ms)
 {
-	struct gw_next_hop *nh = &gw->nh;
-	switch (nh->state) {
+	switch (e->state) {
 	case NH_RESOLVING:
-		if (now_ms - nh->asked_ms < GW_ARP_RETRY_MS)
+		if (now_ms - e->asked_ms < GW_ARP_RETRY_MS)
 			return;
-		if (nh->tries >= GW_ARP_TRIES) {
-			drop_held(gw);
-			nh->state = NH_FAILED;
-			nh->since_ms = now_ms;
+		if (e->tries >= GW_ARP_TRIES) {
+			drop_held(gw, e);
+			e->state = NH_FAILED;
+			e->since_ms = now_ms;
 			return;
 		}
-		send_request(gw, out, nout, now_ms);
+		send_request(gw, e, out, nout, now_ms);
 		return;
 	case NH_RESOLVED:
-		/* Ask again now and then; the old answer serves meanwhile. */
-		if (now_ms - nh->since_ms >= GW_ARP_REACHABLE_MS &&
-		    now_ms - nh->asked_ms >= GW_ARP_RETRY_MS)
-			send_request(gw, out, nout, now_ms);
+		/* Unused for a while: forget it. Used: ask again now and then,
+		 * the old answer serving meanwhile. */
+		if (now_ms - e->used_ms >= GW_ARP_REACHABLE_MS)
+			e->state = NH_NONE;
+		else if (now_ms - e->since_ms >= GW_ARP_REACHABLE_MS &&
+			 now_ms - e->asked_ms >= GW_ARP_RETRY_MS)
+			send_request(gw, e, out, nout, now_ms);
 		return;
 	case NH_FAILED:
-		if (now_ms - nh->since_ms >= GW_ARP_FAILED_MS)
-			nh->state = NH_NONE;
+		if (now_ms - e->since_ms >= GW_ARP_FAILED_MS)
+			e->state = NH_NONE;
 		return;
 	case NH_NONE:
 		return;
 	}
 }
 
-static void resolved(struct vsw_gw *gw, const struct rte_ether_addr *mac, struct rte_mbuf **out,
-		     uint16_t *nout, uint64_t now_ms)
+void gw_nh_timer(struct vsw_gw *gw, struct rte_mbuf **out, uint16_t *nout, uint64_t now_ms)
 {
-	struct gw_next_hop *nh = &gw->nh;
-	nh->mac = *mac;
-	nh->state = NH_RESOLVED;
-	nh->since_ms = now_ms;
-	nh->tries = 0;
-	for (uint16_t i = 0; i < nh->nheld; i++) {
-		rte_pktmbuf_mtod(nh->held[i], struct rte_ether_hdr *)->dst_addr = *mac;
-		out[(*nout)++] = nh->held[i];
+	for (unsigned int i = 0; i < GW_NH_SLOTS; i++)
+		nh_timer_one(gw, &gw->nh[i], out, nout, now_ms);
+}
+
+static void resolved(struct vsw_gw *gw, struct gw_next_hop *e, const struct rte_ether_addr *mac,
+		     struct rte_mbuf **out, uint16_t *nout, uint64_t now_ms)
+{
+	e->mac = *mac;
+	e->state = NH_RESOLVED;
+	e->since_ms = now_ms;
+	e->tries = 0;
+	for (uint16_t i = 0; i < e->nheld; i++) {
+		rte_pktmbuf_mtod(e->held[i], struct rte_ether_hdr *)->dst_addr = *mac;
+		out[(*nout)++] = e->held[i];
 	}
-	nh->nheld = 0;
+	e->nheld = 0;
+	RTE_SET_USED(gw);
 }
 
 static void uplink_arp(struct vsw_gw *gw, struct rte_mbuf *m, struct rte_mbuf **out,
@@ -137,9 +182,10 @@ static void uplink_arp(struct vsw_gw *gw, struct rte_mbuf *m, struct rte_mbuf **
 	}
 	uint32_t sip = rte_be_to_cpu_32(a->arp_data.arp_sip);
 	uint32_t tip = rte_be_to_cpu_32(a->arp_data.arp_tip);
-	/* Any ARP from the next hop tells its MAC (RFC 826's merge rule). */
-	if (sip == gw->nh.ip && sip != 0 && gw->nh.state != NH_NONE)
-		resolved(gw, &a->arp_data.arp_sha, out, nout, now_ms);
+	/* Any ARP from a neighbour we know tells its MAC (RFC 826's merge rule). */
+	struct gw_next_hop *e = sip == 0 ? NULL : (struct gw_next_hop *)gw_nh_find(gw, sip);
+	if (e != NULL)
+		resolved(gw, e, &a->arp_data.arp_sha, out, nout, now_ms);
 	if (a->arp_opcode == rte_cpu_to_be_16(RTE_ARP_OP_REQUEST) && tip == gw->ext_ip) {
 		gw_arp_reply(m, &gw->up_mac, gw->ext_ip);
 		gw->st.arp_replied_uplink++;

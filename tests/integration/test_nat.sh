@@ -23,6 +23,7 @@ VA=${VA:0:15}
 VB=${VB:0:15}
 veth_netns "$NS" "$VA" "$VB" 198.51.100.1/24
 ip -n "$NS" addr add 203.0.113.7/32 dev lo
+ip -n "$NS" addr add 198.51.100.3/24 dev "$VB"
 # A veth hands af_packet frames with the checksum left to "hardware" (the
 # namespace's TCP would reach the guests with a partial checksum); a real NIC
 # or tap on the uplink does not.
@@ -74,6 +75,9 @@ lease lease
 pings 192.168.122.1 || exit 1
 pings 198.51.100.1 || exit 2
 pings 203.0.113.7 || exit 3
+# Two neighbours on the uplink's network at once: each keeps its ARP entry.
+ping -c 10 -i 0.2 198.51.100.3 >/tmp/p3.out 2>&1 & ping -c 10 -i 0.2 198.51.100.1; wait
+grep -q '10 packets received' /tmp/p3.out || { cat /tmp/p3.out; exit 6; }
 iperfc 203.0.113.7 -t 2 || exit 4
 iperfc 198.51.100.1 -u -b 20M -t 2 || exit 5
 echo VSW-T serving
@@ -136,6 +140,7 @@ assert c["translated_out"] > 100 and c["translated_in"] > 100, c
 assert c["ping_replied"] >= 5 and c["arp_replied"] >= 1, c
 assert c["dhcp"]["ack"] >= 2 and c["dhcp"]["offer"] >= 2, c["dhcp"]
 assert s["next_hop"] == "resolved", s
+assert c["arp_requests"] <= 6, c  # one per neighbour, not one per packet
 assert s["forwards"] == [{"proto": "tcp", "port": 2222, "to": "192.168.122.50", "to_port": 5201}], s
 PY
 assert_eq "$(grep -c 'VSW-T spoof-passed' "$T/g2.log")" 0 "pings from an address not leased to g2"
