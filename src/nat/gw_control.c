@@ -92,8 +92,9 @@ static void on_bind(void *ctx, const uint8_t mac[6], uint32_t ip, bool bound)
 	if (!bound && !static_for(gw, ip, &k))
 		k = 0;
 	__atomic_store_n(&gw->bound[ip - gw->base], k, __ATOMIC_RELAXED);
-	if (bound)
-		__atomic_store_n(&gw->seen[ip - gw->base], k, __ATOMIC_RELAXED);
+	/* Released: forwards stop going to that guest (a static address's
+	 * owner stays). Bound: they go to it. */
+	__atomic_store_n(&gw->seen[ip - gw->base], k, __ATOMIC_RELAXED);
 	char s[RTE_ETHER_ADDR_FMT_SIZE];
 	rte_ether_format_addr(s, sizeof(s), &a);
 	VSW_LOG(INFO, switch, "network %s: %u.%u.%u.%u %s %s", gw->net.name, ip >> 24,

@@ -9,11 +9,16 @@
 
 #include "nat/gw_priv.h"
 
+/* Where forwarded packets for ip go until a session knows. With the spoof
+ * check on, only the MAC bound to ip may claim it: otherwise one
+ * gratuitous ARP would take another guest's forwards. */
 static void learn_seen(struct vsw_gw *gw, uint32_t ip, const struct rte_ether_addr *mac)
 {
 	if (!gw_inside(gw, ip) || ip == gw->gw_ip)
 		return;
 	uint64_t k = gw_mac_key(mac);
+	if (gw->net.spoof_check && __atomic_load_n(&gw->bound[ip - gw->base], __ATOMIC_RELAXED) != k)
+		return;
 	uint64_t *slot = &gw->seen[ip - gw->base];
 	if (__atomic_load_n(slot, __ATOMIC_RELAXED) != k)
 		__atomic_store_n(slot, k, __ATOMIC_RELAXED);
@@ -149,7 +154,7 @@ static void inside_ipv4(struct vsw_gw *gw, struct rte_mbuf *m, struct rte_mbuf *
 		rte_pktmbuf_free(m);
 		return;
 	}
-	if (RTE_IS_IPV4_MCAST(dst)) {
+	if ((dst >> 28) == 0xe) { /* multicast (RTE_IS_IPV4_MCAST shifts into the sign bit) */
 		gw->st.not_for_us++;
 		rte_pktmbuf_free(m);
 		return;

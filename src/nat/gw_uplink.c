@@ -134,12 +134,19 @@ static void nh_timer_one(struct vsw_gw *gw, struct gw_next_hop *e, struct rte_mb
 		return;
 	case NH_RESOLVED:
 		/* Unused for a while: forget it. Used: ask again now and then,
-		 * the old answer serving meanwhile. */
-		if (now_ms - e->used_ms >= GW_ARP_REACHABLE_MS)
+		 * the old answer serving meanwhile; no answer to GW_ARP_TRIES
+		 * such requests: it is gone (an answer resets tries). */
+		if (now_ms - e->used_ms >= GW_ARP_REACHABLE_MS) {
 			e->state = NH_NONE;
-		else if (now_ms - e->since_ms >= GW_ARP_REACHABLE_MS &&
-			 now_ms - e->asked_ms >= GW_ARP_RETRY_MS)
+		} else if (now_ms - e->since_ms >= GW_ARP_REACHABLE_MS &&
+			   now_ms - e->asked_ms >= GW_ARP_RETRY_MS) {
+			if (e->tries >= GW_ARP_TRIES) {
+				e->state = NH_FAILED;
+				e->since_ms = now_ms;
+				return;
+			}
 			send_request(gw, e, out, nout, now_ms);
+		}
 		return;
 	case NH_FAILED:
 		if (now_ms - e->since_ms >= GW_ARP_FAILED_MS)
@@ -237,10 +244,16 @@ static void uplink_ipv4(struct vsw_gw *gw, struct rte_mbuf *m, uint64_t now_ms)
 		return;
 	}
 	if (!known) {
+		/* A forward's first packet: the guest's MAC from what the
+		 * gateway saw, else from its lease (with the spoof check on,
+		 * both are the bound MAC). */
 		uint32_t to = rte_be_to_cpu_32(ip->dst_addr);
-		uint64_t k = gw_inside(gw, to) ? __atomic_load_n(&gw->seen[to - gw->base], __ATOMIC_RELAXED) : 0;
-		if (k == 0)
-			k = gw_inside(gw, to) ? __atomic_load_n(&gw->bound[to - gw->base], __ATOMIC_RELAXED) : 0;
+		uint64_t k = 0;
+		if (gw_inside(gw, to)) {
+			k = __atomic_load_n(&gw->seen[to - gw->base], __ATOMIC_RELAXED);
+			if (k == 0)
+				k = __atomic_load_n(&gw->bound[to - gw->base], __ATOMIC_RELAXED);
+		}
 		if (k == 0) {
 			gw->st.inside_unknown++;
 			struct rte_mbuf *r = gw_arp_request(gw->mp, &gw->in_mac, gw->gw_ip, to);

@@ -255,7 +255,7 @@ void gwh_freeze_timers(struct gwh *h)
 
 void gwh_timer(struct gwh *h, uint64_t now_ms)
 {
-	struct rte_mbuf *out[GW_HOLD + 2];
+	struct rte_mbuf *out[GW_NH_SLOTS];
 	uint16_t nout = 0;
 	vsw_nat_expire(h->gw->nat, now_ms, 16);
 	gw_nh_timer(h->gw, out, &nout, now_ms);
@@ -286,7 +286,21 @@ unsigned int gwh_drain(struct gwh *h)
 
 unsigned int gwh_held(const struct gwh *h)
 {
-	return h->gw->nh.nheld;
+	unsigned int n = 0;
+	for (unsigned int i = 0; i < GW_NH_SLOTS; i++)
+		n += h->gw->nh[i].nheld;
+	return n;
+}
+
+void gwh_route_at(struct gwh *h, struct rte_mbuf *m, uint32_t dst, uint64_t now_ms)
+{
+	struct rte_mbuf *out[2];
+	uint16_t nout = 0;
+	gw_route_out(h->gw, m, dst, out, &nout, now_ms);
+	if (nout > 0) {
+		enum vsw_drop_reason why;
+		h->uplink->ops->tx_burst(h->uplink, 0, out, nout, &why);
+	}
 }
 
 /* --- frame builders --- */
@@ -366,6 +380,20 @@ size_t gwh_ipv4(uint8_t *f, const uint8_t dmac[6], const uint8_t smac[6], uint8_
 		len = 60;
 	}
 	return len;
+}
+
+void gwh_fix_csums(uint8_t *f)
+{
+	uint8_t *ip = f + 14;
+	size_t ihl = (size_t)(ip[0] & 0xf) * 4;
+	uint16_t tot = rd16(ip + 2);
+	int off = csum_off(ip[9]);
+	if (ihl >= 20 && tot >= ihl + (size_t)off + 2 && off >= 0) {
+		wr16(ip + ihl + off, 0);
+		uint16_t c = (uint16_t)~fold(l4_sum(ip));
+		wr16(ip + ihl + off, ip[9] == 17 && c == 0 ? 0xffff : c);
+	}
+	wr16(ip + 10, ip_csum(ip));
 }
 
 size_t gwh_udp(uint8_t *f, const uint8_t dmac[6], const uint8_t smac[6], uint32_t src,

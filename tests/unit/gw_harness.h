@@ -57,7 +57,6 @@ struct gwh {
 	struct rte_mbuf *up_tx[GWH_UP_TXLOG]; /* what the gateway sent; the test's */
 	unsigned int up_tx_n;
 	bool up_destroyed;
-	char lease_dir[64];
 	char lease_file[96];     /* "" : leases not kept */
 };
 
@@ -89,7 +88,7 @@ void gwh_control(struct gwh *h);
 void gwh_uplink_clear(struct gwh *h);
 
 /* The worker's clock, and its timers run by hand: with the worker's own
- * timers frozen (gwh_freeze_timers), gwh_timer runs the next hop's ARP
+ * timers frozen (gwh_freeze_timers), gwh_timer runs the neighbours' ARP
  * timer and the NAT's expiry at now_ms; requests go out on the uplink. */
 uint64_t gwh_now_ms(const struct gwh *h);
 void gwh_freeze_timers(struct gwh *h);
@@ -99,8 +98,11 @@ void gwh_timer(struct gwh *h, uint64_t now_ms);
  * control side in between, and frees all it returned and all the uplink
  * sent; returns how many frames that was. */
 unsigned int gwh_drain(struct gwh *h);
-/* Frames the gateway holds for the unresolved next hop. */
+/* Frames the gateway holds for unresolved neighbours on the uplink. */
 unsigned int gwh_held(const struct gwh *h);
+/* An outbound frame (translated already) routed at now_ms by the worker's
+ * own function, as if it had come then: what it sends goes on the uplink. */
+void gwh_route_at(struct gwh *h, struct rte_mbuf *m, uint32_t dst, uint64_t now_ms);
 
 /* --- frame builders (write into f, return the frame's length) --- */
 size_t gwh_arp(uint8_t *f, uint16_t op, const uint8_t dmac[6], const uint8_t smac[6],
@@ -118,9 +120,13 @@ size_t gwh_echo(uint8_t *f, const uint8_t dmac[6], const uint8_t smac[6], uint32
 		uint32_t dst, uint16_t id, uint16_t seq);
 /* A DHCP client message from mac (broadcast, UDP 68 -> 67): type 1
  * DISCOVER, 3 REQUEST (req_ip/server_id as options when non-zero), 7
- * RELEASE (ciaddr = req_ip, unicast to the gateway). */
+ * RELEASE (ciaddr = req_ip, to the gateway's address). */
 size_t gwh_dhcp(uint8_t *f, const uint8_t mac[6], uint8_t type, uint32_t xid, uint32_t req_ip,
 		uint32_t server_id);
+
+/* Recomputes the IPv4 header checksum of frame f and, for UDP/TCP/ICMP
+ * with the L4 header all there, its L4 checksum. */
+void gwh_fix_csums(uint8_t *f);
 
 /* --- checks --- */
 bool gwh_ip_csum_ok(const uint8_t *ip);
