@@ -19,27 +19,6 @@
 #define OUT_MAX (2 * VSW_BURST + GW_NH_SLOTS)
 #define OUT_ROOM (GW_HOLD + 2)
 
-void gw_to_inside(struct vsw_gw *gw, struct rte_mbuf *m)
-{
-	if (gw->inq_n == GW_INQ) {
-		gw->st.ring_full++;
-		rte_pktmbuf_free(m);
-		return;
-	}
-	gw->inq[(gw->inq_head + gw->inq_n++) % GW_INQ] = m;
-}
-
-struct rte_mbuf *gw_writable(struct vsw_gw *gw, struct rte_mbuf *m)
-{
-	if (rte_mbuf_refcnt_read(m) == 1 && !RTE_MBUF_CLONED(m))
-		return m;
-	struct rte_mbuf *c = rte_pktmbuf_copy(m, gw->mp, 0, UINT32_MAX);
-	rte_pktmbuf_free(m);
-	if (c == NULL)
-		gw->st.no_mbuf++;
-	return c;
-}
-
 static void uplink_send(struct vsw_gw *gw, struct rte_mbuf **out, uint16_t *nout)
 {
 	if (*nout == 0)

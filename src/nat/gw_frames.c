@@ -1,7 +1,8 @@
-/* Owns the gateway's small answers and their checks: ARP replies and
- * requests, ICMP echo replies, and recognising ARP, IPv4, ping and DHCP
- * frames without trusting them (every header must lie in the frame's first
- * segment, where the gateway reads and writes it). */
+/* Owns the gateway's frames as frames: ARP replies and requests, ICMP echo
+ * replies, recognising ARP, IPv4, ping and DHCP frames without trusting
+ * them (every header must lie in the frame's first segment, where the
+ * gateway reads and writes it), a copy of a frame others share before it
+ * is written, and the queue of frames for the inside. */
 #include <string.h>
 
 #include <rte_arp.h>
@@ -128,4 +129,25 @@ void gw_echo_reply(struct rte_mbuf *m, uint16_t l3_len, const struct rte_ether_a
 	sum = (sum & 0xffff) + (sum >> 16);
 	ic->icmp_cksum = rte_cpu_to_be_16((uint16_t)~sum);
 	m->ol_flags = 0;
+}
+
+void gw_to_inside(struct vsw_gw *gw, struct rte_mbuf *m)
+{
+	if (gw->inq_n == GW_INQ) {
+		gw->st.ring_full++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	gw->inq[(gw->inq_head + gw->inq_n++) % GW_INQ] = m;
+}
+
+struct rte_mbuf *gw_writable(struct vsw_gw *gw, struct rte_mbuf *m)
+{
+	if (rte_mbuf_refcnt_read(m) == 1 && !RTE_MBUF_CLONED(m))
+		return m;
+	struct rte_mbuf *c = rte_pktmbuf_copy(m, gw->mp, 0, UINT32_MAX);
+	rte_pktmbuf_free(m);
+	if (c == NULL)
+		gw->st.no_mbuf++;
+	return c;
 }

@@ -1,7 +1,8 @@
 /* The gateway's state, shared by its files: gateway.c (port ops, the
  * worker's loop), gw_inside.c (frames from guests), gw_uplink.c (frames
- * from the uplink, the next hop's ARP), gw_frames.c (ARP and ping
- * answers), gw_control.c (the control thread's side: DHCP, forwards). */
+ * from the uplink), gw_frames.c (ARP and ping
+ * answers, shared frames, the inside queue), gw_neigh.c (neighbours on the
+ * uplink), gw_control.c (the control thread's side: DHCP, forwards). */
 #ifndef VSW_NAT_GW_PRIV_H
 #define VSW_NAT_GW_PRIV_H
 
@@ -82,7 +83,7 @@ static inline bool gw_inside(const struct vsw_gw *gw, uint32_t ip)
 	return (ip & gw->mask) == gw->base && ip != gw->base && ip != gw->bcast;
 }
 
-/* gateway.c: queue a frame for the inside (dropped and counted if full). */
+/* gw_frames.c: queue a frame for the inside (dropped and counted if full). */
 void gw_to_inside(struct vsw_gw *gw, struct rte_mbuf *m);
 /* An mbuf the gateway may write: m itself, or a copy if others share it
  * (a flooded frame); NULL (m freed, counted) if no copy could be made. */
@@ -95,6 +96,8 @@ void gw_from_inside(struct vsw_gw *gw, struct rte_mbuf *m, struct rte_mbuf **out
 /* gw_uplink.c */
 void gw_from_uplink(struct vsw_gw *gw, struct rte_mbuf *m, struct rte_mbuf **out,
 		    uint16_t *nout, uint64_t now_ms);
+
+/* gw_neigh.c */
 /* Sets the destination MAC of an outbound frame (m's IPv4 destination is
  * dst) and appends it to out, or holds it while the next hop is resolved. */
 void gw_route_out(struct vsw_gw *gw, struct rte_mbuf *m, uint32_t dst, struct rte_mbuf **out,
@@ -105,6 +108,9 @@ void gw_nh_timer(struct vsw_gw *gw, struct rte_mbuf **out, uint16_t *nout, uint6
 void gw_nh_flush(struct vsw_gw *gw); /* frees held frames (destroy) */
 /* The neighbour entry of ip, or NULL. */
 const struct gw_next_hop *gw_nh_find(const struct vsw_gw *gw, uint32_t ip);
+/* e answered with mac: its held frames go to out (at most GW_HOLD). */
+void gw_nh_resolved(struct vsw_gw *gw, struct gw_next_hop *e, const struct rte_ether_addr *mac,
+		    struct rte_mbuf **out, uint16_t *nout, uint64_t now_ms);
 
 /* gw_frames.c: answers built in place (m must be writable). */
 void gw_arp_reply(struct rte_mbuf *m, const struct rte_ether_addr *mine, uint32_t my_ip);

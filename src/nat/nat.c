@@ -20,7 +20,8 @@
 #include <rte_pause.h>
 #include <rte_random.h>
 
-#include "nat/nat_priv.h"
+#include "nat/nat.h"
+#include "nat/nat_xlate.h"
 
 #define NAT_NONE UINT32_MAX
 #define NAT_MAX_CAP (1u << 24)

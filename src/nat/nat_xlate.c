@@ -5,7 +5,7 @@
  * byte by byte: the packet may sit at any alignment. */
 #include <stddef.h>
 
-#include "nat/nat_priv.h"
+#include "nat/nat_xlate.h"
 
 #define IP_HLEN 20u
 #define ICMP_HLEN 8u

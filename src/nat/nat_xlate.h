@@ -1,13 +1,13 @@
 /* What nat.c and nat_xlate.c share: the parsed view of an IPv4 packet (the
  * flow it belongs to, found without trusting a byte of it) and the in-place
  * rewrite of one side of it. Not part of the module's interface. */
-#ifndef VSW_NAT_NAT_PRIV_H
-#define VSW_NAT_NAT_PRIV_H
+#ifndef VSW_NAT_NAT_XLATE_H
+#define VSW_NAT_NAT_XLATE_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "nat/nat.h"
+#include "nat/nat_verdict.h"
 
 #define NAT_P_ICMP 1
 #define NAT_P_TCP 6
