@@ -60,7 +60,8 @@ static void disconnect(struct vsw_vhost_dev *dev, const char *why)
 	}
 }
 
-void vsw_vhost_fail(struct vsw_vhost_dev *dev, const char *why)
+/* The port waits for the next connection. */
+static void fail(struct vsw_vhost_dev *dev, const char *why)
 {
 	disconnect(dev, why);
 }
@@ -443,6 +444,7 @@ struct vsw_vhost_dev *vsw_vhost_create(const struct vsw_vhost_settings *s,
 		snprintf(err, errlen, "port %s: out of memory", s->name);
 		return NULL;
 	}
+	dev->fail = fail;
 	if (s->client) {
 		dev->backoff_ms = BACKOFF_MIN_MS;
 		client_connect(dev);
@@ -467,6 +469,7 @@ struct vsw_vhost_dev *vsw_vhost_create_on_fd(const struct vsw_vhost_settings *s,
 	struct vsw_vhost_dev *dev = vsw_vhost_alloc(s, loop, ops, ctx);
 	if (dev == NULL)
 		return NULL;
+	dev->fail = fail;
 	dev->s.client = false;
 	attach(dev, fd);
 	return dev;

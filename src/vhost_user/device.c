@@ -100,7 +100,7 @@ static void on_mem_fault(void *ctx)
 	VSW_LOG(ERR, vhost, "port %s: a guest memory file shrank under its mapping (SIGBUS "
 			    "absorbed); closing the connection",
 		d->name);
-	vsw_vhost_fail(d, "guest memory file shrank");
+	d->fail(d, "guest memory file shrank");
 }
 
 /* A shared mapping of [off, off + size) of fd (guest memory or the dirty

@@ -24,6 +24,9 @@ struct vsw_vhost_dev {
 	struct vsw_evloop *loop;
 	const struct vsw_vhost_ops *ops;
 	void *ctx;
+	/* Ends the connection for why (set by conn.c, which owns it): what the
+	 * protocol side calls when guest memory fails under it. */
+	void (*fail)(struct vsw_vhost_dev *dev, const char *why);
 	/* connection */
 	int listen_fd, conn_fd;
 	bool owns_path;        /* server: we created the socket file */
@@ -67,7 +70,5 @@ struct vsw_vhost_dev *vsw_vhost_alloc(const struct vsw_vhost_settings *s,
 void vsw_vhost_reset(struct vsw_vhost_dev *dev);
 void vsw_vhost_free(struct vsw_vhost_dev *dev);
 void vsw_vhost_unmap_all(struct vsw_vhost_dev *dev);
-/* Ends the connection for why (conn.c): the port waits for the next one. */
-void vsw_vhost_fail(struct vsw_vhost_dev *dev, const char *why);
 
 #endif
