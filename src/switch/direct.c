@@ -59,11 +59,25 @@ static inline bool same_pair(const struct rte_ether_hdr *a, const struct rte_eth
 	return a0 == b0 && a1 == b1;
 }
 
+/* Polls of the queue that skip the look after a burst for a port this path
+ * does not serve: few enough that frames for guests soon take it again. */
+#define DIRECT_SKIP_ROUNDS 8
+
+/* d is a known port of in's network that only takes mbufs. */
+static bool dest_elsewhere(const struct vsw_port *d, const struct vsw_port *in)
+{
+	return d != NULL && d != in && d->net == in->net && d->ops->tx_views == NULL;
+}
+
 uint16_t vsw_direct_input(struct vsw_fwd_ctx *c, struct vsw_port *in, uint16_t q, bool *rest)
 {
 	*rest = true;
 	if (in->ops->rx_peek == NULL || !plain_port(in))
 		return 0;
+	if (unlikely(in->direct_skip[q] > 0)) {
+		in->direct_skip[q]--;
+		return 0;
+	}
 	struct vsw_vq_view v[VSW_BURST];
 	bool stopped;
 	uint16_t n = in->ops->rx_peek(in, q, v, VSW_BURST, &stopped);
@@ -138,8 +152,13 @@ uint16_t vsw_direct_input(struct vsw_fwd_ctx *c, struct vsw_port *in, uint16_t q
 			break;
 		}
 	}
-	if (run == 0)
+	if (run == 0) {
+		/* The first frames go where this path does not: the next
+		 * bursts most likely too. */
+		if (ci == 0 && dest_elsewhere(out[0] == VSW_FDB_NONE ? NULL : c->ports[out[0]], in))
+			in->direct_skip[q] = DIRECT_SKIP_ROUNDS;
 		return 0;
+	}
 	nc = ci; /* conversations with frames sent; the last may end early */
 	start[nc] = run;
 	/* The sources of the frames sent: the unique runs up to the last one's. */

@@ -86,6 +86,11 @@ struct vsw_port {
 	bool tx_shared;
 	rte_spinlock_t txq_lock[VSW_MAX_QUEUE_PAIRS];
 	struct vsw_capture *capture; /* RCU-published; NULL: none */
+	/* Per rx queue, written by the worker polling it (direct.c): rounds
+	 * to go straight to the mbuf path because the last look found a
+	 * burst for a port the copy-once path does not serve (the NAT
+	 * gateway, an ethdev): looking first would read each frame twice. */
+	uint8_t direct_skip[VSW_MAX_QUEUE_PAIRS] __rte_cache_aligned;
 	struct vsw_port_counters counters[VSW_MAX_WORKERS + 1]; /* +1: the control thread */
 };
 

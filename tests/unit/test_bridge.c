@@ -326,11 +326,28 @@ static void test_direct_run_ends_where_the_bridge_is_needed(void **state)
 	assert_int_equal(vsw_direct_input(ctx, ports[0], 0, &rest), 0);
 	assert_true(rest);
 	ports[1]->net = &net_a;
-	/* A destination that takes only mbufs (an ethdev, the host port). */
+	/* A destination that takes only mbufs (an ethdev, the host port, the
+	 * NAT gateway)... */
 	ports[1]->ops = &fake_ops;
 	assert_int_equal(vsw_direct_input(ctx, ports[0], 0, &rest), 0);
 	assert_true(rest);
 	ports[1]->ops = &direct_ops;
+	/* ...and the next 8 polls of that queue go straight to the mbuf path
+	 * (looking would read each frame twice); then it looks again. */
+	peeks = 0;
+	for (int i = 0; i < 8; i++) {
+		assert_int_equal(vsw_direct_input(ctx, ports[0], 0, &rest), 0);
+		assert_true(rest);
+	}
+	assert_int_equal(peeks, 0);
+	assert_int_equal(vsw_direct_input(ctx, ports[0], 0, &rest), 1);
+	assert_int_equal(peeks, 1);
+	/* Other frames than a mbuf-only destination's set no skip. */
+	nqueued = 0;
+	queue_view(&mac_of[0], &mac_of[1], 1515);
+	assert_int_equal(vsw_direct_input(ctx, ports[0], 0, &rest), 0);
+	assert_int_equal(vsw_direct_input(ctx, ports[0], 0, &rest), 0);
+	assert_int_equal(peeks, 3);
 	/* An ingress port with a VLAN is not even looked at. */
 	ports[0]->cfg.trunk[0] = 20;
 	ports[0]->cfg.ntrunk = 1;
