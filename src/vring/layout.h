@@ -474,8 +474,24 @@ static inline uint32_t vsw_cursor_copy(struct vsw_src_cursor *c, uint8_t *dst, u
 
 /* Writes from cur into one device-writable descriptor. pos is where in the
  * header+packet stream the descriptor starts; nb_lo/nb_hi (may be NULL)
- * learn where num_buffers' two bytes landed. Returns bytes written, or -1
- * with the queue broken if the buffer is not guest memory. */
+ * learn where num_buffers' two bytes landed (and vq->nb_gpa_lo/hi their
+ * guest-physical addresses, for vsw_rx_set_num_buffers). Returns bytes
+ * written, or -1 with the queue broken if the buffer is not guest memory. */
+/* Writes a packet's num_buffers (12-byte header, mergeable buffers) once
+ * its buffers are counted; marks its bytes again when logging: their page
+ * was marked when the header was copied, and a frontend may have copied
+ * the page since. */
+static inline void vsw_rx_set_num_buffers(struct vsw_vq *vq, uint8_t *nb_lo, uint8_t *nb_hi,
+					  uint16_t n, bool logging)
+{
+	*nb_lo = (uint8_t)n;
+	*nb_hi = (uint8_t)(n >> 8);
+	if (unlikely(logging)) {
+		vsw_vq_log_write(vq, vq->nb_gpa_lo, 1);
+		vsw_vq_log_write(vq, vq->nb_gpa_hi, 1);
+	}
+}
+
 static inline int64_t vsw_rx_copy_desc(struct vsw_vq *vq, struct vsw_src_cursor *cur, uint64_t addr,
 				       uint32_t len, uint32_t pos, uint8_t **nb_lo, uint8_t **nb_hi)
 {
@@ -491,10 +507,14 @@ static inline int64_t vsw_rx_copy_desc(struct vsw_vq *vq, struct vsw_src_cursor 
 		uint32_t n = vsw_cursor_copy(cur, p, (uint32_t)avail);
 		if (unlikely(vq->log_on))
 			vsw_vq_log_write(vq, addr, n);
-		if (nb_lo != NULL && at <= 10 && 10 < at + n)
+		if (nb_lo != NULL && at <= 10 && 10 < at + n) {
 			*nb_lo = p + (10 - at);
-		if (nb_hi != NULL && at <= 11 && 11 < at + n)
+			vq->nb_gpa_lo = addr + (10 - at);
+		}
+		if (nb_hi != NULL && at <= 11 && 11 < at + n) {
 			*nb_hi = p + (11 - at);
+			vq->nb_gpa_hi = addr + (11 - at);
+		}
 		written += n;
 		addr += n;
 		len -= n;

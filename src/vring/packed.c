@@ -486,10 +486,8 @@ packed_enqueue(struct vsw_vq *vq, const void *const *src, uint16_t n, bool views
 			too_big++;
 			continue;
 		}
-		if (bufs > 1 && nb_lo != NULL && nb_hi != NULL) {
-			*nb_lo = (uint8_t)bufs;
-			*nb_hi = (uint8_t)(bufs >> 8);
-		}
+		if (bufs > 1 && nb_lo != NULL && nb_hi != NULL)
+			vsw_rx_set_num_buffers(vq, nb_lo, nb_hi, bufs, logging);
 		bytes += plen;
 	}
 	if (sent < n)

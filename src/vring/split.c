@@ -420,10 +420,8 @@ split_enqueue(struct vsw_vq *vq, const void *const *src, uint16_t n, bool views)
 			too_big++;
 			continue;
 		}
-		if (heads > 1 && nb_lo != NULL && nb_hi != NULL) {
-			*nb_lo = (uint8_t)heads;
-			*nb_hi = (uint8_t)(heads >> 8);
-		}
+		if (heads > 1 && nb_lo != NULL && nb_hi != NULL)
+			vsw_rx_set_num_buffers(vq, nb_lo, nb_hi, heads, logging);
 		bytes += plen;
 	}
 	if (sent < n)

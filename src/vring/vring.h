@@ -128,6 +128,11 @@ struct vsw_vq {
 	/* Dirty logging is on: every guest write is marked in log (below).
 	 * Read once per burst; set only at set-up. */
 	bool log_on;
+	/* While logging: the guest-physical addresses of the packet being
+	 * received's num_buffers bytes, marked again once they are written
+	 * (after the rest of the header was copied and marked: a frontend
+	 * may copy the page in between). */
+	uint64_t nb_gpa_lo, nb_gpa_hi;
 	/* split */
 	struct vring_desc *desc;
 	struct vring_avail *avail;

@@ -83,7 +83,12 @@ source "$TOP/tools/bench/ovs_lib.sh"
 GUEST=$TOP/tools/guest
 QMP=(python3 "$GUEST/qmp.py")
 SWITCH=${MIGTEST_SWITCH:-vsw}
-CASES=${MIGTEST_CASES:-split packed mq iperf integrity cancel}
+# integrity is not among the defaults: under TCG here its destination guest
+# died or stopped running after the migration in about 1 run of 3 on
+# Open vSwitch as on vsw (2026-12-01: ovs 1 of 3, vsw 4573798 1 of 3, vsw
+# now 2 of 4), a QEMU/TCG fault that would make make test fail at random.
+# MIGTEST_CASES=integrity runs it.
+CASES=${MIGTEST_CASES:-split packed mq iperf cancel}
 MEM=${MIGTEST_MEM:-128M}
 GCPU=0
 IP_P=10.233.16.11 IP_M=10.233.16.12
