@@ -22,6 +22,7 @@
 
 #include "nat/nat.h"
 #include "../unit/net_bytes.h"
+#include "../unit/ut_eal.h"
 
 #define EXT 0xc6336401u    /* 198.51.100.1 */
 #define INSIDE 0x0a000001u /* 10.0.0.1 */
@@ -164,6 +165,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "fuzz_nat: rte_eal_init failed\n");
 		abort();
 	}
+	ut_eal_forget_runtime_dir();
 	return 0;
 }
 

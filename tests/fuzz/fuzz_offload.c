@@ -23,6 +23,7 @@
 #include <rte_mempool.h>
 
 #include "offload/offload.h"
+#include "../unit/ut_eal.h"
 
 #define MAX_FRAME 65600u
 #define ROOM 2048u
@@ -316,6 +317,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "fuzz_offload: rte_eal_init failed\n");
 		abort();
 	}
+	ut_eal_forget_runtime_dir();
 	pool = rte_pktmbuf_pool_create("fuzz_off", POOL_N, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	tiny = rte_pktmbuf_pool_create("fuzz_off_tiny", TINY_N, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				       SOCKET_ID_ANY);

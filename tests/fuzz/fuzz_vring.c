@@ -38,6 +38,7 @@
 #include "common/log.h"
 #include "vring/layout.h"
 #include "vring/vring.h"
+#include "../unit/ut_eal.h"
 
 #define F(bit) (1ull << (bit))
 
@@ -1198,6 +1199,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "fuzz_vring: rte_eal_init failed\n");
 		abort();
 	}
+	ut_eal_forget_runtime_dir();
 	/* Broken queues are the expected outcome here: keep their log lines
 	 * (error level) out of the way unless asked for. */
 	if (getenv("VSW_FUZZ_VERBOSE") == NULL)

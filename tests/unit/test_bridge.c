@@ -20,6 +20,7 @@
 #include "switch/direct.h"
 #include "switch/fdb.h"
 #include "vring/vring.h"
+#include "ut_eal.h"
 
 #define NPORTS 6
 #define CAP 256
@@ -860,6 +861,7 @@ int main(void)
 			 "-l", "0" };
 	if (rte_eal_init(sizeof(args) / sizeof(args[0]), args) < 0)
 		return 1;
+	ut_eal_forget_runtime_dir();
 	pool = rte_pktmbuf_pool_create("ut", 4095, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	if (pool == NULL)
 		return 1;

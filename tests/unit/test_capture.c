@@ -26,6 +26,7 @@
 #include "switch/capture.h"
 #include "switch/port.h"
 #include "switch/switch.h"
+#include "ut_eal.h"
 
 #define PCAPNG_EPB 6u
 #define FRAME_LEN 100
@@ -184,6 +185,7 @@ int main(void)
 			 "-l", "0" };
 	if (rte_eal_init((int)RTE_DIM(args), args) < 0)
 		return 1;
+	ut_eal_forget_runtime_dir();
 	/* The file size limit must fail the write, not kill the test. */
 	signal(SIGXFSZ, SIG_IGN);
 	pool = rte_pktmbuf_pool_create("ut_cap", 1023, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,

@@ -28,6 +28,7 @@
 
 #include "pmd/ethdev_port.h"
 #include "pmd/host_if.h"
+#include "ut_eal.h"
 
 static struct rte_mempool *pool;
 static struct rte_mempool *jumbo_pool;
@@ -566,6 +567,7 @@ int main(void)
 			 "--no-telemetry", "--log-level=*:error", "--file-prefix=vsw-ut-pmd" };
 	if (rte_eal_init((int)RTE_DIM(args), args) < 0)
 		return 1;
+	ut_eal_forget_runtime_dir();
 	pool = rte_pktmbuf_pool_create("ut_pmd", 8191, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				       SOCKET_ID_ANY);
 	jumbo_pool = rte_pktmbuf_pool_create("ut_pmd_jumbo", 1023, 0, 0,

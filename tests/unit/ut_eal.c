@@ -14,5 +14,6 @@ struct rte_mempool *ut_eal_pool(const char *prog, unsigned int n)
 			 "--no-telemetry", "--log-level=*:error", prefix, "-l", "0" };
 	if (rte_eal_init((int)RTE_DIM(args), args) < 0)
 		return NULL;
+	ut_eal_forget_runtime_dir();
 	return rte_pktmbuf_pool_create("ut", n, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 }
