@@ -57,8 +57,8 @@ static void switch_sync(void *ctx)
 
 /* The uplink as a port of its own, never attached to the switch: one
  * queue pair, polled only by the gateway's worker. */
-static struct vsw_port *open_uplink(struct vswd *d, const struct vsw_cfg_port *cfg,
-				    struct rte_mempool *mp, char *err, size_t errlen)
+static struct vsw_port *open_uplink(const struct vsw_cfg_port *cfg, struct rte_mempool *mp,
+				    char *err, size_t errlen)
 {
 	struct vsw_port *up = rte_zmalloc("vsw_uplink", sizeof(*up), RTE_CACHE_LINE_SIZE);
 	if (up == NULL) {
@@ -74,7 +74,6 @@ static struct vsw_port *open_uplink(struct vswd *d, const struct vsw_cfg_port *c
 		rte_free(up);
 		return NULL;
 	}
-	RTE_SET_USED(d);
 	return up;
 }
 
@@ -90,7 +89,7 @@ int vswd_gateway_create(struct vswd *d, const struct vsw_cfg_port *cfg,
 	struct vsw_port *p = vsw_switch_port_alloc(&d->sw, &pcfg, err, errlen);
 	if (p == NULL)
 		return -1;
-	struct vsw_port *up = open_uplink(d, cfg, mp, err, errlen);
+	struct vsw_port *up = open_uplink(cfg, mp, err, errlen);
 	if (up == NULL) {
 		vsw_switch_port_free(&d->sw, p);
 		return -1;

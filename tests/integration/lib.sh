@@ -230,6 +230,21 @@ wait_stat() {
 
 vswctl() { "$VSWCTL" -s "$VSW_SOCK" "$@"; }
 
+# telemetry CONFIG COMMAND: DPDK telemetry's answer to COMMAND (e.g.
+# /vsw/ports) from the vswd running CONFIG, as one line of JSON.
+telemetry() {
+	local prefix
+	prefix=$("$VSWD" --check -c "$1" | grep -o 'file-prefix=[^ ]*' | cut -d= -f2)
+	python3 - "/var/run/dpdk/$prefix/dpdk_telemetry.v2" "$2" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1])
+s.recv(1024)
+s.send(sys.argv[2].encode())
+print(json.dumps(json.loads(s.recv(65536))))
+PY
+}
+
 # wait_links_up N SECONDS: until vswd (at $VSW_SOCK) reports N ports up.
 wait_links_up() {
 	wait_for "$1 links up" "$2" bash -c \

@@ -68,17 +68,7 @@ list=$(vswctl port list)
 [[ "$list" != *g3* ]] || fail "g3 still listed after port del"
 
 # DPDK telemetry shows the same ports and counters (/vsw/...).
-prefix=$("$VSWD" --check -c "$cfg" | grep -o 'file-prefix=[^ ]*' | cut -d= -f2)
-tel() {
-	python3 - "/var/run/dpdk/$prefix/dpdk_telemetry.v2" "$1" <<'PY'
-import json, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-s.connect(sys.argv[1])
-s.recv(1024)
-s.send(sys.argv[2].encode())
-print(json.dumps(json.loads(s.recv(65536))))
-PY
-}
+tel() { telemetry "$cfg" "$1"; }
 sleep 1.2 # published once a second
 assert_contains "$(tel /vsw/ports)" '"g1"' "telemetry port list"
 assert_contains "$(tel /vsw/port,g1)" '"link": "up"' "telemetry port counters"

@@ -180,16 +180,7 @@ out=$(vswctl nat show default 2>&1) && fail "nat show of a missing network succe
 assert_contains "$out" "no network named default" "nat show of a missing network"
 
 # DPDK telemetry: /vsw/nat,<network>.
-prefix=$("$VSWD" --check -c "$cfg" | grep -o 'file-prefix=[^ ]*' | cut -d= -f2)
-tel=$(python3 - "/var/run/dpdk/$prefix/dpdk_telemetry.v2" /vsw/nat,nat <<'PY'
-import json, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-s.connect(sys.argv[1])
-s.recv(1024)
-s.send(sys.argv[2].encode())
-print(json.dumps(json.loads(s.recv(65536))))
-PY
-)
+tel=$(telemetry "$cfg" /vsw/nat,nat)
 python3 -c 'import json,sys; t=json.loads(sys.argv[1])["/vsw/nat"]; assert t["translated_out"] > 100 and t["max_sessions"] == 65536 and t["leases"] >= 2, t' "$tel" ||
 	fail "telemetry /vsw/nat: $tel"
 
