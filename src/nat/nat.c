@@ -58,12 +58,28 @@ struct nat_sess {
 	uint64_t pkts_out, pkts_in;
 } __rte_cache_aligned;
 
-/* Every hash key is 16 bytes (rte_hash compares those with vector code). */
-struct nat_key {
-	uint32_t a, b;
-	uint16_t pa, pb;
-	uint8_t proto, pad[3];
+/* Every hash key is 16 bytes (rte_hash compares those with vector code).
+ * Keys are made as two words in registers: written field by field and
+ * read back whole, they stalled store forwarding on every packet. */
+union nat_key {
+	struct {
+		uint32_t a, b;
+		uint16_t pa, pb;
+		uint8_t proto, pad[3];
+	};
+	uint64_t w[2];
 };
+
+#if RTE_BYTE_ORDER != RTE_LITTLE_ENDIAN
+#error "nat_key's words are laid out for a little-endian CPU"
+#endif
+
+static inline union nat_key key_make(uint32_t a, uint32_t b, uint16_t pa, uint16_t pb,
+				     uint8_t proto)
+{
+	return (union nat_key){ .w = { a | (uint64_t)b << 32,
+				       pa | (uint64_t)pb << 16 | (uint64_t)proto << 32 } };
+}
 
 struct nat_map {
 	uint16_t ext_port;
@@ -91,6 +107,11 @@ struct vsw_nat {
 	struct nat_map *maps;
 	struct nat_fwd_tab *fwd;
 	struct vsw_nat_stats st;
+	/* The session each direction found last, and its key: a run of one
+	 * flow's packets (a burst of a bulk transfer) skips the hash. Cleared
+	 * when that session is freed. */
+	union nat_key last_key[2];
+	uint32_t last_idx[2];
 	uint32_t nfree[3];
 	uint64_t ports[3][NAT_PORT_WORDS]; /* [0] TCP, [1] UDP, [2] ICMP */
 };
@@ -116,22 +137,26 @@ const char *vsw_nat_verdict_name(enum vsw_nat_verdict v)
 
 /* --- keys --- */
 
-static inline struct nat_key key_out(uint8_t proto, uint32_t in_addr, uint16_t in_port,
-				     uint32_t rem_addr, uint16_t rem_port)
+static inline union nat_key key_out(uint8_t proto, uint32_t in_addr, uint16_t in_port,
+				    uint32_t rem_addr, uint16_t rem_port)
 {
-	return (struct nat_key){ .a = in_addr, .b = rem_addr, .pa = in_port, .pb = rem_port,
-				 .proto = proto };
+	return key_make(in_addr, rem_addr, in_port, rem_port, proto);
 }
 
-static inline struct nat_key key_in(uint8_t proto, uint16_t ext_port, uint32_t rem_addr,
-				    uint16_t rem_port)
+static inline union nat_key key_in(uint8_t proto, uint16_t ext_port, uint32_t rem_addr,
+				   uint16_t rem_port)
 {
-	return (struct nat_key){ .b = rem_addr, .pa = ext_port, .pb = rem_port, .proto = proto };
+	return key_make(0, rem_addr, ext_port, rem_port, proto);
 }
 
-static inline struct nat_key key_map(uint8_t proto, uint32_t in_addr, uint16_t in_port)
+static inline bool key_eq(const union nat_key *x, const union nat_key *y)
 {
-	return (struct nat_key){ .a = in_addr, .pa = in_port, .proto = proto };
+	return ((x->w[0] ^ y->w[0]) | (x->w[1] ^ y->w[1])) == 0;
+}
+
+static inline union nat_key key_map(uint8_t proto, uint32_t in_addr, uint16_t in_port)
+{
+	return key_make(in_addr, 0, in_port, 0, proto);
 }
 
 /* An ICMP echo flow has no remote port: the id is the only "port". */
@@ -249,7 +274,7 @@ static inline uint64_t sess_tmo(const struct vsw_nat *n, const struct nat_sess *
 
 /* Leaves the entry open for writing (seq odd): the caller accounts the
  * first packet and closes it, so no copy sees a session without it. */
-static void sess_fill(struct vsw_nat *n, struct nat_sess *s, const struct nat_key *ko,
+static void sess_fill(struct vsw_nat *n, struct nat_sess *s, const union nat_key *ko,
 		      uint16_t ext_port, uint32_t link, uint8_t flags, uint64_t now)
 {
 	w_begin(s);
@@ -271,8 +296,8 @@ static void sess_fill(struct vsw_nat *n, struct nat_sess *s, const struct nat_ke
 
 /* Both keys of a new session point at entry idx; the in key must be new
  * (a forwarded session may still hold an outside view a mapping now gets). */
-static bool sess_keys_add(struct vsw_nat *n, const struct nat_key *ko, hash_sig_t ho,
-			  const struct nat_key *ki, uint32_t idx)
+static bool sess_keys_add(struct vsw_nat *n, const union nat_key *ko, hash_sig_t ho,
+			  const union nat_key *ki, uint32_t idx)
 {
 	hash_sig_t hi = rte_hash_hash(n->h_in, ki);
 	if (rte_hash_lookup_with_hash(n->h_in, ki, hi) >= 0)
@@ -289,9 +314,9 @@ static bool sess_keys_add(struct vsw_nat *n, const struct nat_key *ko, hash_sig_
 
 /* The mapping of (proto, inside addr:port): its position, a new one with a
  * fresh port if none, or -1 (ports or table exhausted). */
-static int32_t map_get(struct vsw_nat *n, const struct nat_key *ko)
+static int32_t map_get(struct vsw_nat *n, const union nat_key *ko)
 {
-	struct nat_key km = key_map(ko->proto, ko->a, ko->pa);
+	union nat_key km = key_map(ko->proto, ko->a, ko->pa);
 	hash_sig_t hm = rte_hash_hash(n->h_map, &km);
 	int32_t pos = rte_hash_lookup_with_hash(n->h_map, &km, hm);
 	if (pos >= 0)
@@ -314,12 +339,12 @@ static void map_put(struct vsw_nat *n, uint8_t proto, uint32_t in_addr, uint16_t
 	struct nat_map *m = &n->maps[pos];
 	if (--m->refs != 0)
 		return;
-	struct nat_key km = key_map(proto, in_addr, in_port);
+	union nat_key km = key_map(proto, in_addr, in_port);
 	rte_hash_del_key(n->h_map, &km);
 	port_release(n, proto, m->ext_port);
 }
 
-static struct nat_sess *sess_new_out(struct vsw_nat *n, const struct nat_key *ko, hash_sig_t ho,
+static struct nat_sess *sess_new_out(struct vsw_nat *n, const union nat_key *ko, hash_sig_t ho,
 				     uint64_t now)
 {
 	if (n->free_head == NAT_NONE)
@@ -330,7 +355,7 @@ static struct nat_sess *sess_new_out(struct vsw_nat *n, const struct nat_key *ko
 	struct nat_map *m = &n->maps[pos];
 	uint32_t idx = n->free_head;
 	struct nat_sess *s = &n->sess[idx];
-	struct nat_key ki = key_in(ko->proto, m->ext_port, ko->b, ko->pb);
+	union nat_key ki = key_in(ko->proto, m->ext_port, ko->b, ko->pb);
 	m->refs++;
 	if (!sess_keys_add(n, ko, ho, &ki, idx)) {
 		map_put(n, ko->proto, ko->a, ko->pa, (uint32_t)pos);
@@ -352,8 +377,8 @@ static enum vsw_nat_verdict sess_new_fwd(struct vsw_nat *n, const struct nat_pkt
 	if (n->free_head == NAT_NONE)
 		return VSW_NAT_TABLE_FULL;
 	uint16_t rport = rem_port_of(p->proto, p->sport);
-	struct nat_key ko = key_out(p->proto, f->to_addr, f->to_port, p->src, rport);
-	struct nat_key ki = key_in(p->proto, f->ext_port, p->src, rport);
+	union nat_key ko = key_out(p->proto, f->to_addr, f->to_port, p->src, rport);
+	union nat_key ki = key_in(p->proto, f->ext_port, p->src, rport);
 	hash_sig_t ho = rte_hash_hash(n->h_out, &ko);
 	uint32_t idx = n->free_head;
 	/* the guest already talks to that remote from that port: not ours to take */
@@ -368,10 +393,13 @@ static enum vsw_nat_verdict sess_new_fwd(struct vsw_nat *n, const struct nat_pkt
 
 static void sess_free(struct vsw_nat *n, struct nat_sess *s)
 {
-	struct nat_key ko = key_out(s->proto, s->in_addr, s->in_port, s->rem_addr, s->rem_port);
-	struct nat_key ki = key_in(s->proto, s->ext_port, s->rem_addr, s->rem_port);
+	union nat_key ko = key_out(s->proto, s->in_addr, s->in_port, s->rem_addr, s->rem_port);
+	union nat_key ki = key_in(s->proto, s->ext_port, s->rem_addr, s->rem_port);
 	rte_hash_del_key(n->h_out, &ko);
 	rte_hash_del_key(n->h_in, &ki);
+	for (unsigned int d = 0; d < 2; d++)
+		if (n->last_idx[d] == (uint32_t)(s - n->sess))
+			n->last_idx[d] = NAT_NONE;
 	if (s->link != NAT_NONE)
 		map_put(n, s->proto, s->in_addr, s->in_port, s->link);
 	w_begin(s);
@@ -431,7 +459,7 @@ static inline bool inside_host(const struct vsw_nat *n, uint32_t a)
 }
 
 static inline struct nat_sess *lookup(const struct vsw_nat *n, const struct rte_hash *h,
-				      const struct nat_key *k, hash_sig_t sig)
+				      const union nat_key *k, hash_sig_t sig)
 {
 	void *d;
 	if (rte_hash_lookup_with_hash_data(h, k, sig, &d) < 0)
@@ -439,17 +467,38 @@ static inline struct nat_sess *lookup(const struct vsw_nat *n, const struct rte_
 	return &n->sess[(uintptr_t)d];
 }
 
+enum { LAST_OUT, LAST_IN };
+
+static inline struct nat_sess *last_find(const struct vsw_nat *n, unsigned int dir,
+					 const union nat_key *k)
+{
+	uint32_t i = n->last_idx[dir];
+	return i != NAT_NONE && key_eq(k, &n->last_key[dir]) ? &n->sess[i] : NULL;
+}
+
+static inline void last_set(struct vsw_nat *n, unsigned int dir, const union nat_key *k,
+			    const struct nat_sess *s)
+{
+	n->last_key[dir] = *k;
+	n->last_idx[dir] = (uint32_t)(s - n->sess);
+}
+
 static enum vsw_nat_verdict out_flow(struct vsw_nat *n, const struct nat_pkt *p, bool partial,
 				     const uint8_t *mac, uint64_t now)
 {
-	struct nat_key k = key_out(p->proto, p->src, p->sport, p->dst,
+	union nat_key k = key_out(p->proto, p->src, p->sport, p->dst,
 				   rem_port_of(p->proto, p->dport));
-	hash_sig_t h = rte_hash_hash(n->h_out, &k);
-	struct nat_sess *s = lookup(n, n->h_out, &k, h);
-	if (likely(s != NULL))
+	struct nat_sess *s = last_find(n, LAST_OUT, &k);
+	if (likely(s != NULL)) {
 		w_begin(s);
-	else if ((s = sess_new_out(n, &k, h, now)) == NULL)
-		return VSW_NAT_TABLE_FULL;
+	} else {
+		hash_sig_t h = rte_hash_hash(n->h_out, &k);
+		if ((s = lookup(n, n->h_out, &k, h)) != NULL)
+			w_begin(s);
+		else if ((s = sess_new_out(n, &k, h, now)) == NULL) /* opened for writing */
+			return VSW_NAT_TABLE_FULL;
+		last_set(n, LAST_OUT, &k, s);
+	}
 	sess_seen(s, p, true, mac, now);
 	w_end(s);
 	nat_xlate(p, true, n->cfg.ext_addr, s->ext_port, partial);
@@ -461,7 +510,7 @@ static enum vsw_nat_verdict out_flow(struct vsw_nat *n, const struct nat_pkt *p,
  * (RFC 5508): a remote could otherwise keep one alive by itself. */
 static enum vsw_nat_verdict out_error(struct vsw_nat *n, const struct nat_pkt *p)
 {
-	struct nat_key k = key_out(p->proto, p->dst, p->dport, p->src,
+	union nat_key k = key_out(p->proto, p->dst, p->dport, p->src,
 				   rem_port_of(p->proto, p->sport));
 	struct nat_sess *s = lookup(n, n->h_out, &k, rte_hash_hash(n->h_out, &k));
 	if (s == NULL)
@@ -497,14 +546,19 @@ enum vsw_nat_verdict vsw_nat_out(struct vsw_nat *n, uint8_t *ip, uint32_t len, b
 static enum vsw_nat_verdict in_flow(struct vsw_nat *n, const struct nat_pkt *p, bool partial,
 				    uint8_t *mac, bool *mac_known, uint64_t now)
 {
-	struct nat_key k = key_in(p->proto, p->dport, p->src, rem_port_of(p->proto, p->sport));
-	struct nat_sess *s = lookup(n, n->h_in, &k, rte_hash_hash(n->h_in, &k));
+	union nat_key k = key_in(p->proto, p->dport, p->src, rem_port_of(p->proto, p->sport));
+	struct nat_sess *s = last_find(n, LAST_IN, &k);
 	if (likely(s != NULL)) {
 		w_begin(s);
 	} else {
-		enum vsw_nat_verdict v = sess_new_fwd(n, p, now, &s);
-		if (v != VSW_NAT_OK)
-			return v;
+		if ((s = lookup(n, n->h_in, &k, rte_hash_hash(n->h_in, &k))) != NULL) {
+			w_begin(s);
+		} else {
+			enum vsw_nat_verdict v = sess_new_fwd(n, p, now, &s); /* opened */
+			if (v != VSW_NAT_OK)
+				return v;
+		}
+		last_set(n, LAST_IN, &k, s);
 	}
 	sess_seen(s, p, false, NULL, now);
 	w_end(s);
@@ -521,7 +575,7 @@ static enum vsw_nat_verdict in_error(struct vsw_nat *n, const struct nat_pkt *p,
 {
 	if (p->src != n->cfg.ext_addr)
 		return VSW_NAT_NO_SESSION;
-	struct nat_key k = key_in(p->proto, p->sport, p->dst, rem_port_of(p->proto, p->dport));
+	union nat_key k = key_in(p->proto, p->sport, p->dst, rem_port_of(p->proto, p->dport));
 	struct nat_sess *s = lookup(n, n->h_in, &k, rte_hash_hash(n->h_in, &k));
 	if (s == NULL)
 		return VSW_NAT_NO_SESSION;
@@ -602,7 +656,7 @@ static struct rte_hash *hash_make(const struct vsw_nat_cfg *c, uint32_t id, char
 	struct rte_hash_parameters hp = {
 		.name = name,
 		.entries = entries,
-		.key_len = sizeof(struct nat_key),
+		.key_len = sizeof(union nat_key),
 		.hash_func = rte_hash_crc,
 		.socket_id = c->socket,
 		/* room for all entries whatever the collisions */
@@ -660,6 +714,7 @@ struct vsw_nat *vsw_nat_create(const struct vsw_nat_cfg *cfg, char *err, size_t 
 	n->net = cfg->inside_addr & n->mask;
 	n->bcast = n->net | ~n->mask;
 	n->secret = (uint32_t)rte_rand();
+	n->last_idx[LAST_OUT] = n->last_idx[LAST_IN] = NAT_NONE;
 	timeouts_set(n);
 	if (!tables_make(n)) {
 		snprintf(err, errlen, "nat: cannot allocate tables for %u sessions: %s",
