@@ -851,6 +851,39 @@ static void test_expiry_frees_ports(void **state)
 	assert_int_equal(in(b, len, T0 + 40000), VSW_NAT_NO_SESSION);
 }
 
+/* Each direction remembers the session it found last: once that session is
+ * freed and its slot taken by another flow, neither the old flow's next
+ * packet out nor a late reply to it may be translated with the new one. */
+static void test_last_session_freed(void **state)
+{
+	(void)state;
+	nat = mk_nat(64, PMIN, PMAX);
+	uint8_t b[128];
+	uint16_t pa = udp_out(G1, 5000, R1, 53, T0);
+	uint32_t len = mk_udp(b, R1, EXT, 53, pa, 4, true);
+	assert_int_equal(in(b, len, T0), VSW_NAT_OK); /* remembered both ways */
+	vsw_nat_expire(nat, T0 + 30000, 64);
+	assert_int_equal(vsw_nat_session_count(nat), 0);
+	uint16_t pb = udp_out(G2, 6000, R2, 53, T0 + 30000); /* the freed slot */
+	assert_int_equal(vsw_nat_session_count(nat), 1);
+
+	len = mk_udp(b, R1, EXT, 53, pa, 4, true);
+	assert_int_equal(in(b, len, T0 + 30000), VSW_NAT_NO_SESSION);
+	udp_out(G1, 5000, R1, 53, T0 + 30000);
+	assert_int_equal(vsw_nat_session_count(nat), 2);
+	struct vsw_nat_session_info si[4];
+	assert_int_equal(vsw_nat_sessions(nat, si, 4, T0 + 30000), 2);
+	for (unsigned int i = 0; i < 2; i++) {
+		assert_int_equal(si[i].packets_out, 1);
+		assert_int_equal(si[i].packets_in, 0);
+	}
+	/* B's replies still reach B. */
+	len = mk_udp(b, R2, EXT, 53, pb, 4, true);
+	assert_int_equal(in(b, len, T0 + 30000), VSW_NAT_OK);
+	assert_int_equal(rd32(b + 16), G2);
+	assert_int_equal(rd16(b + 22), 6000);
+}
+
 static void test_expire_budget(void **state)
 {
 	(void)state;
@@ -1244,6 +1277,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_timeouts_udp_icmp, teardown),
 		cmocka_unit_test_teardown(test_timeouts_tcp, teardown),
 		cmocka_unit_test_teardown(test_expiry_frees_ports, teardown),
+		cmocka_unit_test_teardown(test_last_session_freed, teardown),
 		cmocka_unit_test_teardown(test_expire_budget, teardown),
 		cmocka_unit_test_teardown(test_table_full, teardown),
 		cmocka_unit_test_teardown(test_port_exhaustion, teardown),
