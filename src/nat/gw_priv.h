@@ -6,6 +6,7 @@
 #ifndef VSW_NAT_GW_PRIV_H
 #define VSW_NAT_GW_PRIV_H
 
+#include <rte_byteorder.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
@@ -71,10 +72,21 @@ struct vsw_gw {
 	struct vsw_gw_stats st;      /* dhcp_out/dhcp_ring_full: control thread */
 };
 
+/* The MAC's six bytes as memcpy lays them in a uint64_t, top bit set (0 is
+ * "none"). Made from two loads in registers on little-endian CPUs: bytes
+ * stored into k and read back whole stalled store forwarding per packet. */
 static inline uint64_t gw_mac_key(const struct rte_ether_addr *m)
 {
 	uint64_t k = 0;
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	uint32_t lo;
+	uint16_t hi;
+	memcpy(&lo, m->addr_bytes, sizeof(lo));
+	memcpy(&hi, m->addr_bytes + sizeof(lo), sizeof(hi));
+	k = lo | (uint64_t)hi << 32;
+#else
 	memcpy(&k, m->addr_bytes, RTE_ETHER_ADDR_LEN);
+#endif
 	return k | (1ull << 63);
 }
 

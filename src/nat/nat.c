@@ -21,6 +21,7 @@
 #include <rte_random.h>
 
 #include "nat/nat.h"
+#include "nat/nat_parse.h"
 #include "nat/nat_xlate.h"
 
 #define NAT_NONE UINT32_MAX

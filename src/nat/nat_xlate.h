@@ -41,11 +41,6 @@ struct nat_pkt {
 	uint8_t ttl;
 };
 
-/* Checks the header (everything VSW_NAT_TRUNCATED .. VSW_NAT_PROTO in
- * nat.h says, except TTL, left to the caller so that a packet for the
- * gateway itself is not dropped for it) and fills p. */
-enum vsw_nat_verdict nat_parse(uint8_t *ip, uint32_t len, struct nat_pkt *p);
-
 /* Rewrites the flow's source side (src_side: outer source address and the
  * source port/id) or destination side to addr/port, decrements the TTL and
  * updates every checksum that covers what changed. For NK_ERROR the outer
@@ -54,6 +49,13 @@ enum vsw_nat_verdict nat_parse(uint8_t *ip, uint32_t len, struct nat_pkt *p);
  * field holds a pseudo-header partial sum (checksum offload). */
 void nat_xlate(const struct nat_pkt *p, bool src_side, uint32_t addr, uint16_t port,
 	       bool partial);
+
+static inline uint16_t nat_fold(uint32_t s)
+{
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
 
 static inline uint16_t nat_rd16(const uint8_t *b)
 {
