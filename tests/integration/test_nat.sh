@@ -174,6 +174,26 @@ out=$(vswctl nat forward-add nat proto=udp port=5353 to=192.168.122.100 2>&1) &&
 assert_contains "$out" "forwarded already" "duplicate forward"
 out=$(vswctl nat forward-add nat proto=tcp port=80 to=10.9.9.9 2>&1) && fail "a forward outside the subnet was accepted"
 assert_contains "$out" "inside the subnet" "forward outside the subnet"
+# Bad parameters to the nat.* methods: each refused with what is wrong.
+while IFS='|' read -r args want; do
+	# shellcheck disable=SC2086 # the arguments are words
+	out=$(vswctl nat $args 2>&1) && fail "vswctl nat $args was accepted"
+	assert_contains "$out" "$want" "vswctl nat $args"
+done <<'BAD'
+forward-add nat proto=icmp port=80 to=192.168.122.100|proto must be tcp or udp
+forward-add nat proto=tcp port=0 to=192.168.122.100|port must be 1..65535
+forward-add nat proto=tcp port=70000 to=192.168.122.100|port must be 1..65535
+forward-add nat proto=tcp port=http to=192.168.122.100|port must be 1..65535
+forward-add nat proto=tcp port=80 to=192.168.122|to must be an IPv4 address
+forward-add nat proto=tcp port=80 to=192.168.122.100 to_port=0|to_port must be 1..65535
+forward-add nat proto=tcp port=80|missing
+forward-del nat proto=sctp port=80|proto must be tcp or udp
+sessions nat proto=gre|proto must be tcp, udp or icmp
+sessions nat addr=300.1.1.1|addr must be an IPv4 address
+sessions nat port=-1|port must be 0..65535
+sessions nat limit=0|limit must be
+BAD
+[[ "$(vswctl --json nat forwards nat)" != *'"port": 80,'* ]] || fail "a refused forward was added"
 vswctl nat forward-del nat proto=udp port=5353 >/dev/null
 [[ "$(vswctl --json nat forwards nat)" != *5353* ]] || fail "forward-del left the forward"
 out=$(vswctl nat show default 2>&1) && fail "nat show of a missing network succeeded"
