@@ -75,6 +75,11 @@ struct virtio_net_hdr {
 	uint16_t num_buffers; /* only in the 12-byte header */
 };
 
+static inline bool vsw_feature_has(uint64_t features, int bit)
+{
+	return features & (1ull << bit);
+}
+
 /* Puts the queue into the broken state: it does nothing more until it is
  * set up again. One log line per transition. */
 void vsw_vq_break(struct vsw_vq *vq, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -1,4 +1,4 @@
-/* Unit tests of the engine's virtio-net offloads (src/vring/vq.c): a
+/* Unit tests of the engine's virtio-net offloads (src/vring/layout.c): a
  * guest's TX header becomes mbuf offload metadata (partial checksum kept,
  * TSO frames up to 64 KB, unusual checksum requests finished), every bad
  * header is dropped under its own counter and the queue goes on; the RX
