@@ -103,8 +103,8 @@ static int parse_network(struct pctx *p, yaml_node_t *n, const char *key,
 			return -1;
 		if (!cy_valid_name(net->interface)) {
 			char k[128];
-			cy_sub_key(k, sizeof(k), key, "interface");
-			return cy_fail(p, cy_get(p, n, "interface"), k,
+			yaml_node_t *in = cy_member(p, n, key, "interface", k, sizeof(k));
+			return cy_fail(p, in, k,
 				       "'%s' is not a valid interface name (allowed: letters, "
 				       "digits, '-', '_', '.'; at most 15)",
 				       net->interface);
@@ -119,22 +119,19 @@ static int parse_vlan_list(struct pctx *p, yaml_node_t *port, const char *key,
 			   struct vsw_cfg_port *pt)
 {
 	yaml_node_t *seq;
-	if (cy_get_list(p, port, key, "trunk", &seq) < 0)
-		return -1;
-	if (seq == NULL)
-		return 0;
 	char k[128];
-	cy_sub_key(k, sizeof(k), key, "trunk");
-	FOR_EACH_ITEM(p, seq, it) {
+	if (cy_get_list(p, port, key, "trunk", k, sizeof(k), &seq) < 0)
+		return -1;
+	FOR_EACH_ITEM(p, seq, vn) {
 		unsigned long v;
 		if (pt->ntrunk == VSW_MAX_TRUNK_VLANS)
-			return cy_fail(p, cy_node_at(p, *it), k, "too many VLANs (at most %d)",
+			return cy_fail(p, vn, k, "too many VLANs (at most %d)",
 				       VSW_MAX_TRUNK_VLANS);
-		if (cy_get_uint(p, cy_node_at(p, *it), k, 1, 4094, &v) < 0)
+		if (cy_get_uint(p, vn, k, 1, 4094, &v) < 0)
 			return -1;
 		for (unsigned int j = 0; j < pt->ntrunk; j++)
 			if (pt->trunk[j] == v)
-				return cy_fail(p, cy_node_at(p, *it), k, "VLAN %lu is listed twice", v);
+				return cy_fail(p, vn, k, "VLAN %lu is listed twice", v);
 		pt->trunk[pt->ntrunk++] = (uint16_t)v;
 	}
 	return 0;
@@ -143,14 +140,10 @@ static int parse_vlan_list(struct pctx *p, yaml_node_t *port, const char *key,
 static int parse_macs(struct pctx *p, yaml_node_t *port, const char *key, struct vsw_cfg_port *pt)
 {
 	yaml_node_t *seq;
-	if (cy_get_list(p, port, key, "macs", &seq) < 0)
-		return -1;
-	if (seq == NULL)
-		return 0;
 	char k[128];
-	cy_sub_key(k, sizeof(k), key, "macs");
-	FOR_EACH_ITEM(p, seq, it) {
-		yaml_node_t *m = cy_node_at(p, *it);
+	if (cy_get_list(p, port, key, "macs", k, sizeof(k), &seq) < 0)
+		return -1;
+	FOR_EACH_ITEM(p, seq, m) {
 		if (pt->nmacs == VSW_MAX_STATIC_MACS)
 			return cy_fail(p, m, k, "too many MAC addresses (at most %d)",
 				       VSW_MAX_STATIC_MACS);
@@ -172,18 +165,14 @@ static int parse_features(struct pctx *p, yaml_node_t *port, const char *key,
 			  struct vsw_cfg_port *pt)
 {
 	yaml_node_t *seq;
-	if (cy_get_list(p, port, key, "disable_features", &seq) < 0)
-		return -1;
-	if (seq == NULL)
-		return 0;
 	char k[128], hint[256] = "";
-	cy_sub_key(k, sizeof(k), key, "disable_features");
+	if (cy_get_list(p, port, key, "disable_features", k, sizeof(k), &seq) < 0)
+		return -1;
 	for (int i = 0; vsw_feature_names[i]; i++) {
 		strncat(hint, i ? ", " : "", sizeof(hint) - strlen(hint) - 1);
 		strncat(hint, vsw_feature_names[i], sizeof(hint) - strlen(hint) - 1);
 	}
-	FOR_EACH_ITEM(p, seq, it) {
-		yaml_node_t *f = cy_node_at(p, *it);
+	FOR_EACH_ITEM(p, seq, f) {
 		const char *s = cy_scalar(f);
 		int found = -1;
 		for (int i = 0; s && vsw_feature_names[i]; i++)
@@ -236,8 +225,7 @@ static int parse_id(struct pctx *p, yaml_node_t *n, const char *key, bool user, 
 	}
 	return 1;
 unknown:
-	cy_sub_key(k, sizeof(k), key, what);
-	return cy_fail(p, cy_get(p, n, what), k, "no %s named '%s' on this machine", user ? "user" : "group",
+	return cy_fail(p, cy_member(p, n, key, what, k, sizeof(k)), k, "no %s named '%s' on this machine", user ? "user" : "group",
 		       buf);
 }
 
@@ -263,11 +251,10 @@ static int parse_owner(struct pctx *p, yaml_node_t *n, const char *key, struct v
 static int get_mode(struct pctx *p, yaml_node_t *map, const char *parent, const char *name,
 		    int *out)
 {
-	yaml_node_t *n = cy_get(p, map, name);
+	char key[128];
+	yaml_node_t *n = cy_member(p, map, parent, name, key, sizeof(key));
 	if (n == NULL)
 		return 0;
-	char key[128];
-	cy_sub_key(key, sizeof(key), parent, name);
 	const char *s = cy_scalar(n);
 	char *end = NULL;
 	long v = s ? strtol(s, &end, 8) : -1;
@@ -337,10 +324,10 @@ static int parse_port(struct pctx *p, yaml_node_t *n, const char *key, struct vs
 			       "a port has either an access 'vlan' or a 'trunk' list, not both");
 	if (parse_macs(p, n, key, pt) < 0)
 		return -1;
-	if (cy_get(p, n, "core") != NULL) {
-		char k[128];
-		cy_sub_key(k, sizeof(k), key, "core");
-		if (cy_get_uint(p, cy_get(p, n, "core"), k, 0, CPU_SETSIZE - 1, &core) < 0)
+	char k[128];
+	yaml_node_t *cn = cy_member(p, n, key, "core", k, sizeof(k));
+	if (cn != NULL) {
+		if (cy_get_uint(p, cn, k, 0, CPU_SETSIZE - 1, &core) < 0)
 			return -1;
 		pt->core = (int)core;
 	}
@@ -353,10 +340,9 @@ static int parse_port(struct pctx *p, yaml_node_t *n, const char *key, struct vs
 	if (pt->type == VSW_PORT_VHOST_USER) {
 		if (cy_require(p, n, key, "path", "the vhost-user socket file") < 0)
 			return -1;
-		char k[128];
-		cy_sub_key(k, sizeof(k), key, "path");
+		yaml_node_t *pn = cy_member(p, n, key, "path", k, sizeof(k));
 		if (cy_get_str(p, n, key, "path", pt->path, sizeof(pt->path)) < 0 ||
-		    resolve_path(p, cy_get(p, n, "path"), k, run_dir, pt->path, sizeof(pt->path)) < 0 ||
+		    resolve_path(p, pn, k, run_dir, pt->path, sizeof(pt->path)) < 0 ||
 		    cy_get_enum(p, n, key, "mode", modes, &mode) < 0 ||
 		    cy_get_u16(p, n, key, "queues", 1, VSW_MAX_QUEUE_PAIRS, &pt->queues) < 0 ||
 		    parse_features(p, n, key, pt) < 0 || parse_owner(p, n, key, pt) < 0 ||
@@ -380,9 +366,8 @@ static int parse_port(struct pctx *p, yaml_node_t *n, const char *key, struct vs
 		const uint16_t descs[] = { pt->rx_desc, pt->tx_desc };
 		for (int i = 0; i < 2; i++)
 			if (descs[i] & (descs[i] - 1)) {
-				char k[128];
-				cy_sub_key(k, sizeof(k), key, desc_keys[i]);
-				return cy_fail(p, cy_get(p, n, desc_keys[i]), k,
+				yaml_node_t *dn = cy_member(p, n, key, desc_keys[i], k, sizeof(k));
+				return cy_fail(p, dn, k,
 					       "%u is not a power of two (allowed: 64, 128, ... 4096)",
 					       descs[i]);
 			}
@@ -410,31 +395,31 @@ static void cpu_list_text(struct pctx *p, char *buf, size_t size)
 static int parse_cores(struct pctx *p, yaml_node_t *root, struct vsw_config *cfg)
 {
 	yaml_node_t *seq;
-	if (cy_get_list(p, root, NULL, "cores", &seq) < 0)
+	char k[128];
+	if (cy_get_list(p, root, NULL, "cores", k, sizeof(k), &seq) < 0)
 		return -1;
 	if (seq == NULL)
 		return 0;
 	if (seq->data.sequence.items.top == seq->data.sequence.items.start)
-		return cy_fail(p, seq, "cores", "needs at least one core for a worker");
+		return cy_fail(p, seq, k, "needs at least one core for a worker");
 	cfg->ncores = 0;
 	char avail[256];
 	cpu_list_text(p, avail, sizeof(avail));
-	FOR_EACH_ITEM(p, seq, it) {
-		yaml_node_t *c = cy_node_at(p, *it);
+	FOR_EACH_ITEM(p, seq, c) {
 		unsigned long v;
 		if (cfg->ncores == VSW_MAX_CORES)
-			return cy_fail(p, c, "cores", "too many cores (at most %d)", VSW_MAX_CORES);
+			return cy_fail(p, c, k, "too many cores (at most %d)", VSW_MAX_CORES);
 		/* A worker runs on EAL lcore CPU+1 (eal_args.h). */
-		if (cy_get_uint(p, c, "cores", 0, RTE_MAX_LCORE - 2, &v) < 0)
+		if (cy_get_uint(p, c, k, 0, RTE_MAX_LCORE - 2, &v) < 0)
 			return -1;
 		if (!cpu_exists(p, v))
-			return cy_fail(p, c, "cores",
+			return cy_fail(p, c, k,
 				       "core %lu does not exist or is not available to vswd "
 				       "(allowed: %s)",
 				       v, avail);
 		for (unsigned int j = 0; j < cfg->ncores; j++)
 			if (cfg->cores[j] == v)
-				return cy_fail(p, c, "cores", "core %lu is listed twice", v);
+				return cy_fail(p, c, k, "core %lu is listed twice", v);
 		cfg->cores[cfg->ncores++] = (unsigned int)v;
 	}
 	return 0;
@@ -612,36 +597,31 @@ static int parse_root(struct pctx *p, yaml_node_t *root, struct vsw_config *cfg)
 	}
 
 	yaml_node_t *nets, *ports;
-	if (cy_get_list(p, root, NULL, "networks", &nets) < 0 ||
-	    cy_get_list(p, root, NULL, "ports", &ports) < 0)
+	char nk[16], pk[16];
+	if (cy_get_list(p, root, NULL, "networks", nk, sizeof(nk), &nets) < 0 ||
+	    cy_get_list(p, root, NULL, "ports", pk, sizeof(pk), &ports) < 0)
 		return -1;
 	yaml_node_t *net_nodes[VSW_MAX_NETWORKS], *port_nodes[VSW_MAX_PORTS];
-	if (nets != NULL) {
-		FOR_EACH_ITEM(p, nets, it) {
-			if (cfg->nnetworks == VSW_MAX_NETWORKS)
-				return cy_fail(p, cy_node_at(p, *it), "networks",
-					       "too many networks (at most %d)", VSW_MAX_NETWORKS);
-			char key[64];
-			snprintf(key, sizeof(key), "networks[%u]", cfg->nnetworks);
-			net_nodes[cfg->nnetworks] = cy_node_at(p, *it);
-			if (parse_network(p, cy_node_at(p, *it), key, &cfg->networks[cfg->nnetworks]) < 0)
-				return -1;
-			cfg->nnetworks++;
-		}
+	FOR_EACH_ITEM(p, nets, n) {
+		if (cfg->nnetworks == VSW_MAX_NETWORKS)
+			return cy_fail(p, n, nk, "too many networks (at most %d)",
+				       VSW_MAX_NETWORKS);
+		char key[64];
+		snprintf(key, sizeof(key), "%s[%u]", nk, cfg->nnetworks);
+		net_nodes[cfg->nnetworks] = n;
+		if (parse_network(p, n, key, &cfg->networks[cfg->nnetworks]) < 0)
+			return -1;
+		cfg->nnetworks++;
 	}
-	if (ports != NULL) {
-		FOR_EACH_ITEM(p, ports, it) {
-			if (cfg->nports == VSW_MAX_PORTS)
-				return cy_fail(p, cy_node_at(p, *it), "ports", "too many ports (at most %d)",
-					       VSW_MAX_PORTS);
-			char key[64];
-			snprintf(key, sizeof(key), "ports[%u]", cfg->nports);
-			port_nodes[cfg->nports] = cy_node_at(p, *it);
-			if (parse_port(p, cy_node_at(p, *it), key, &cfg->ports[cfg->nports],
-				       cfg->run_dir) < 0)
-				return -1;
-			cfg->nports++;
-		}
+	FOR_EACH_ITEM(p, ports, n) {
+		if (cfg->nports == VSW_MAX_PORTS)
+			return cy_fail(p, n, pk, "too many ports (at most %d)", VSW_MAX_PORTS);
+		char key[64];
+		snprintf(key, sizeof(key), "%s[%u]", pk, cfg->nports);
+		port_nodes[cfg->nports] = n;
+		if (parse_port(p, n, key, &cfg->ports[cfg->nports], cfg->run_dir) < 0)
+			return -1;
+		cfg->nports++;
 	}
 	return cross_check(p, cfg, net_nodes, port_nodes);
 }

@@ -168,31 +168,29 @@ static int parse_forwards(struct pctx *p, yaml_node_t *n, const char *key,
 			  struct vsw_cfg_network *net)
 {
 	yaml_node_t *fw;
-	if (cy_get_list(p, n, key, "forwards", &fw) < 0)
+	char k[128];
+	if (cy_get_list(p, n, key, "forwards", k, sizeof(k), &fw) < 0)
 		return -1;
-	if (fw == NULL)
-		return 0;
-	FOR_EACH_ITEM(p, fw, it) {
+	FOR_EACH_ITEM(p, fw, item) {
 		if (net->nforwards == VSW_MAX_FORWARDS)
-			return cy_fail(p, cy_node_at(p, *it), key, "too many forwards (at most %d)",
+			return cy_fail(p, item, key, "too many forwards (at most %d)",
 				       VSW_MAX_FORWARDS);
-		char fk[128], a[INET_ADDRSTRLEN], s[PREFIX_TEXT_LEN];
-		snprintf(fk, sizeof(fk), "%s.forwards[%u]", key, net->nforwards);
+		char fk[160], a[INET_ADDRSTRLEN], s[PREFIX_TEXT_LEN];
+		snprintf(fk, sizeof(fk), "%s[%u]", k, net->nforwards);
 		struct vsw_cfg_forward *f = &net->forwards[net->nforwards];
-		if (parse_forward(p, cy_node_at(p, *it), fk, f) < 0)
+		if (parse_forward(p, item, fk, f) < 0)
 			return -1;
 		if (!in_prefix(&net->subnet, f->to_addr))
-			return cy_fail(p, cy_get(p, cy_node_at(p, *it), "to"), fk,
+			return cy_fail(p, cy_get(p, item, "to"), fk,
 				       "'to' must be an address inside subnet");
 		const char *why = not_guest_addr(net, f->to_addr);
 		if (why != NULL)
-			return cy_fail(p, cy_get(p, cy_node_at(p, *it), "to"), fk,
+			return cy_fail(p, cy_get(p, item, "to"), fk,
 				       "'to' %s is %s of subnet %s; forwards lead to a guest",
 				       ip_text(f->to_addr, a), why, cn_prefix_text(&net->subnet, s));
 		for (unsigned int j = 0; j < net->nforwards; j++)
 			if (net->forwards[j].proto == f->proto && net->forwards[j].port == f->port)
-				return cy_fail(p, cy_node_at(p, *it), fk, "port %u is forwarded twice",
-					       f->port);
+				return cy_fail(p, item, fk, "port %u is forwarded twice", f->port);
 		net->nforwards++;
 	}
 	return 0;
@@ -212,20 +210,16 @@ static int ipv4_node(struct pctx *p, yaml_node_t *n, const char *key, uint32_t *
 static int parse_dns(struct pctx *p, yaml_node_t *n, const char *key, struct vsw_cfg_network *net)
 {
 	yaml_node_t *seq;
-	if (cy_get_list(p, n, key, "dns", &seq) < 0)
-		return -1;
-	if (seq == NULL)
-		return 0;
 	char k[128];
-	cy_sub_key(k, sizeof(k), key, "dns");
+	if (cy_get_list(p, n, key, "dns", k, sizeof(k), &seq) < 0)
+		return -1;
 	/* An empty list would read as "the host's nameservers", which is
 	 * what leaving dns out means; say so rather than guess. */
-	if (seq->data.sequence.items.top == seq->data.sequence.items.start)
+	if (seq != NULL && seq->data.sequence.items.top == seq->data.sequence.items.start)
 		return cy_fail(p, seq, k,
 			       "needs at least one address (leave dns out to hand out the host's "
 			       "nameservers from /etc/resolv.conf)");
-	FOR_EACH_ITEM(p, seq, it) {
-		yaml_node_t *d = cy_node_at(p, *it);
+	FOR_EACH_ITEM(p, seq, d) {
 		uint32_t addr = 0;
 		if (net->ndns == VSW_MAX_DNS)
 			return cy_fail(p, d, k, "too many DNS servers (at most %d)", VSW_MAX_DNS);
@@ -246,19 +240,16 @@ static int parse_static_leases(struct pctx *p, yaml_node_t *n, const char *key,
 {
 	static const char *const keys[] = { "mac", "ip", NULL };
 	yaml_node_t *seq;
-	if (cy_get_list(p, n, key, "static_leases", &seq) < 0)
+	char lk[128];
+	if (cy_get_list(p, n, key, "static_leases", lk, sizeof(lk), &seq) < 0)
 		return -1;
-	if (seq == NULL)
-		return 0;
-	FOR_EACH_ITEM(p, seq, it) {
-		yaml_node_t *m = cy_node_at(p, *it);
-		char k[128], mk[160], macbuf[32] = "", a[INET_ADDRSTRLEN], s[PREFIX_TEXT_LEN];
-		if (net->nstatic_leases == VSW_MAX_STATIC_LEASES) {
-			cy_sub_key(k, sizeof(k), key, "static_leases");
-			return cy_fail(p, m, k, "too many static leases (at most %d)",
+	FOR_EACH_ITEM(p, seq, m) {
+		char k[160], mk[192], ik[192], macbuf[32] = "";
+		char a[INET_ADDRSTRLEN], s[PREFIX_TEXT_LEN];
+		if (net->nstatic_leases == VSW_MAX_STATIC_LEASES)
+			return cy_fail(p, m, lk, "too many static leases (at most %d)",
 				       VSW_MAX_STATIC_LEASES);
-		}
-		snprintf(k, sizeof(k), "%s.static_leases[%u]", key, net->nstatic_leases);
+		snprintf(k, sizeof(k), "%s[%u]", lk, net->nstatic_leases);
 		struct vsw_cfg_static_lease *l = &net->static_leases[net->nstatic_leases];
 		if (cy_check_keys(p, m, k, keys) < 0 ||
 		    cy_require(p, m, k, "mac", "the guest's MAC address") < 0 ||
@@ -266,36 +257,30 @@ static int parse_static_leases(struct pctx *p, yaml_node_t *n, const char *key,
 		    cy_get_str(p, m, k, "mac", macbuf, sizeof(macbuf)) < 0 ||
 		    cy_get_ipv4(p, m, k, "ip", &l->ip) < 0)
 			return -1;
-		cy_sub_key(mk, sizeof(mk), k, "mac");
+		yaml_node_t *mn = cy_member(p, m, k, "mac", mk, sizeof(mk));
+		yaml_node_t *in = cy_member(p, m, k, "ip", ik, sizeof(ik));
 		if (cy_parse_mac(macbuf, l->mac) < 0)
-			return cy_fail(p, cy_get(p, m, "mac"), mk,
+			return cy_fail(p, mn, mk,
 				       "'%s' is not a MAC address (allowed: six hex bytes, e.g. "
 				       "52:54:00:12:34:56)",
 				       macbuf);
 		if (l->mac[0] & 1)
-			return cy_fail(p, cy_get(p, m, "mac"), mk,
+			return cy_fail(p, mn, mk,
 				       "'%s' is a multicast address; a guest's MAC is unicast", macbuf);
 		const char *why = not_guest_addr(net, l->ip);
-		if (why != NULL) {
-			cy_sub_key(mk, sizeof(mk), k, "ip");
-			return cy_fail(p, cy_get(p, m, "ip"), mk, "%s is %s%s %s", ip_text(l->ip, a),
-				       why, strcmp(why, "outside subnet") ? " of subnet" : "",
+		if (why != NULL)
+			return cy_fail(p, in, ik, "%s is %s%s %s", ip_text(l->ip, a), why,
+				       strcmp(why, "outside subnet") ? " of subnet" : "",
 				       cn_prefix_text(&net->subnet, s));
-		}
 		for (unsigned int j = 0; j < net->nstatic_leases; j++) {
 			const struct vsw_cfg_static_lease *o = &net->static_leases[j];
-			if (memcmp(o->mac, l->mac, 6) == 0) {
-				cy_sub_key(mk, sizeof(mk), k, "mac");
-				return cy_fail(p, cy_get(p, m, "mac"), mk,
+			if (memcmp(o->mac, l->mac, 6) == 0)
+				return cy_fail(p, mn, mk,
 					       "'%s' already has a static lease (static_leases[%u])",
 					       macbuf, j);
-			}
-			if (o->ip == l->ip) {
-				cy_sub_key(mk, sizeof(mk), k, "ip");
-				return cy_fail(p, cy_get(p, m, "ip"), mk,
-					       "%s is already given to static_leases[%u]",
+			if (o->ip == l->ip)
+				return cy_fail(p, in, ik, "%s is already given to static_leases[%u]",
 					       ip_text(l->ip, a), j);
-			}
 		}
 		net->nstatic_leases++;
 	}
@@ -307,11 +292,10 @@ static int parse_timeouts(struct pctx *p, yaml_node_t *n, const char *key,
 {
 	static const char *const keys[] = { "tcp_established", "tcp_transitory", "udp", "icmp",
 					    NULL };
-	yaml_node_t *t = cy_get(p, n, "timeouts");
+	char k[128];
+	yaml_node_t *t = cy_member(p, n, key, "timeouts", k, sizeof(k));
 	if (t == NULL)
 		return 0;
-	char k[128];
-	cy_sub_key(k, sizeof(k), key, "timeouts");
 	if (cy_check_keys(p, t, k, keys) < 0 ||
 	    cy_get_u32(p, t, k, "tcp_established", 1, 604800, &net->tcp_est_s) < 0 ||
 	    cy_get_u32(p, t, k, "tcp_transitory", 1, 604800, &net->tcp_trans_s) < 0 ||
@@ -325,11 +309,10 @@ static int parse_timeouts(struct pctx *p, yaml_node_t *n, const char *key,
 static int parse_dhcp_mtu(struct pctx *p, yaml_node_t *n, const char *key,
 			  struct vsw_cfg_network *net)
 {
-	yaml_node_t *m = cy_get(p, n, "mtu");
+	char k[128];
+	yaml_node_t *m = cy_member(p, n, key, "mtu", k, sizeof(k));
 	if (m == NULL)
 		return 0;
-	char k[128];
-	cy_sub_key(k, sizeof(k), key, "mtu");
 	const char *s = cy_scalar(m);
 	char *end = NULL;
 	unsigned long v = 0;
@@ -366,8 +349,8 @@ int cn_parse_nat(struct pctx *p, yaml_node_t *n, const char *key, struct vsw_cfg
 	if (cy_get_prefix(p, n, key, "subnet", &net->subnet, NULL) < 0)
 		return -1;
 	if (net->subnet.len < NAT_MIN_PREFIX) {
-		cy_sub_key(k, sizeof(k), key, "subnet");
-		return cy_fail(p, cy_get(p, n, "subnet"), k,
+		yaml_node_t *sn = cy_member(p, n, key, "subnet", k, sizeof(k));
+		return cy_fail(p, sn, k,
 			       "'%s' is too large a NAT subnet (allowed: prefix length %d-30; the "
 			       "gateway keeps per-address tables for the whole subnet)",
 			       cn_prefix_text(&net->subnet, s), NAT_MIN_PREFIX);
@@ -377,15 +360,14 @@ int cn_parse_nat(struct pctx *p, yaml_node_t *n, const char *key, struct vsw_cfg
 	    cy_get_ipv4(p, n, key, "uplink_gateway", &net->uplink_gateway) < 0)
 		return -1;
 	if (cn_prefixes_overlap(&net->subnet, &net->uplink_address)) {
-		cy_sub_key(k, sizeof(k), key, "uplink_address");
-		return cy_fail(p, cy_get(p, n, "uplink_address"), k,
+		yaml_node_t *un = cy_member(p, n, key, "uplink_address", k, sizeof(k));
+		return cy_fail(p, un, k,
 			       "%s overlaps subnet %s; the uplink's network and the inside "
 			       "network must not overlap",
 			       cn_prefix_text(&net->uplink_address, u), cn_prefix_text(&net->subnet, s));
 	}
 	if (net->uplink_gateway != 0) {
-		cy_sub_key(k, sizeof(k), key, "uplink_gateway");
-		yaml_node_t *g = cy_get(p, n, "uplink_gateway");
+		yaml_node_t *g = cy_member(p, n, key, "uplink_gateway", k, sizeof(k));
 		if (!in_prefix(&net->uplink_address, net->uplink_gateway))
 			return cy_fail(p, g, k, "must be inside the uplink_address network");
 		if (net->uplink_gateway == net->uplink_address.addr)

@@ -100,6 +100,13 @@ void cy_sub_key(char *out, size_t size, const char *parent, const char *child)
 		snprintf(out, size, "%s.%s", parent, child);
 }
 
+yaml_node_t *cy_member(struct pctx *p, yaml_node_t *map, const char *parent, const char *name,
+		       char *key, size_t key_size)
+{
+	cy_sub_key(key, key_size, parent, name);
+	return cy_get(p, map, name);
+}
+
 int cy_get_uint(struct pctx *p, yaml_node_t *n, const char *key, unsigned long min,
 		unsigned long max, unsigned long *out)
 {
@@ -121,12 +128,11 @@ int cy_get_uint(struct pctx *p, yaml_node_t *n, const char *key, unsigned long m
 int cy_get_u32(struct pctx *p, yaml_node_t *map, const char *parent, const char *name,
 	       unsigned long min, unsigned long max, uint32_t *out)
 {
-	yaml_node_t *n = cy_get(p, map, name);
-	if (n == NULL)
-		return 0;
 	char key[128];
 	unsigned long v;
-	cy_sub_key(key, sizeof(key), parent, name);
+	yaml_node_t *n = cy_member(p, map, parent, name, key, sizeof(key));
+	if (n == NULL)
+		return 0;
 	if (cy_get_uint(p, n, key, min, max, &v) < 0)
 		return -1;
 	*out = (uint32_t)v;
@@ -148,11 +154,10 @@ int cy_get_u16(struct pctx *p, yaml_node_t *map, const char *parent, const char 
 int cy_get_bool(struct pctx *p, yaml_node_t *map, const char *parent, const char *name,
 		bool *out)
 {
-	yaml_node_t *n = cy_get(p, map, name);
+	char key[128];
+	yaml_node_t *n = cy_member(p, map, parent, name, key, sizeof(key));
 	if (n == NULL)
 		return 0;
-	char key[128];
-	cy_sub_key(key, sizeof(key), parent, name);
 	const char *s = cy_scalar(n);
 	if (s != NULL && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
 	    (strcmp(s, "true") == 0 || strcmp(s, "false") == 0)) {
@@ -166,11 +171,10 @@ int cy_get_bool(struct pctx *p, yaml_node_t *map, const char *parent, const char
 int cy_get_str(struct pctx *p, yaml_node_t *map, const char *parent, const char *name,
 	       char *out, size_t size)
 {
-	yaml_node_t *n = cy_get(p, map, name);
+	char key[128];
+	yaml_node_t *n = cy_member(p, map, parent, name, key, sizeof(key));
 	if (n == NULL)
 		return 0;
-	char key[128];
-	cy_sub_key(key, sizeof(key), parent, name);
 	const char *s = cy_scalar(n);
 	if (s == NULL)
 		return cy_fail(p, n, key, "must be a text value, not %s", cy_node_kind(n));
@@ -202,8 +206,8 @@ int cy_get_name(struct pctx *p, yaml_node_t *map, const char *parent, const char
 		return -1;
 	if (out[0] != '\0' && !cy_valid_name(out)) {
 		char key[128];
-		cy_sub_key(key, sizeof(key), parent, name);
-		return cy_fail(p, cy_get(p, map, name), key,
+		yaml_node_t *n = cy_member(p, map, parent, name, key, sizeof(key));
+		return cy_fail(p, n, key,
 			       "'%s' is not a valid name (allowed: letters, digits, '-', '_', '.'; "
 			       "starting with a letter or digit)",
 			       out);
@@ -238,8 +242,8 @@ int cy_get_ipv4(struct pctx *p, yaml_node_t *map, const char *parent, const char
 		return 0;
 	if (cy_parse_ipv4(buf, out) < 0) {
 		char key[128];
-		cy_sub_key(key, sizeof(key), parent, name);
-		return cy_fail(p, cy_get(p, map, name), key,
+		yaml_node_t *n = cy_member(p, map, parent, name, key, sizeof(key));
+		return cy_fail(p, n, key,
 			       "'%s' is not an IPv4 address (allowed: dotted quad, e.g. 192.0.2.1)",
 			       buf);
 	}
@@ -257,7 +261,7 @@ int cy_get_prefix(struct pctx *p, yaml_node_t *map, const char *parent, const ch
 	if (buf[0] == '\0')
 		return 0;
 	char key[128];
-	cy_sub_key(key, sizeof(key), parent, name);
+	yaml_node_t *n = cy_member(p, map, parent, name, key, sizeof(key));
 	char *slash = strchr(buf, '/');
 	char *end = NULL;
 	unsigned long len = 0;
@@ -269,7 +273,7 @@ int cy_get_prefix(struct pctx *p, yaml_node_t *map, const char *parent, const ch
 	    cy_parse_ipv4(buf, &out->addr) < 0) {
 		if (slash)
 			*slash = '/';
-		return cy_fail(p, cy_get(p, map, name), key,
+		return cy_fail(p, n, key,
 			       "'%s' is not an IPv4 address with prefix length "
 			       "(allowed: A.B.C.D/1-30, e.g. 192.168.100.1/24)",
 			       buf);
@@ -277,7 +281,7 @@ int cy_get_prefix(struct pctx *p, yaml_node_t *map, const char *parent, const ch
 	uint32_t host = out->addr & ~(UINT32_MAX << (32 - len));
 	if (host == 0 || host == ~(UINT32_MAX << (32 - len))) {
 		*slash = '/';
-		return cy_fail(p, cy_get(p, map, name), key,
+		return cy_fail(p, n, key,
 			       "'%s' is the network or broadcast address; give a host address "
 			       "(e.g. the .1 of the network)",
 			       buf);
@@ -305,11 +309,10 @@ int cy_parse_mac(const char *s, uint8_t mac[6])
 int cy_get_enum(struct pctx *p, yaml_node_t *map, const char *parent, const char *name,
 		const char *const *names, int *out)
 {
-	yaml_node_t *n = cy_get(p, map, name);
+	char key[128], hint[256] = "";
+	yaml_node_t *n = cy_member(p, map, parent, name, key, sizeof(key));
 	if (n == NULL)
 		return 0;
-	char key[128], hint[256] = "";
-	cy_sub_key(key, sizeof(key), parent, name);
 	for (int i = 0; names[i] != NULL; i++) {
 		strncat(hint, i ? ", " : "", sizeof(hint) - strlen(hint) - 1);
 		strncat(hint, names[i], sizeof(hint) - strlen(hint) - 1);
@@ -327,17 +330,14 @@ int cy_get_enum(struct pctx *p, yaml_node_t *map, const char *parent, const char
 }
 
 int cy_get_list(struct pctx *p, yaml_node_t *map, const char *parent, const char *name,
-		yaml_node_t **out)
+		char *key, size_t key_size, yaml_node_t **out)
 {
-	yaml_node_t *n = cy_get(p, map, name);
+	yaml_node_t *n = cy_member(p, map, parent, name, key, key_size);
 	*out = NULL;
 	if (n == NULL)
 		return 0;
-	if (n->type != YAML_SEQUENCE_NODE) {
-		char key[128];
-		cy_sub_key(key, sizeof(key), parent, name);
+	if (n->type != YAML_SEQUENCE_NODE)
 		return cy_fail(p, n, key, "must be a list, not %s", cy_node_kind(n));
-	}
 	*out = n;
 	return 0;
 }

@@ -29,9 +29,16 @@ struct pctx {
 	size_t msg_size;
 };
 
-#define FOR_EACH_ITEM(p, seq, it)                                                      \
-	for (yaml_node_item_t *it = (seq)->data.sequence.items.start;                   \
-	     it < (seq)->data.sequence.items.top; it++)
+/* Runs the statement after it once for each item of the list seq (none when
+ * seq is NULL, an absent list), with item naming the item's node. The inner
+ * loop runs once; item##_more (an int: libyaml's yaml_node_item_t) ends the
+ * outer one too when the body breaks. */
+#define FOR_EACH_ITEM(p, seq, item)                                                     \
+	for (yaml_node_item_t *item##_at = (seq) ? (seq)->data.sequence.items.start : NULL,  \
+			      item##_more = 1;                                            \
+	     item##_more && item##_at != NULL && item##_at < (seq)->data.sequence.items.top;  \
+	     item##_more = !item##_more, item##_at++)                                       \
+		for (yaml_node_t *item = cy_node_at(p, *item##_at); item##_more; item##_more = 0)
 
 /* Reports a problem at node (line 1 when NULL); always returns -1. */
 int cy_fail(struct pctx *p, const yaml_node_t *node, const char *key, const char *fmt, ...)
@@ -44,6 +51,10 @@ const char *cy_node_kind(const yaml_node_t *n);
 int cy_check_keys(struct pctx *p, yaml_node_t *map, const char *key, const char *const *allowed);
 yaml_node_t *cy_get(struct pctx *p, yaml_node_t *map, const char *name);
 void cy_sub_key(char *out, size_t size, const char *parent, const char *child);
+/* The key name of map (NULL when absent), with key set to its dotted path
+ * parent.name either way: the prologue of every accessor. */
+yaml_node_t *cy_member(struct pctx *p, yaml_node_t *map, const char *parent, const char *name,
+		       char *key, size_t key_size);
 int cy_require(struct pctx *p, yaml_node_t *map, const char *parent, const char *name,
 	       const char *why);
 
@@ -67,8 +78,10 @@ int cy_get_prefix(struct pctx *p, yaml_node_t *map, const char *parent, const ch
 		  struct vsw_ipv4_prefix *out, bool *present);
 int cy_get_enum(struct pctx *p, yaml_node_t *map, const char *parent, const char *name,
 		const char *const *names, int *out);
+/* The list key name of map in *out (NULL when absent, which FOR_EACH_ITEM
+ * takes as empty) and its dotted path in key. */
 int cy_get_list(struct pctx *p, yaml_node_t *map, const char *parent, const char *name,
-		yaml_node_t **out);
+		char *key, size_t key_size, yaml_node_t **out);
 
 /* Text checks without a node: 1 when s is a valid vsw name, 0 when not;
  * the parsers return 0, or -1 when s is not an address. */
