@@ -78,6 +78,26 @@
 # migration: that is a FAIL with QEMU's words, not a skip: the feature is
 # missing. Skipped (77) without root, QEMU, a bootable guest or, for ovs,
 # Open vSwitch with DPDK.
+# A destination guest that dies after a completed migration (a kernel panic
+# in its interrupt or slab code) runs the whole test once more, and a second
+# death fails it; any other failure fails at once. Under TCG here such deaths
+# came on Open vSwitch as on vsw (see integrity below; the iperf case on
+# 2026-12-01: vsw once in a CI run, then 4 runs each alternated, vsw 0 of 4,
+# Open vSwitch 1 of 4 with the same list corruption panic), so one alone
+# says nothing of the switch, and a switch that loses dirty pages kills the
+# destination more often than not. The first run's output, panic included,
+# stays in the log above the retry.
+if [[ -z ${MIGTEST_INNER:-} ]]; then
+	rc=0
+	MIGTEST_INNER=1 bash "$0" "$@" || rc=$?
+	if [[ $rc -eq 75 ]]; then
+		echo "RETRY: the destination guest died after a migration (above); the test runs once more"
+		rc=0
+		MIGTEST_INNER=2 bash "$0" "$@" || rc=$?
+		[[ $rc -ne 75 ]] || rc=1
+	fi
+	exit "$rc"
+fi
 source "$(dirname "$0")/lib.sh"
 source "$TOP/tools/bench/ovs_lib.sh"
 GUEST=$TOP/tools/guest
@@ -323,8 +343,10 @@ dst_running() {
 	for ((i = 0; i < $1 * 10; i++)); do
 		qmp "$T/$MIG_DST.qmp" query-status 2>/dev/null | grep -q '"status": "running"' && return 0
 		eval "pid=\$GPID_$MIG_DST"
-		kill -0 "$pid" 2>/dev/null ||
-			fail "$CASE: the destination QEMU ended after the migration: $(console "$MIG_DST" | grep -E 'Kernel panic|BUG|RIP:|VSW-GUEST-RESULT' | head -n 4 | tr '\n' ';')"
+		if ! kill -0 "$pid" 2>/dev/null; then
+			echo "FAIL: $CASE: the destination QEMU ended after the migration: $(console "$MIG_DST" | grep -E 'Kernel panic|BUG|RIP:|VSW-GUEST-RESULT' | head -n 4 | tr '\n' ';')" >&2
+			exit 75 # see MIGTEST_INNER at the top
+		fi
 		sleep 0.1
 	done
 	fail "$CASE: the destination not running $1 s after the migration: $(qmp "$T/$MIG_DST.qmp" query-status 2>&1)"
