@@ -12,9 +12,11 @@
  * Run pinned: taskset -c 1 ./build/tools/bench/vring_bench [packets per row [operation]]
  * (operation: only the rows of that one, e.g. peek+views). */
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -400,6 +402,11 @@ int main(int argc, char **argv)
 	if (only == NULL)
 		printf("\nreference: mbuf alloc_bulk + free_bulk alone: %.1f cycles per packet\n",
 		       bench_mbuf_only());
+	/* The EAL leaves its runtime directory (/var/run/dpdk/PREFIX) behind,
+	 * empty once cleaned up: one per run would pile up. */
+	char rundir[PATH_MAX];
+	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
+	rmdir(rundir);
 	return 0;
 }
