@@ -28,7 +28,9 @@ static bool plain_port(struct vsw_port *p)
 	return p->cfg.ntrunk == 0 && __atomic_load_n(&p->capture, __ATOMIC_ACQUIRE) == NULL;
 }
 
-/* Sends views[0..n) to dest; counts as the bridge's flush does. */
+/* Sends views[0..n) to dest; counts as the bridge's flush does. On a tx
+ * queue of this worker's own the receiver sees them only at
+ * vsw_vq_release_held, after the sender has its buffers back. */
 static void send_views(struct vsw_fwd_ctx *c, struct vsw_port *dest,
 		       const struct vsw_vq_view *const *views, uint16_t n)
 {
@@ -36,7 +38,7 @@ static void send_views(struct vsw_fwd_ctx *c, struct vsw_port *dest,
 	uint16_t sent = 0;
 	struct vsw_txq t;
 	if (vsw_txq_take(c, dest, &t)) {
-		sent = dest->ops->tx_views(dest, t.q, views, n);
+		sent = dest->ops->tx_views(dest, t.q, views, n, !t.shared);
 		vsw_txq_release(dest, &t);
 	}
 	uint64_t bytes = 0;
@@ -186,7 +188,10 @@ uint16_t vsw_direct_input(struct vsw_fwd_ctx *c, struct vsw_port *in, uint16_t q
 		}
 		send_views(c, dest[i], batch, nb);
 	}
+	/* The sender's buffers go back first: a guest that forwards what it
+	 * receives then finds room in its TX ring. */
 	in->ops->rx_peek_done(in, q, v, run);
+	vsw_vq_release_held();
 	*rest = run < n || stopped;
 	return run;
 }

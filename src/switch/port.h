@@ -54,13 +54,15 @@ struct vsw_port_ops {
 	 * direct.c): look at up to n frames of rx queue q in place (*stopped:
 	 * at a frame that must be received as an mbuf); give the
 	 * first k back as received; send frames given as views (copied, so
-	 * nothing to free; returns how many were sent, a prefix). */
+	 * nothing to free; returns how many were sent, a prefix). hold: the
+	 * caller alone sends on q until its vsw_vq_release_held(), so the
+	 * port may keep the frames from the receiver until then. */
 	uint16_t (*rx_peek)(struct vsw_port *p, uint16_t q, struct vsw_vq_view *v, uint16_t n,
 			    bool *stopped);
 	void (*rx_peek_done)(struct vsw_port *p, uint16_t q, const struct vsw_vq_view *v,
 			     uint16_t k);
 	uint16_t (*tx_views)(struct vsw_port *p, uint16_t q, const struct vsw_vq_view *const *v,
-			     uint16_t n);
+			     uint16_t n, bool hold);
 	/* Number of rx / tx queues usable right now (vhost: the guest's enabled queues). */
 	uint16_t (*nb_rx_queues)(const struct vsw_port *p);
 	uint16_t (*nb_tx_queues)(const struct vsw_port *p);

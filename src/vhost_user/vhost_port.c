@@ -165,15 +165,20 @@ static uint16_t vp_tx(struct vsw_port *p, uint16_t q, struct rte_mbuf **pkts, ui
 }
 
 static uint16_t vp_tx_views(struct vsw_port *p, uint16_t q, const struct vsw_vq_view *const *views,
-			    uint16_t n)
+			    uint16_t n, bool hold)
 {
 	bool lock0;
 	struct vsw_vhost_vq *v = tx_queue_get(p, q, &lock0);
 	uint16_t sent = 0;
+	/* Queue 0 standing in for q is shared when locked: publish at once. */
+	hold = hold && !lock0;
 	if (v != NULL) {
 		uint64_t before = v->vq.stats.drop_no_buf;
 		for (unsigned int tries = 0; sent < n && tries <= TX_RETRIES; tries++) {
-			uint16_t k = vsw_vq_enqueue_views(&v->vq, views + sent, (uint16_t)(n - sent));
+			uint16_t k = hold ? vsw_vq_enqueue_views_held(&v->vq, views + sent,
+								      (uint16_t)(n - sent))
+					  : vsw_vq_enqueue_views(&v->vq, views + sent,
+								 (uint16_t)(n - sent));
 			if (k == 0)
 				break;
 			sent += k;

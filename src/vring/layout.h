@@ -121,6 +121,11 @@ static inline void vsw_split_avail_event(struct vsw_vq *vq, bool force)
 			 (uint16_t)(vq->last_avail_idx + 0x7fff), __ATOMIC_RELAXED);
 }
 
+/* Starts holding vq's used entries from idx (packed: wrap) for this
+ * thread's vsw_vq_release_held, or finds it held already. False: no room
+ * to hold another queue, publish now. */
+bool vsw_vq_hold(struct vsw_vq *vq, uint16_t idx, bool wrap);
+
 /* Interrupts the guest if it asked for it: used index moved from old to new. */
 void vsw_vq_notify_split(struct vsw_vq *vq, uint16_t old, uint16_t new_idx);
 void vsw_vq_notify_packed(struct vsw_vq *vq, uint16_t old_idx, bool old_wrap, uint16_t new_idx,

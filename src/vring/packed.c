@@ -129,12 +129,16 @@ struct used_rec {
 	bool wrap;
 };
 
-/* Writes the burst's used descriptors; the first one's flags go last. */
+/* Writes the burst's used descriptors; the first one's flags go last.
+ * Held (vsw_vq_hold): the first held one's flags are kept back, and the
+ * driver, which reads used descriptors in ring order, sees none after it. */
 static void publish_used(struct vsw_vq *vq, const struct used_rec *u, uint16_t n,
-			 uint16_t old_idx, bool old_wrap)
+			 uint16_t old_idx, bool old_wrap, bool hold)
 {
 	if (n == 0)
 		return;
+	bool was_held = vq->held;
+	hold = hold && vsw_vq_hold(vq, old_idx, old_wrap);
 	for (uint16_t i = 0; i < n; i++) {
 		vq->pdesc[u[i].pos].id = u[i].id;
 		vq->pdesc[u[i].pos].len = u[i].len;
@@ -143,12 +147,26 @@ static void publish_used(struct vsw_vq *vq, const struct used_rec *u, uint16_t n
 		uint16_t f = u[i].wrap ? (VRING_PACKED_DESC_F_AVAIL | VRING_PACKED_DESC_F_USED) : 0;
 		if (u[i].len)
 			f |= VRING_DESC_F_WRITE;
+		if (i == 0 && hold && !was_held) {
+			vq->held_pos = u[0].pos;
+			vq->held_flags = f;
+			continue;
+		}
 		__atomic_store_n(&vq->pdesc[u[i].pos].flags, f, __ATOMIC_RELEASE);
 	}
 	if (unlikely(vq->log_on))
 		for (uint16_t i = 0; i < n; i++)
 			vsw_vq_log_desc_packed(vq, u[i].pos);
-	vsw_vq_notify_packed(vq, old_idx, old_wrap, vq->last_used_idx, vq->used_wrap);
+	if (!hold)
+		vsw_vq_notify_packed(vq, old_idx, old_wrap, vq->last_used_idx, vq->used_wrap);
+}
+
+void vsw_packed_release(struct vsw_vq *vq)
+{
+	__atomic_store_n(&vq->pdesc[vq->held_pos].flags, vq->held_flags, __ATOMIC_RELEASE);
+	if (unlikely(vq->log_on))
+		vsw_vq_log_desc_packed(vq, vq->held_pos); /* again: written only now */
+	vsw_vq_notify_packed(vq, vq->held_idx, vq->held_wrap, vq->last_used_idx, vq->used_wrap);
 }
 
 static inline void advance(uint16_t *idx, bool *wrap, uint16_t n, uint16_t size)
@@ -227,7 +245,7 @@ uint16_t vsw_packed_dequeue(struct vsw_vq *vq, struct rte_mempool *mp, struct rt
 	}
 	if (got < n)
 		rte_pktmbuf_free_bulk(&pkts[got], n - got);
-	publish_used(vq, used, nused, old_used, old_wrap);
+	publish_used(vq, used, nused, old_used, old_wrap, false);
 	vq->stats.packets += got;
 	vq->stats.bytes += bytes;
 	return got;
@@ -353,7 +371,7 @@ void vsw_packed_peek_done(struct vsw_vq *vq, const struct vsw_vq_view *v, uint16
 		advance(&vq->last_used_idx, &vq->used_wrap, v[i].ndesc, vq->size);
 		bytes += v[i].len;
 	}
-	publish_used(vq, used, k, old_used, old_wrap);
+	publish_used(vq, used, k, old_used, old_wrap, false);
 	vq->stats.packets += k;
 	vq->stats.bytes += bytes;
 }
@@ -384,7 +402,7 @@ static int64_t fill(struct vsw_vq *vq, struct pchain *c, struct vsw_src_cursor *
 
 /* src: mbufs, or (views) frames in another guest's memory. */
 static inline __attribute__((always_inline)) uint16_t
-packed_enqueue(struct vsw_vq *vq, const void *const *src, uint16_t n, bool views)
+packed_enqueue(struct vsw_vq *vq, const void *const *src, uint16_t n, bool views, bool hold)
 {
 	struct used_rec used[256];
 	uint16_t nused = 0, sent = 0, too_big = 0, old_used = vq->last_used_idx;
@@ -492,7 +510,7 @@ packed_enqueue(struct vsw_vq *vq, const void *const *src, uint16_t n, bool views
 	}
 	if (sent < n)
 		vq->stats.drop_no_buf += n - sent;
-	publish_used(vq, used, nused, old_used, old_wrap);
+	publish_used(vq, used, nused, old_used, old_wrap, hold);
 	vq->stats.drop_too_big += too_big;
 	vq->stats.bytes += bytes;
 	vq->stats.packets += sent - too_big;
@@ -501,10 +519,16 @@ packed_enqueue(struct vsw_vq *vq, const void *const *src, uint16_t n, bool views
 
 uint16_t vsw_packed_enqueue(struct vsw_vq *vq, struct rte_mbuf *const *pkts, uint16_t n)
 {
-	return packed_enqueue(vq, (const void *const *)pkts, n, false);
+	return packed_enqueue(vq, (const void *const *)pkts, n, false, false);
 }
 
 uint16_t vsw_packed_enqueue_views(struct vsw_vq *vq, const struct vsw_vq_view *const *v, uint16_t n)
 {
-	return packed_enqueue(vq, (const void *const *)v, n, true);
+	return packed_enqueue(vq, (const void *const *)v, n, true, false);
+}
+
+uint16_t vsw_packed_enqueue_views_held(struct vsw_vq *vq, const struct vsw_vq_view *const *v,
+				       uint16_t n)
+{
+	return packed_enqueue(vq, (const void *const *)v, n, true, true);
 }

@@ -321,7 +321,7 @@ static int64_t fill_chain(struct vsw_vq *vq, uint16_t head, struct vsw_src_curso
 
 /* src: mbufs, or (views) frames in another guest's memory. */
 static inline __attribute__((always_inline)) uint16_t
-split_enqueue(struct vsw_vq *vq, const void *const *src, uint16_t n, bool views)
+split_enqueue(struct vsw_vq *vq, const void *const *src, uint16_t n, bool views, bool hold)
 {
 	prefetch_ring(vq, RTE_MIN(n, (uint16_t)32));
 	int avail = avail_count(vq);
@@ -428,7 +428,10 @@ split_enqueue(struct vsw_vq *vq, const void *const *src, uint16_t n, bool views)
 		vq->stats.drop_no_buf += n - sent;
 	if (done > 0) {
 		vq->last_avail_idx = (uint16_t)(vq->last_avail_idx + done);
-		publish_used(vq, used_old, done);
+		if (hold && vsw_vq_hold(vq, used_old, false))
+			vq->last_used_idx = (uint16_t)(used_old + done);
+		else
+			publish_used(vq, used_old, done);
 	}
 	vq->stats.drop_too_big += too_big;
 	vq->stats.bytes += bytes;
@@ -438,12 +441,23 @@ split_enqueue(struct vsw_vq *vq, const void *const *src, uint16_t n, bool views)
 
 uint16_t vsw_split_enqueue(struct vsw_vq *vq, struct rte_mbuf *const *pkts, uint16_t n)
 {
-	return split_enqueue(vq, (const void *const *)pkts, n, false);
+	return split_enqueue(vq, (const void *const *)pkts, n, false, false);
 }
 
 uint16_t vsw_split_enqueue_views(struct vsw_vq *vq, const struct vsw_vq_view *const *v, uint16_t n)
 {
-	return split_enqueue(vq, (const void *const *)v, n, true);
+	return split_enqueue(vq, (const void *const *)v, n, true, false);
+}
+
+uint16_t vsw_split_enqueue_views_held(struct vsw_vq *vq, const struct vsw_vq_view *const *v,
+				      uint16_t n)
+{
+	return split_enqueue(vq, (const void *const *)v, n, true, true);
+}
+
+void vsw_split_release(struct vsw_vq *vq)
+{
+	publish_used(vq, vq->held_idx, (uint16_t)(vq->last_used_idx - vq->held_idx));
 }
 
 /* Peek's look at a chain that is not one plain descriptor (several, or an

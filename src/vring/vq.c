@@ -25,6 +25,12 @@ uint16_t vsw_split_enqueue_views(struct vsw_vq *vq, const struct vsw_vq_view *co
 uint16_t vsw_packed_dequeue(struct vsw_vq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
 			    uint16_t n);
 uint16_t vsw_packed_enqueue(struct vsw_vq *vq, struct rte_mbuf *const *pkts, uint16_t n);
+uint16_t vsw_split_enqueue_views_held(struct vsw_vq *vq, const struct vsw_vq_view *const *v,
+				      uint16_t n);
+uint16_t vsw_packed_enqueue_views_held(struct vsw_vq *vq, const struct vsw_vq_view *const *v,
+				       uint16_t n);
+void vsw_split_release(struct vsw_vq *vq);
+void vsw_packed_release(struct vsw_vq *vq);
 
 static int init(struct vsw_vq *vq, const struct vsw_vq_setup *s);
 
@@ -194,6 +200,53 @@ void vsw_vq_peek_done(struct vsw_vq *vq, const struct vsw_vq_view *v, uint16_t k
 		vsw_packed_peek_done(vq, v, k);
 	else
 		vsw_split_peek_done(vq, v, k);
+}
+
+/* The queues this thread holds used entries on (vsw_vq_enqueue_views_held). */
+#define HOLD_MAX 8
+static __thread struct {
+	unsigned int n;
+	struct vsw_vq *vq[HOLD_MAX];
+} holding;
+
+bool vsw_vq_hold(struct vsw_vq *vq, uint16_t idx, bool wrap)
+{
+	if (vq->held)
+		return true;
+	if (holding.n == HOLD_MAX)
+		return false;
+	holding.vq[holding.n++] = vq;
+	vq->held = true;
+	vq->held_idx = idx;
+	vq->held_wrap = wrap;
+	return true;
+}
+
+void vsw_vq_release_held(void)
+{
+	for (unsigned int i = 0; i < holding.n; i++) {
+		struct vsw_vq *vq = holding.vq[i];
+		/* Even on a queue broken since: those frames were written whole. */
+		if (vq->packed)
+			vsw_packed_release(vq);
+		else
+			vsw_split_release(vq);
+		vq->held = false;
+	}
+	holding.n = 0;
+}
+
+uint16_t vsw_vq_enqueue_views_held(struct vsw_vq *vq, const struct vsw_vq_view *const *v,
+				   uint16_t n)
+{
+	if (unlikely(vq->broken)) {
+		vq->stats.drop_no_buf += n;
+		return 0;
+	}
+	if (n == 0)
+		return 0;
+	return vq->packed ? vsw_packed_enqueue_views_held(vq, v, n)
+			  : vsw_split_enqueue_views_held(vq, v, n);
 }
 
 uint16_t vsw_vq_enqueue_views(struct vsw_vq *vq, const struct vsw_vq_view *const *v, uint16_t n)

@@ -138,6 +138,12 @@ struct vsw_vq {
 	struct vring_avail *avail;
 	struct vring_used *used;
 	uint16_t last_avail_idx, last_used_idx;
+	/* Used entries from held_idx (packed: with held_wrap) to last_used_idx
+	 * are written but not yet shown to the guest (enqueue_views_held):
+	 * split, the used index is not stored; packed, the first one's flags
+	 * (held_flags, at held_pos) are not. */
+	bool held, held_wrap;
+	uint16_t held_idx, held_pos, held_flags;
 	/* packed */
 	struct vring_packed_desc *pdesc;
 	struct vring_packed_event *driver_event, *device_event;
@@ -237,6 +243,18 @@ uint16_t vsw_vq_peek(struct vsw_vq *vq, struct vsw_vq_view *v, uint16_t n, bool 
 void vsw_vq_peek_done(struct vsw_vq *vq, const struct vsw_vq_view *v, uint16_t k);
 /* vsw_vq_enqueue_burst for frames in another guest's memory. */
 uint16_t vsw_vq_enqueue_views(struct vsw_vq *vq, const struct vsw_vq_view *const *v, uint16_t n);
+/* The same, but the frames are not shown to the guest until the calling
+ * thread's vsw_vq_release_held(): the copy-once path gives the sender its
+ * TX buffers back (peek_done) before the receiver sees the frames. A guest
+ * that forwards what it receives on a ring as full as its TX ring would
+ * otherwise find that TX ring still full of the very frames it received,
+ * and drop (testpmd at ring size 256 with 512 frames in flight did). Only
+ * for a queue no other thread may publish to until then (an unshared tx
+ * queue). Per thread, at most a few queues: beyond those it publishes at
+ * once. */
+uint16_t vsw_vq_enqueue_views_held(struct vsw_vq *vq, const struct vsw_vq_view *const *v,
+				   uint16_t n);
+void vsw_vq_release_held(void);
 
 /* Guest notifications are decided after a full fence (the used index must
  * be visible before the guest's suppression fields are read), and draining

@@ -981,7 +981,13 @@ static void do_enqueue_views(struct rd *r)
 	snapshot();
 	allow_rx_buffers();
 	skip_if_self_modifying();
-	uint16_t sent = vsw_vq_enqueue_views(&Q, vp, n);
+	uint16_t sent;
+	if (sel >= 130) { /* held, as the copy-once path does, then released */
+		sent = vsw_vq_enqueue_views_held(&Q, vp, n);
+		vsw_vq_release_held();
+	} else {
+		sent = vsw_vq_enqueue_views(&Q, vp, n);
+	}
 	CHECK(sent <= n);
 	allow_rx_buffers();
 	check_device_writes();

@@ -169,9 +169,12 @@ tp_start() {
 	# Hold the fifo open so testpmd never reads EOF between our commands.
 	exec {fd}<>"$T/$name.in"
 	eval "_TP_FD_$name=$fd"
+	# VDEV: one, or several separated by spaces (a testpmd with two ports).
+	local vdevs=() v
+	for v in $vdev; do vdevs+=(--vdev="$v"); done
 	stdbuf -oL $TESTPMD --lcores=0@0,1@0 --no-pci --in-memory --single-file-segments \
 		--file-prefix="vsw-it-$name-$$" -m 256 --log-level='*:warning' \
-		--vdev="$vdev" -- -i --total-num-mbufs=8192 "$@" \
+		"${vdevs[@]}" -- -i --total-num-mbufs=8192 "$@" \
 		<"$T/$name.in" >"$T/$name.log" 2>&1 &
 	eval "_TP_PID_$name=$!"
 	track_pid $!

@@ -64,6 +64,7 @@ static const struct vsw_port_ops fake_ops = {
 /* The frames a fake port's guest has queued, handed out as views. */
 static struct vsw_vq_view queued[CAP];
 static uint16_t nqueued, peek_done_k;
+static int held_sends, unheld_sends; /* tx_views calls that may hold, and not */
 static bool queue_stopped; /* after them, a frame views cannot carry */
 static int peeks;
 
@@ -88,9 +89,13 @@ static void fake_peek_done(struct vsw_port *p, uint16_t q, const struct vsw_vq_v
 }
 
 static uint16_t fake_tx_views(struct vsw_port *p, uint16_t q, const struct vsw_vq_view *const *v,
-			      uint16_t n)
+			      uint16_t n, bool hold)
 {
 	(void)q;
+	if (hold)
+		held_sends++;
+	else
+		unheld_sends++;
 	struct fake *f = p->priv;
 	uint16_t k = RTE_MIN(n, f->room);
 	for (uint16_t i = 0; i < k; i++)
@@ -270,9 +275,14 @@ static void test_direct_run_of_known_unicast(void **state)
 	queue_view(&mac_of[0], &mac_of[1], 100);
 	queue_view(&mac_of[0], &mac_of[2], 200);
 	queue_view(&mac_of[0], &mac_of[1], 300);
+	held_sends = unheld_sends = 0;
 	assert_int_equal(vsw_direct_input(ctx, ports[0], 0, &rest), 3);
 	assert_false(rest);
 	assert_int_equal(peek_done_k, 3);
+	/* The workers' own queues: the receivers may wait for the sender's
+	 * release; a shared queue (below) may not. */
+	assert_int_equal(held_sends, 2);
+	assert_int_equal(unheld_sends, 0);
 	ASSERT_VIEWS(1, 0, 2);
 	ASSERT_VIEWS(2, 1);
 	assert_int_equal(fakes[3].nv + fakes[0].nv + fakes[3].n, 0);
@@ -282,6 +292,15 @@ static void test_direct_run_of_known_unicast(void **state)
 	assert_int_equal(ports[1]->counters[0].tx_bytes, 400);
 	/* The source was learned: unicast to it goes back to port 0. */
 	assert_int_equal(vsw_fdb_lookup(net_a.fdb, &mac_of[0], 0), 0);
+	/* A tx queue other workers share is published under its lock. */
+	ports[1]->tx_shared = true;
+	nqueued = 0;
+	held_sends = unheld_sends = 0;
+	queue_view(&mac_of[0], &mac_of[1], 100);
+	assert_int_equal(vsw_direct_input(ctx, ports[0], 0, &rest), 1);
+	assert_int_equal(held_sends, 0);
+	assert_int_equal(unheld_sends, 1);
+	ports[1]->tx_shared = false;
 }
 
 /* Each frame the path cannot carry ends the run before it; the frame is

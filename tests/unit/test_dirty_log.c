@@ -201,7 +201,9 @@ static struct rte_mbuf *frame(uint32_t len, uint8_t seed)
 #define BUF_A (DRV_GPA_BASE + (4u << 20) + 100)
 #define BUF_B (DRV_GPA_BASE + (5u << 20) - 30)
 
-static void enqueue_marks(void **state, bool views)
+/* held: views enqueued held, then released (the used index or the first
+ * used descriptor is written at the release, and marked then). */
+static void enqueue_marks(void **state, bool views, bool held)
 {
 	start(state, true);
 	post_at(BUF_A, 2 * PAGE);
@@ -219,7 +221,12 @@ static void enqueue_marks(void **state, bool views)
 		memcpy(&v[0].eth, f1, 14);
 		memcpy(&v[1].eth, f2, 14);
 		const struct vsw_vq_view *pv[2] = { &v[0], &v[1] };
-		n = vsw_vq_enqueue_views(&Q, pv, 2);
+		if (held) {
+			n = vsw_vq_enqueue_views_held(&Q, pv, 2);
+			vsw_vq_release_held();
+		} else {
+			n = vsw_vq_enqueue_views(&Q, pv, 2);
+		}
 	} else {
 		struct rte_mbuf *m[2] = { frame(64, 1), frame(64, 2) };
 		n = vsw_vq_enqueue_burst(&Q, m, 2);
@@ -237,12 +244,17 @@ static void enqueue_marks(void **state, bool views)
 
 static void test_enqueue_marks(void **state)
 {
-	enqueue_marks(state, false);
+	enqueue_marks(state, false, false);
 }
 
 static void test_enqueue_views_marks(void **state)
 {
-	enqueue_marks(state, true);
+	enqueue_marks(state, true, false);
+}
+
+static void test_enqueue_views_held_marks(void **state)
+{
+	enqueue_marks(state, true, true);
 }
 
 /* Mergeable: a 3000-byte frame over three 1100-byte buffers, each in a
@@ -411,6 +423,7 @@ int main(void)
 		cmocka_unit_test(test_mark_bitmap_end),
 		BOTH(test_enqueue_marks),
 		BOTH(test_enqueue_views_marks),
+		BOTH(test_enqueue_views_held_marks),
 		cmocka_unit_test_prestate_setup_teardown(test_mergeable_marks, NULL, teardown,
 							 (void *)&SPLIT_MRG),
 		cmocka_unit_test_prestate_setup_teardown(test_mergeable_marks, NULL, teardown,

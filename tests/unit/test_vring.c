@@ -1172,6 +1172,52 @@ static void test_views_to_rx(void **state)
 	assert_false(vsw_vq_is_broken(&Q));
 }
 
+/* Held views are written but shown to the driver only at the release,
+ * all at once and in order, however many enqueues went into the hold. */
+static void test_views_held(void **state)
+{
+	start(state, 64, 0);
+	uint64_t gpa[4];
+	for (int i = 0; i < 4; i++)
+		gpa[i] = post_rx(2048);
+	uint8_t frame[3][200];
+	struct vsw_vq_view v[3];
+	const struct vsw_vq_view *vp[3];
+	memset(v, 0, sizeof(v));
+	for (int i = 0; i < 3; i++) {
+		fill_pattern(frame[i], sizeof(frame[i]), (uint8_t)(10 + i));
+		v[i].frame = frame[i];
+		v[i].len = (uint32_t)(100 + 50 * i);
+		v[i].first_len = v[i].len;
+		v[i].head = (uint16_t)i;
+		memcpy(&v[i].eth, frame[i], RTE_ETHER_HDR_LEN);
+		vp[i] = &v[i];
+	}
+	uint16_t id;
+	uint32_t len;
+	assert_int_equal(vsw_vq_enqueue_views_held(&Q, vp, 2), 2);
+	assert_false(drv_used(&D, &id, &len));
+	assert_int_equal(vsw_vq_enqueue_views_held(&Q, &vp[2], 1), 1);
+	assert_false(drv_used(&D, &id, &len));
+	/* Already written where the driver will look. */
+	assert_memory_equal(drv_ptr(&D, gpa[2]) + 12, frame[2], v[2].len);
+	vsw_vq_release_held();
+	for (int i = 0; i < 3; i++) {
+		assert_true(drv_used(&D, &id, &len));
+		assert_int_equal(len, 12 + v[i].len);
+		assert_memory_equal(drv_ptr(&D, gpa[i]) + 12, frame[i], v[i].len);
+	}
+	assert_false(drv_used(&D, &id, &len));
+	assert_int_equal(Q.stats.packets, 3);
+	/* Released: a plain enqueue is shown at once again. */
+	assert_int_equal(vsw_vq_enqueue_views(&Q, vp, 1), 1);
+	assert_true(drv_used(&D, &id, &len));
+	assert_int_equal(len, 12 + v[0].len);
+	vsw_vq_release_held(); /* nothing held: nothing happens */
+	assert_false(drv_used(&D, &id, &len));
+	assert_false(vsw_vq_is_broken(&Q));
+}
+
 /* A view over several small buffers (MRG_RXBUF): header, eth, rest. */
 static void test_views_mergeable(void **state)
 {
@@ -1773,6 +1819,7 @@ int main(void)
 		cmocka_unit_test_prestate_setup_teardown(test_peek_stops_at_offload_header, NULL, teardown, (void *)&SPLIT_CSUM),
 		cmocka_unit_test_prestate_setup_teardown(test_peek_stops_at_offload_header, NULL, teardown, (void *)&PACKED_CSUM),
 		BOTH(test_views_to_rx),
+		BOTH(test_views_held),
 		cmocka_unit_test_prestate_setup_teardown(test_views_mergeable, NULL, teardown, (void *)&SPLIT_MRG),
 		cmocka_unit_test_prestate_setup_teardown(test_views_mergeable, NULL, teardown, (void *)&PACKED_MRG),
 		BOTH(test_ring_outside_memory),
