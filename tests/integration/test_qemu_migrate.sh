@@ -82,10 +82,10 @@
 # in its interrupt or slab code) runs the whole test once more, and a second
 # death fails it; any other failure fails at once. Under TCG here such deaths
 # came on Open vSwitch as on vsw (see integrity below; the iperf case on
-# 2026-12-01: vsw in 2 of 4 CI runs; 4 runs each alternated, vsw 0 of 4,
-# Open vSwitch 1 of 4 with the same list corruption panic). Whether vsw has
-# a share is not settled; a retry keeps one such death from failing CI. The first run's output, panic included,
-# stays in the log above the retry.
+# 2026-12-01: vsw in 2 of 4 CI runs; 12 runs each alternated, vsw 1 of 12,
+# Open vSwitch 5 of 12 with the same list corruption panic): a QEMU/TCG or
+# guest fault, not vsw's. A retry keeps one such death from failing CI. The
+# first run's output, panic included, stays in the log above the retry.
 if [[ -z ${MIGTEST_INNER:-} ]]; then
 	rc=0
 	MIGTEST_INNER=1 bash "$0" "$@" || rc=$?
