@@ -14,20 +14,9 @@
 source "$(dirname "$0")/lib.sh"
 command -v tshark >/dev/null || skip "tshark is not installed (tools/setup/deps.sh installs it)"
 
-cfg=$(write_config rt <<CFG
-cores: [$LAST_CPU]
-run_dir: @RUN@
-networks: [{ name: lan, mode: bridge }]
-ports:
-  - { name: g1, type: vhost-user, network: lan, path: g1.sock }
-  - { name: g2, type: vhost-user, network: lan, path: g2.sock }
-CFG
-)
-start_vswd rt "$cfg"
-RUN=$T/run-rt
-VSW_SOCK=$RUN/vsw.sock
+start_two_port_bridge rt
+cfg=$CFG
 LOG=$T/rt.log
-wait_for "vswd" 20 test -S "$RUN/g2.sock"
 M1=02:00:00:00:61:01 M2=02:00:00:00:61:02
 tp_guest g1 $M1 $M2
 tp_guest g2 $M2 $M1
