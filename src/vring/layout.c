@@ -1,8 +1,9 @@
 /* Owns what split.c and packed.c share at run time (declared in
  * layout.h): the broken state, dirty logging of the used ring and packed
  * descriptors, guest notifications (and their gathering per worker round,
- * watched for a blocking call fd), the virtio-net header both ways, and the
- * views of frames for the copy-once path. */
+ * watched for a blocking call fd), the virtio-net header both ways, the
+ * views of frames for the copy-once path, and the used entries a worker
+ * holds back until the sender has its buffers (vsw_vq_release_held). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -412,4 +413,45 @@ void vsw_vq_rx_hdr(const struct vsw_vq *vq, const struct rte_mbuf *m, const stru
 		   (vq->rx_offloads & VSW_OFF_CSUM)) {
 		h->flags = VIRTIO_NET_HDR_F_DATA_VALID;
 	}
+}
+
+/* The queues this thread holds used entries on (vsw_vq_enqueue_views_held). */
+#define HOLD_MAX 8
+static __thread struct {
+	unsigned int n;
+	struct vsw_vq *vq[HOLD_MAX];
+} holding;
+
+bool vsw_vq_hold(struct vsw_vq *vq, uint16_t idx, bool wrap)
+{
+	if (vq->held)
+		return true;
+	if (holding.n == HOLD_MAX)
+		return false;
+	holding.vq[holding.n++] = vq;
+	vq->held = true;
+	vq->held_idx = idx;
+	vq->held_wrap = wrap;
+	return true;
+}
+
+void vsw_vq_release_held(void)
+{
+	for (unsigned int i = 0; i < holding.n; i++) {
+		struct vsw_vq *vq = holding.vq[i];
+		/* Even on a queue broken since: those frames were written whole. */
+		if (vq->packed) {
+			__atomic_store_n(&vq->pdesc[vq->held_pos].flags, vq->held_flags,
+					 __ATOMIC_RELEASE);
+			if (unlikely(vq->log_on))
+				vsw_vq_log_desc_packed(vq, vq->held_pos); /* again: written only now */
+			vsw_vq_notify_packed(vq, vq->held_idx, vq->held_wrap, vq->last_used_idx,
+					     vq->used_wrap);
+		} else {
+			vsw_split_publish_used(vq, vq->held_idx,
+					       (uint16_t)(vq->last_used_idx - vq->held_idx));
+		}
+		vq->held = false;
+	}
+	holding.n = 0;
 }

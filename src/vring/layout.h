@@ -131,6 +131,19 @@ void vsw_vq_notify_split(struct vsw_vq *vq, uint16_t old, uint16_t new_idx);
 void vsw_vq_notify_packed(struct vsw_vq *vq, uint16_t old_idx, bool old_wrap, uint16_t new_idx,
 			  bool new_wrap);
 
+/* Split: shows the guest count used entries written from old on. */
+static inline void vsw_split_publish_used(struct vsw_vq *vq, uint16_t old, uint16_t count)
+{
+	uint16_t new_idx = (uint16_t)(old + count);
+	__atomic_store_n(&vq->used->idx, new_idx, __ATOMIC_RELEASE);
+	vq->last_used_idx = new_idx;
+	if (vq->event_idx)
+		vsw_split_avail_event(vq, false);
+	if (unlikely(vq->log_on))
+		vsw_vq_log_used_split(vq, old, count);
+	vsw_vq_notify_split(vq, old, new_idx);
+}
+
 /* Turns a guest's TX header into m's offload metadata (partial checksum,
  * TSO) after checking it against the frame and the negotiated features, or
  * finishes an unusual checksum request itself. VSW_HDR_OK or why not. */

@@ -161,14 +161,6 @@ static void publish_used(struct vsw_vq *vq, const struct used_rec *u, uint16_t n
 		vsw_vq_notify_packed(vq, old_idx, old_wrap, vq->last_used_idx, vq->used_wrap);
 }
 
-void vsw_packed_release(struct vsw_vq *vq)
-{
-	__atomic_store_n(&vq->pdesc[vq->held_pos].flags, vq->held_flags, __ATOMIC_RELEASE);
-	if (unlikely(vq->log_on))
-		vsw_vq_log_desc_packed(vq, vq->held_pos); /* again: written only now */
-	vsw_vq_notify_packed(vq, vq->held_idx, vq->held_wrap, vq->last_used_idx, vq->used_wrap);
-}
-
 static inline void advance(uint16_t *idx, bool *wrap, uint16_t n, uint16_t size)
 {
 	uint32_t v = (uint32_t)*idx + n;

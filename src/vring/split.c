@@ -135,17 +135,6 @@ static int dequeue_one(struct vsw_vq *vq, struct rte_mempool *mp, uint16_t head,
 	return vsw_tx_finish(vq, m, &t);
 }
 
-static inline void publish_used(struct vsw_vq *vq, uint16_t old, uint16_t count)
-{
-	uint16_t new_idx = (uint16_t)(old + count);
-	__atomic_store_n(&vq->used->idx, new_idx, __ATOMIC_RELEASE);
-	vq->last_used_idx = new_idx;
-	if (vq->event_idx)
-		vsw_split_avail_event(vq, false);
-	if (unlikely(vq->log_on))
-		vsw_vq_log_used_split(vq, old, count);
-	vsw_vq_notify_split(vq, old, new_idx);
-}
 
 /* Before the avail index is read: the next n avail entries and the
  * descriptors at the same ring positions, which is where an in-order driver
@@ -270,7 +259,7 @@ uint16_t vsw_split_dequeue(struct vsw_vq *vq, struct rte_mempool *mp, struct rte
 			pkts[got] = rte_pktmbuf_alloc(mp);
 			if (pkts[got] == NULL) {
 				vq->last_avail_idx = (uint16_t)(vq->last_avail_idx + done);
-				publish_used(vq, used_old, done);
+				vsw_split_publish_used(vq, used_old, done);
 				rte_pktmbuf_free_bulk(&pkts[got + 1], count - got - 1);
 				vq->stats.packets += got;
 				vq->stats.bytes += bytes;
@@ -282,7 +271,7 @@ uint16_t vsw_split_dequeue(struct vsw_vq *vq, struct rte_mempool *mp, struct rte
 		rte_pktmbuf_free_bulk(&pkts[got], count - got);
 	if (done > 0) {
 		vq->last_avail_idx = (uint16_t)(vq->last_avail_idx + done);
-		publish_used(vq, used_old, done);
+		vsw_split_publish_used(vq, used_old, done);
 	}
 	vq->stats.packets += got;
 	vq->stats.bytes += bytes;
@@ -431,7 +420,7 @@ split_enqueue(struct vsw_vq *vq, const void *const *src, uint16_t n, bool views,
 		if (hold && vsw_vq_hold(vq, used_old, false))
 			vq->last_used_idx = (uint16_t)(used_old + done);
 		else
-			publish_used(vq, used_old, done);
+			vsw_split_publish_used(vq, used_old, done);
 	}
 	vq->stats.drop_too_big += too_big;
 	vq->stats.bytes += bytes;
@@ -453,11 +442,6 @@ uint16_t vsw_split_enqueue_views_held(struct vsw_vq *vq, const struct vsw_vq_vie
 				      uint16_t n)
 {
 	return split_enqueue(vq, (const void *const *)v, n, true, true);
-}
-
-void vsw_split_release(struct vsw_vq *vq)
-{
-	publish_used(vq, vq->held_idx, (uint16_t)(vq->last_used_idx - vq->held_idx));
 }
 
 /* Peek's look at a chain that is not one plain descriptor (several, or an
@@ -530,7 +514,7 @@ void vsw_split_peek_done(struct vsw_vq *vq, const struct vsw_vq_view *v, uint16_
 		bytes += v[i].len;
 	}
 	vq->last_avail_idx = (uint16_t)(vq->last_avail_idx + k);
-	publish_used(vq, used_old, k);
+	vsw_split_publish_used(vq, used_old, k);
 	vq->stats.packets += k;
 	vq->stats.bytes += bytes;
 }

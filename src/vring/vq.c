@@ -29,8 +29,6 @@ uint16_t vsw_split_enqueue_views_held(struct vsw_vq *vq, const struct vsw_vq_vie
 				      uint16_t n);
 uint16_t vsw_packed_enqueue_views_held(struct vsw_vq *vq, const struct vsw_vq_view *const *v,
 				       uint16_t n);
-void vsw_split_release(struct vsw_vq *vq);
-void vsw_packed_release(struct vsw_vq *vq);
 
 static int init(struct vsw_vq *vq, const struct vsw_vq_setup *s);
 
@@ -200,40 +198,6 @@ void vsw_vq_peek_done(struct vsw_vq *vq, const struct vsw_vq_view *v, uint16_t k
 		vsw_packed_peek_done(vq, v, k);
 	else
 		vsw_split_peek_done(vq, v, k);
-}
-
-/* The queues this thread holds used entries on (vsw_vq_enqueue_views_held). */
-#define HOLD_MAX 8
-static __thread struct {
-	unsigned int n;
-	struct vsw_vq *vq[HOLD_MAX];
-} holding;
-
-bool vsw_vq_hold(struct vsw_vq *vq, uint16_t idx, bool wrap)
-{
-	if (vq->held)
-		return true;
-	if (holding.n == HOLD_MAX)
-		return false;
-	holding.vq[holding.n++] = vq;
-	vq->held = true;
-	vq->held_idx = idx;
-	vq->held_wrap = wrap;
-	return true;
-}
-
-void vsw_vq_release_held(void)
-{
-	for (unsigned int i = 0; i < holding.n; i++) {
-		struct vsw_vq *vq = holding.vq[i];
-		/* Even on a queue broken since: those frames were written whole. */
-		if (vq->packed)
-			vsw_packed_release(vq);
-		else
-			vsw_split_release(vq);
-		vq->held = false;
-	}
-	holding.n = 0;
 }
 
 uint16_t vsw_vq_enqueue_views_held(struct vsw_vq *vq, const struct vsw_vq_view *const *v,
