@@ -28,18 +28,25 @@ static bool plain_port(struct vsw_port *p)
 	return p->cfg.ntrunk == 0 && __atomic_load_n(&p->capture, __ATOMIC_ACQUIRE) == NULL;
 }
 
-/* Sends views[0..n) to dest; counts as the bridge's flush does. On a tx
- * queue of this worker's own the receiver sees them only at
- * vsw_vq_release_held, after the sender has its buffers back. */
+/* Sends views[0..n) to dest; counts as the bridge's flush does. The
+ * receiver sees them only at vsw_vq_release_held, after the sender has its
+ * buffers back: on a tx queue of this worker's own, or on a shared one
+ * whose lock the caller then keeps (*kept) and lets go of after the
+ * release; kept NULL: a shared queue is published at once. One lock kept
+ * at a time, so no two workers wait on each other. */
 static void send_views(struct vsw_fwd_ctx *c, struct vsw_port *dest,
-		       const struct vsw_vq_view *const *views, uint16_t n)
+		       const struct vsw_vq_view *const *views, uint16_t n, struct vsw_txq *kept)
 {
 	struct vsw_port_counters *pc = &dest->counters[c->cidx];
 	uint16_t sent = 0;
 	struct vsw_txq t;
 	if (vsw_txq_take(c, dest, &t)) {
-		sent = dest->ops->tx_views(dest, t.q, views, n, !t.shared);
-		vsw_txq_release(dest, &t);
+		bool keep = t.shared && kept != NULL;
+		sent = dest->ops->tx_views(dest, t.q, views, n, !t.shared || keep);
+		if (keep)
+			*kept = t;
+		else
+			vsw_txq_release(dest, &t);
 	}
 	uint64_t bytes = 0;
 	for (uint16_t i = 0; i < sent; i++)
@@ -175,6 +182,12 @@ uint16_t vsw_direct_input(struct vsw_fwd_ctx *c, struct vsw_port *in, uint16_t q
 	 * usually there is one. */
 	const struct vsw_vq_view *batch[VSW_BURST];
 	uint64_t sent_mask = 0;
+	/* One destination (nearly always): its queue's lock, if shared, is
+	 * kept until the frames are shown. */
+	bool one_dest = true;
+	for (uint16_t i = 1; i < nc; i++)
+		one_dest = one_dest && dest[i] == dest[0];
+	struct vsw_txq kept = { .shared = false };
 	for (uint16_t i = 0; i < nc; i++) {
 		if (sent_mask >> i & 1)
 			continue;
@@ -186,12 +199,13 @@ uint16_t vsw_direct_input(struct vsw_fwd_ctx *c, struct vsw_port *in, uint16_t q
 				batch[nb++] = &v[f];
 			sent_mask |= 1ull << j;
 		}
-		send_views(c, dest[i], batch, nb);
+		send_views(c, dest[i], batch, nb, one_dest ? &kept : NULL);
 	}
 	/* The sender's buffers go back first: a guest that forwards what it
 	 * receives then finds room in its TX ring. */
 	in->ops->rx_peek_done(in, q, v, run);
 	vsw_vq_release_held();
+	vsw_txq_release(dest[0], &kept);
 	*rest = run < n || stopped;
 	return run;
 }

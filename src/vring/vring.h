@@ -249,9 +249,9 @@ uint16_t vsw_vq_enqueue_views(struct vsw_vq *vq, const struct vsw_vq_view *const
  * that forwards what it receives on a ring as full as its TX ring would
  * otherwise find that TX ring still full of the very frames it received,
  * and drop (testpmd at ring size 256 with 512 frames in flight did). Only
- * for a queue no other thread may publish to until then (an unshared tx
- * queue). Per thread, at most a few queues: beyond those it publishes at
- * once. */
+ * for a queue no other thread may publish to until then (a tx queue of the
+ * caller's own, or a shared one whose lock it keeps until then). Per
+ * thread, at most a few queues: beyond those it publishes at once. */
 uint16_t vsw_vq_enqueue_views_held(struct vsw_vq *vq, const struct vsw_vq_view *const *v,
 				   uint16_t n);
 void vsw_vq_release_held(void);

@@ -292,15 +292,30 @@ static void test_direct_run_of_known_unicast(void **state)
 	assert_int_equal(ports[1]->counters[0].tx_bytes, 400);
 	/* The source was learned: unicast to it goes back to port 0. */
 	assert_int_equal(vsw_fdb_lookup(net_a.fdb, &mac_of[0], 0), 0);
-	/* A tx queue other workers share is published under its lock. */
-	ports[1]->tx_shared = true;
+	/* Tx queues other workers share: one destination's lock is kept
+	 * until the frames are shown (held, and let go of after); with two
+	 * destinations each is published under its lock at once. */
+	ports[1]->tx_shared = ports[2]->tx_shared = true;
 	nqueued = 0;
 	held_sends = unheld_sends = 0;
 	queue_view(&mac_of[0], &mac_of[1], 100);
 	assert_int_equal(vsw_direct_input(ctx, ports[0], 0, &rest), 1);
+	assert_int_equal(held_sends, 1);
+	assert_int_equal(unheld_sends, 0);
+	assert_true(rte_spinlock_trylock(&ports[1]->txq_lock[0]));
+	rte_spinlock_unlock(&ports[1]->txq_lock[0]);
+	nqueued = 0;
+	held_sends = unheld_sends = 0;
+	queue_view(&mac_of[0], &mac_of[1], 100);
+	queue_view(&mac_of[0], &mac_of[2], 100);
+	assert_int_equal(vsw_direct_input(ctx, ports[0], 0, &rest), 2);
 	assert_int_equal(held_sends, 0);
-	assert_int_equal(unheld_sends, 1);
-	ports[1]->tx_shared = false;
+	assert_int_equal(unheld_sends, 2);
+	assert_true(rte_spinlock_trylock(&ports[1]->txq_lock[0]));
+	rte_spinlock_unlock(&ports[1]->txq_lock[0]);
+	assert_true(rte_spinlock_trylock(&ports[2]->txq_lock[0]));
+	rte_spinlock_unlock(&ports[2]->txq_lock[0]);
+	ports[1]->tx_shared = ports[2]->tx_shared = false;
 }
 
 /* Each frame the path cannot carry ends the run before it; the frame is
