@@ -514,13 +514,8 @@ uint16_t vsw_packed_enqueue(struct vsw_vq *vq, struct rte_mbuf *const *pkts, uin
 	return packed_enqueue(vq, (const void *const *)pkts, n, false, false);
 }
 
-uint16_t vsw_packed_enqueue_views(struct vsw_vq *vq, const struct vsw_vq_view *const *v, uint16_t n)
+uint16_t vsw_packed_enqueue_views(struct vsw_vq *vq, const struct vsw_vq_view *const *v, uint16_t n,
+                                  bool hold)
 {
-	return packed_enqueue(vq, (const void *const *)v, n, true, false);
-}
-
-uint16_t vsw_packed_enqueue_views_held(struct vsw_vq *vq, const struct vsw_vq_view *const *v,
-				       uint16_t n)
-{
-	return packed_enqueue(vq, (const void *const *)v, n, true, true);
+	return packed_enqueue(vq, (const void *const *)v, n, true, hold);
 }

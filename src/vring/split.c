@@ -135,7 +135,6 @@ static int dequeue_one(struct vsw_vq *vq, struct rte_mempool *mp, uint16_t head,
 	return vsw_tx_finish(vq, m, &t);
 }
 
-
 /* Before the avail index is read: the next n avail entries and the
  * descriptors at the same ring positions, which is where an in-order driver
  * (and nearly always any other) puts them, else each is a dependent
@@ -433,15 +432,10 @@ uint16_t vsw_split_enqueue(struct vsw_vq *vq, struct rte_mbuf *const *pkts, uint
 	return split_enqueue(vq, (const void *const *)pkts, n, false, false);
 }
 
-uint16_t vsw_split_enqueue_views(struct vsw_vq *vq, const struct vsw_vq_view *const *v, uint16_t n)
+uint16_t vsw_split_enqueue_views(struct vsw_vq *vq, const struct vsw_vq_view *const *v, uint16_t n,
+                                 bool hold)
 {
-	return split_enqueue(vq, (const void *const *)v, n, true, false);
-}
-
-uint16_t vsw_split_enqueue_views_held(struct vsw_vq *vq, const struct vsw_vq_view *const *v,
-				      uint16_t n)
-{
-	return split_enqueue(vq, (const void *const *)v, n, true, true);
+	return split_enqueue(vq, (const void *const *)v, n, true, hold);
 }
 
 /* Peek's look at a chain that is not one plain descriptor (several, or an

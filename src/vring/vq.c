@@ -20,15 +20,13 @@ uint16_t vsw_split_peek(struct vsw_vq *vq, struct vsw_vq_view *v, uint16_t n, bo
 void vsw_split_peek_done(struct vsw_vq *vq, const struct vsw_vq_view *v, uint16_t k);
 uint16_t vsw_packed_peek(struct vsw_vq *vq, struct vsw_vq_view *v, uint16_t n, bool *stopped);
 void vsw_packed_peek_done(struct vsw_vq *vq, const struct vsw_vq_view *v, uint16_t k);
-uint16_t vsw_packed_enqueue_views(struct vsw_vq *vq, const struct vsw_vq_view *const *v, uint16_t n);
-uint16_t vsw_split_enqueue_views(struct vsw_vq *vq, const struct vsw_vq_view *const *v, uint16_t n);
+uint16_t vsw_packed_enqueue_views(struct vsw_vq *vq, const struct vsw_vq_view *const *v, uint16_t n,
+				  bool hold);
+uint16_t vsw_split_enqueue_views(struct vsw_vq *vq, const struct vsw_vq_view *const *v, uint16_t n,
+				 bool hold);
 uint16_t vsw_packed_dequeue(struct vsw_vq *vq, struct rte_mempool *mp, struct rte_mbuf **pkts,
 			    uint16_t n);
 uint16_t vsw_packed_enqueue(struct vsw_vq *vq, struct rte_mbuf *const *pkts, uint16_t n);
-uint16_t vsw_split_enqueue_views_held(struct vsw_vq *vq, const struct vsw_vq_view *const *v,
-				      uint16_t n);
-uint16_t vsw_packed_enqueue_views_held(struct vsw_vq *vq, const struct vsw_vq_view *const *v,
-				       uint16_t n);
 
 static int init(struct vsw_vq *vq, const struct vsw_vq_setup *s);
 
@@ -200,8 +198,8 @@ void vsw_vq_peek_done(struct vsw_vq *vq, const struct vsw_vq_view *v, uint16_t k
 		vsw_split_peek_done(vq, v, k);
 }
 
-uint16_t vsw_vq_enqueue_views_held(struct vsw_vq *vq, const struct vsw_vq_view *const *v,
-				   uint16_t n)
+static uint16_t enqueue_views(struct vsw_vq *vq, const struct vsw_vq_view *const *v, uint16_t n,
+			      bool hold)
 {
 	if (unlikely(vq->broken)) {
 		vq->stats.drop_no_buf += n;
@@ -209,17 +207,17 @@ uint16_t vsw_vq_enqueue_views_held(struct vsw_vq *vq, const struct vsw_vq_view *
 	}
 	if (n == 0)
 		return 0;
-	return vq->packed ? vsw_packed_enqueue_views_held(vq, v, n)
-			  : vsw_split_enqueue_views_held(vq, v, n);
+	return vq->packed ? vsw_packed_enqueue_views(vq, v, n, hold)
+			  : vsw_split_enqueue_views(vq, v, n, hold);
 }
 
 uint16_t vsw_vq_enqueue_views(struct vsw_vq *vq, const struct vsw_vq_view *const *v, uint16_t n)
 {
-	if (unlikely(vq->broken)) {
-		vq->stats.drop_no_buf += n;
-		return 0;
-	}
-	if (n == 0)
-		return 0;
-	return vq->packed ? vsw_packed_enqueue_views(vq, v, n) : vsw_split_enqueue_views(vq, v, n);
+	return enqueue_views(vq, v, n, false);
+}
+
+uint16_t vsw_vq_enqueue_views_held(struct vsw_vq *vq, const struct vsw_vq_view *const *v,
+				   uint16_t n)
+{
+	return enqueue_views(vq, v, n, true);
 }
