@@ -144,25 +144,23 @@ write_config() {
 	echo "$T/$name.yaml"
 }
 
-# start_two_port_bridge NAME: vswd on the last CPU with vhost-user ports g1
-# and g2 (g1.sock, g2.sock) in one bridge network, the set-up most tests
+# start_bridge NAME PORT...: vswd on the last CPU with vhost-user ports
+# PORT (socket PORT.sock) in one bridge network, the set-up most tests
 # start from. Sets CFG (the config's path), RUN, VSW_SOCK and VSWD_PID;
 # returns when the sockets are there.
-start_two_port_bridge() {
-	local name=$1
-	CFG=$(write_config "$name" <<CFG
-cores: [$LAST_CPU]
-run_dir: @RUN@
-networks: [{ name: lan, mode: bridge }]
-ports:
-  - { name: g1, type: vhost-user, network: lan, path: g1.sock }
-  - { name: g2, type: vhost-user, network: lan, path: g2.sock }
-CFG
-)
+start_bridge() {
+	local name=$1 p
+	shift
+	CFG=$({
+		printf 'cores: [%s]\nrun_dir: @RUN@\nnetworks: [{ name: lan, mode: bridge }]\nports:\n' "$LAST_CPU"
+		for p in "$@"; do
+			printf '  - { name: %s, type: vhost-user, network: lan, path: %s.sock }\n' "$p" "$p"
+		done
+	} | write_config "$name")
 	RUN=$T/run-$name
 	VSW_SOCK=$RUN/vsw.sock
 	start_vswd "$name" "$CFG"
-	wait_for "vswd sockets" 20 test -S "$RUN/g2.sock"
+	wait_for "vswd sockets" 20 test -S "$RUN/${*: -1}.sock"
 }
 
 # start_vswd NAME CONFIG [extra args]: starts vswd in the background; sets VSWD_PID.

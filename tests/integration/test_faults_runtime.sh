@@ -14,7 +14,7 @@
 source "$(dirname "$0")/lib.sh"
 command -v tshark >/dev/null || skip "tshark is not installed (tools/setup/deps.sh installs it)"
 
-start_two_port_bridge rt
+start_bridge rt g1 g2
 cfg=$CFG
 LOG=$T/rt.log
 M1=02:00:00:00:61:01 M2=02:00:00:00:61:02

@@ -31,7 +31,7 @@ tp_wait() { # NAME COMMAND PATTERN
 variant() { # NAME EXTRA_DEVARGS
 	local name=$1 extra=$2 rx tx drop back
 	log "variant $name: ring 256, $INFLIGHT in flight, devargs '$extra'"
-	start_two_port_bridge "$name"
+	start_bridge "$name" g1 g2
 	# --no-flush-rx: what is left in the RX rings at a stop is counted below.
 	tp_start "$name" "net_virtio_user0,path=$RUN/g1.sock,mac=$M1,queue_size=256$extra net_virtio_user1,path=$RUN/g2.sock,mac=$M2,queue_size=256$extra" \
 		--forward-mode=mac --eth-peer=0,$M2 --eth-peer=1,$M1 --txpkts=60 \

@@ -11,20 +11,7 @@ source "$(dirname "$0")/lib.sh"
 HOSTILE="python3 $TOP/tests/integration/hostile_frontend.py"
 M1=02:00:00:00:51:01
 M2=02:00:00:00:51:02
-cfg=$(write_config hf <<CFG
-cores: [$LAST_CPU]
-run_dir: @RUN@
-networks: [{ name: lan, mode: bridge }]
-ports:
-  - { name: g1, type: vhost-user, network: lan, path: g1.sock }
-  - { name: g2, type: vhost-user, network: lan, path: g2.sock }
-  - { name: h, type: vhost-user, network: lan, path: h.sock }
-CFG
-)
-start_vswd hf "$cfg"
-RUN=$T/run-hf
-VSW_SOCK=$RUN/vsw.sock
-wait_for "vswd" 20 test -S "$RUN/h.sock"
+start_bridge hf g1 g2 h
 tp_guest g1 "$M1" "$M2"
 tp_guest g2 "$M2" "$M1"
 wait_links_up 2 30

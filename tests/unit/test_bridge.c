@@ -262,6 +262,24 @@ static void learn(int port, int mac)
 		memset(ports[i]->counters, 0, sizeof(ports[i]->counters));
 }
 
+/* From port 0 a frame to each of ports 1..ndest (tx queues shared): the
+ * sends made held and unheld, and every destination's lock free after. */
+static void shared_run(int ndest, int held, int unheld)
+{
+	bool rest;
+	nqueued = 0;
+	held_sends = unheld_sends = 0;
+	for (int d = 1; d <= ndest; d++)
+		queue_view(&mac_of[0], &mac_of[d], 100);
+	assert_int_equal(vsw_direct_input(ctx, ports[0], 0, &rest), ndest);
+	assert_int_equal(held_sends, held);
+	assert_int_equal(unheld_sends, unheld);
+	for (int d = 1; d <= ndest; d++) {
+		assert_true(rte_spinlock_trylock(&ports[d]->txq_lock[0]));
+		rte_spinlock_unlock(&ports[d]->txq_lock[0]);
+	}
+}
+
 static void test_direct_run_of_known_unicast(void **state)
 {
 	(void)state;
@@ -296,25 +314,8 @@ static void test_direct_run_of_known_unicast(void **state)
 	 * until the frames are shown (held, and let go of after); with two
 	 * destinations each is published under its lock at once. */
 	ports[1]->tx_shared = ports[2]->tx_shared = true;
-	nqueued = 0;
-	held_sends = unheld_sends = 0;
-	queue_view(&mac_of[0], &mac_of[1], 100);
-	assert_int_equal(vsw_direct_input(ctx, ports[0], 0, &rest), 1);
-	assert_int_equal(held_sends, 1);
-	assert_int_equal(unheld_sends, 0);
-	assert_true(rte_spinlock_trylock(&ports[1]->txq_lock[0]));
-	rte_spinlock_unlock(&ports[1]->txq_lock[0]);
-	nqueued = 0;
-	held_sends = unheld_sends = 0;
-	queue_view(&mac_of[0], &mac_of[1], 100);
-	queue_view(&mac_of[0], &mac_of[2], 100);
-	assert_int_equal(vsw_direct_input(ctx, ports[0], 0, &rest), 2);
-	assert_int_equal(held_sends, 0);
-	assert_int_equal(unheld_sends, 2);
-	assert_true(rte_spinlock_trylock(&ports[1]->txq_lock[0]));
-	rte_spinlock_unlock(&ports[1]->txq_lock[0]);
-	assert_true(rte_spinlock_trylock(&ports[2]->txq_lock[0]));
-	rte_spinlock_unlock(&ports[2]->txq_lock[0]);
+	shared_run(1, 1, 0);
+	shared_run(2, 0, 2);
 	ports[1]->tx_shared = ports[2]->tx_shared = false;
 }
 

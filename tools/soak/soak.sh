@@ -310,22 +310,10 @@ qvictim_kill() {
 }
 
 soak_qemu() {
-	local cfg i t0 base after peerq
+	local i t0 base after peerq
 	guest_ready
 	log "QEMU guests under $ACCEL"
-	cfg=$(write_config qsoak <<CFG
-cores: [$LAST_CPU]
-run_dir: @RUN@
-networks: [{ name: lan, mode: bridge }]
-ports:
-  - { name: peer, type: vhost-user, network: lan, path: peer.sock }
-  - { name: victim, type: vhost-user, network: lan, path: victim.sock }
-CFG
-)
-	RUN=$T/run-qsoak
-	VSW_SOCK=$RUN/vsw.sock
-	start_vswd qsoak "$cfg"
-	wait_for "vswd's sockets" 20 test -S "$RUN/victim.sock"
+	start_bridge qsoak peer victim
 	qguest peer "$RUN/peer.sock" "$PEER_IP" "$PEER_CMD"
 	peerq=$(cat "$T/peer.qpid")
 	wait_for "peer link up" 60 link_is peer up
