@@ -36,6 +36,7 @@
 # smallest and largest standard frames); the generator sends size - 4 bytes.
 # Usage: tools/bench/switch_bench.sh [-r REPS] [-s SECONDS] [-z "64 1518"] [-o "vsw testpmd ovs"]
 #        [-v ",packed_vq=1"]  (more devargs for the generator's virtio_user ports)
+#        [-g "--txfreet=224"] (more testpmd arguments for the generator)
 #        [-q RING] (generator's virtio ring size, queue_size= and --rxd/--txd; 1024)
 #        [-f PACKETS] (packets in flight, a multiple of 64; 1024)
 #        [-m] matrix: ring 256 with 512 in flight and ring 1024 with 1024, each
@@ -45,12 +46,13 @@
 # A benchmark, not a test: it prints figures and ratios and asserts nothing.
 set -euo pipefail
 
-REPS=5 SECS=5 SIZES="64 1518" ONLY="vsw testpmd ovs" GEN_VDEV="" QSIZE=1024 INFLIGHT=1024 MATRIX=0 SIZES_SET=0 CFGS=""
-while getopts "r:s:z:o:v:q:f:mc:" o; do
+REPS=5 SECS=5 SIZES="64 1518" ONLY="vsw testpmd ovs" GEN_VDEV="" GEN_ARGS=() QSIZE=1024 INFLIGHT=1024 MATRIX=0 SIZES_SET=0 CFGS=""
+while getopts "r:s:z:o:v:g:q:f:mc:" o; do
 	case $o in
 	r) REPS=$OPTARG ;; s) SECS=$OPTARG ;; z) SIZES=$OPTARG SIZES_SET=1 ;; o) ONLY=$OPTARG ;; v) GEN_VDEV=$OPTARG ;;
+	g) read -ra GEN_ARGS <<<"$OPTARG" ;;
 	q) QSIZE=$OPTARG ;; f) INFLIGHT=$OPTARG ;; m) MATRIX=1 ;; c) CFGS=$OPTARG ;;
-	*) echo "usage: $0 [-r REPS] [-s SECONDS] [-z SIZES] [-o SWITCHES] [-v GEN_DEVARGS] [-q RING] [-f PACKETS] [-m] [-c CONFIGS]" >&2; exit 2 ;;
+	*) echo "usage: $0 [-r REPS] [-s SECONDS] [-z SIZES] [-o SWITCHES] [-v GEN_DEVARGS] [-g GEN_ARGS] [-q RING] [-f PACKETS] [-m] [-c CONFIGS]" >&2; exit 2 ;;
 	esac
 done
 if ((INFLIGHT <= 0 || INFLIGHT % 64)); then
@@ -143,7 +145,7 @@ gen_start() { # SOCK0 SOCK1 SIZE (ring size and devargs from cfg_use)
 	tp gen "0@0,1@0" "net_virtio_user0,path=$1,mac=$MAC0,queue_size=$QSIZE$CFG_VDEV" \
 		"net_virtio_user1,path=$2,mac=$MAC1,queue_size=$QSIZE$CFG_VDEV" -- \
 		--forward-mode=mac --eth-peer=0,$MAC1 --eth-peer=1,$MAC0 --txpkts="$(($3 - 4))" \
-		--nb-cores=1 --rxd="$QSIZE" --txd="$QSIZE" --record-core-cycles --no-flush-rx
+		--nb-cores=1 --rxd="$QSIZE" --txd="$QSIZE" --record-core-cycles --no-flush-rx "${GEN_ARGS[@]}"
 	wait_for 20 bash -c "grep -c 'Link status' '$W/gen.log' >/dev/null; true"
 }
 
@@ -370,7 +372,7 @@ measure() { # SWITCH SIZE CONFIG -> "mpps cycles idle% pkts/round gen-cycles gen
 	echo "$mpps $cyc $gcyc $gbusy $back $lost $drop $wdrop $txrx $cpu"
 }
 
-echo "# switch benchmark: $REPS repetitions of ${SECS}s, sizes $SIZES, switches $ONLY${GEN_VDEV:+, generator devargs $GEN_VDEV}"
+echo "# switch benchmark: $REPS repetitions of ${SECS}s, sizes $SIZES, switches $ONLY${GEN_VDEV:+, generator devargs $GEN_VDEV}${GEN_ARGS[*]:+, generator arguments ${GEN_ARGS[*]}}"
 echo "# configurations (generator: virtio_user queue_size=RING, --rxd/--txd RING, start tx_first IN-FLIGHT/64):"
 for cfg in "${CONFIGS[@]}"; do
 	cfg_use "$cfg"
