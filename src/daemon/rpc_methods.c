@@ -123,9 +123,7 @@ static json_t *m_network_list(void *ctx, json_t *params, struct vsw_rpc_error *e
 static json_t *m_network_show(void *ctx, json_t *params, struct vsw_rpc_error *e)
 {
 	struct vswd *d = ctx;
-	if (!rpc_check_params(params, (const char *const[]){ "name", NULL }, e))
-		return NULL;
-	struct vsw_network *n = rpc_network_param(d, params, "name", e);
+	struct vsw_network *n = rpc_named_network(d, params, e);
 	if (n == NULL)
 		return NULL;
 	json_t *ports = json_array();
@@ -174,9 +172,7 @@ static json_t *m_network_add(void *ctx, json_t *params, struct vsw_rpc_error *e)
 static json_t *m_network_del(void *ctx, json_t *params, struct vsw_rpc_error *e)
 {
 	struct vswd *d = ctx;
-	if (!rpc_check_params(params, (const char *const[]){ "name", NULL }, e))
-		return NULL;
-	struct vsw_network *n = rpc_network_param(d, params, "name", e);
+	struct vsw_network *n = rpc_named_network(d, params, e);
 	if (n == NULL)
 		return NULL;
 	/* The host interface belongs to the network: it goes with it. */
@@ -239,9 +235,7 @@ static json_t *m_port_list(void *ctx, json_t *params, struct vsw_rpc_error *e)
 static json_t *m_port_show(void *ctx, json_t *params, struct vsw_rpc_error *e)
 {
 	struct vswd *d = ctx;
-	if (!rpc_check_params(params, (const char *const[]){ "name", NULL }, e))
-		return NULL;
-	struct vsw_port *p = rpc_port_param(d, params, e);
+	struct vsw_port *p = rpc_named_port(d, params, e);
 	if (p == NULL)
 		return NULL;
 	json_t *r = port_summary(d, p);
@@ -265,9 +259,7 @@ static json_t *m_port_show(void *ctx, json_t *params, struct vsw_rpc_error *e)
 static json_t *m_port_stats(void *ctx, json_t *params, struct vsw_rpc_error *e)
 {
 	struct vswd *d = ctx;
-	if (!rpc_check_params(params, (const char *const[]){ "name", NULL }, e))
-		return NULL;
-	struct vsw_port *p = rpc_port_param(d, params, e);
+	struct vsw_port *p = rpc_named_port(d, params, e);
 	if (p == NULL)
 		return NULL;
 	struct vsw_port_counters c;
@@ -280,9 +272,7 @@ static json_t *m_port_stats(void *ctx, json_t *params, struct vsw_rpc_error *e)
 static json_t *m_port_clear_stats(void *ctx, json_t *params, struct vsw_rpc_error *e)
 {
 	struct vswd *d = ctx;
-	if (!rpc_check_params(params, (const char *const[]){ "name", NULL }, e))
-		return NULL;
-	struct vsw_port *p = rpc_port_param(d, params, e);
+	struct vsw_port *p = rpc_named_port(d, params, e);
 	if (p == NULL)
 		return NULL;
 	/* Workers own the counters; a baseline avoids writing under them. */
@@ -312,9 +302,7 @@ static json_t *m_port_add(void *ctx, json_t *params, struct vsw_rpc_error *e)
 static json_t *m_port_del(void *ctx, json_t *params, struct vsw_rpc_error *e)
 {
 	struct vswd *d = ctx;
-	if (!rpc_check_params(params, (const char *const[]){ "name", NULL }, e))
-		return NULL;
-	struct vsw_port *p = rpc_port_param(d, params, e);
+	struct vsw_port *p = rpc_named_port(d, params, e);
 	if (p == NULL)
 		return NULL;
 	char name[VSW_NAME_MAX];
@@ -568,9 +556,7 @@ static json_t *m_capture_start(void *ctx, json_t *params, struct vsw_rpc_error *
 static json_t *m_capture_stop(void *ctx, json_t *params, struct vsw_rpc_error *e)
 {
 	struct vswd *d = ctx;
-	if (!rpc_check_params(params, (const char *const[]){ "name", NULL }, e))
-		return NULL;
-	struct vsw_port *p = rpc_port_param(d, params, e);
+	struct vsw_port *p = rpc_named_port(d, params, e);
 	if (p == NULL)
 		return NULL;
 	const struct vsw_capture_stats *ended = vswd_capture_ended(d, p->id);

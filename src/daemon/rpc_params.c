@@ -147,3 +147,17 @@ bool rpc_config_with(struct vswd *d, const char *section, json_t *item,
 	}
 	return rpc_config_parse_tree(d, root, section, out, e);
 }
+
+struct vsw_port *rpc_named_port(struct vswd *d, json_t *params, struct vsw_rpc_error *e)
+{
+	if (!rpc_check_params(params, (const char *const[]){ "name", NULL }, e))
+		return NULL;
+	return rpc_port_param(d, params, e);
+}
+
+struct vsw_network *rpc_named_network(struct vswd *d, json_t *params, struct vsw_rpc_error *e)
+{
+	if (!rpc_check_params(params, (const char *const[]){ "name", NULL }, e))
+		return NULL;
+	return rpc_network_param(d, params, "name", e);
+}

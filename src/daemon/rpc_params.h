@@ -15,6 +15,9 @@ const char *rpc_str_param(json_t *params, const char *key, bool required,
 struct vsw_port *rpc_port_param(struct vswd *d, json_t *params, struct vsw_rpc_error *e);
 struct vsw_network *rpc_network_param(struct vswd *d, json_t *params, const char *key,
 					 struct vsw_rpc_error *e);
+/* For methods whose one parameter, "name", names a port (a network). */
+struct vsw_port *rpc_named_port(struct vswd *d, json_t *params, struct vsw_rpc_error *e);
+struct vsw_network *rpc_named_network(struct vswd *d, json_t *params, struct vsw_rpc_error *e);
 /* The running configuration with item appended to its section ("networks"
  * or "ports"), parsed by the file's rules into out. */
 bool rpc_config_with(struct vswd *d, const char *section, json_t *item,
