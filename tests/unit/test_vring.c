@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 
 #include <cmocka.h>
 #include <rte_cycles.h>
@@ -182,6 +183,41 @@ static void test_rx_single_buffer_per_packet(void **state)
 	assert_false(vsw_vq_is_broken(&Q));
 	rte_pktmbuf_free_bulk(m, 2);
 	rte_pktmbuf_free(b);
+}
+
+/* A guest buffer that already holds the header vsw would write keeps it
+ * unwritten (its cache line stays the guest's too); one that holds another
+ * gets it. The first buffer's header ends a page made read-only, its frame
+ * starts the next: a write to that header faults. */
+static void test_rx_header_written_only_if_different(void **state)
+{
+	start(state, 256, 0);
+	static const uint8_t plain[12] = { [10] = 1 }; /* num_buffers 1 */
+	uint8_t *page = D.host + DRV_MEM_SIZE / 2;
+	uint64_t addr[2] = { DRV_GPA_BASE + DRV_MEM_SIZE / 2 + 4096 - 12, drv_alloc(&D, 2048) };
+	uint32_t len = 2048;
+	uint16_t flags = VRING_DESC_F_WRITE;
+	memcpy(drv_ptr(&D, addr[0]), plain, 12);
+	memset(drv_ptr(&D, addr[1]), 0xee, 12);
+	for (int i = 0; i < 2; i++)
+		drv_post(&D, &addr[i], &len, &flags, 1, false);
+	uint8_t pkt[60];
+	fill_pattern(pkt, sizeof(pkt), 3);
+	struct rte_mbuf *m[2] = { make_mbuf(pkt, 60), make_mbuf(pkt, 60) };
+	assert_int_equal(mprotect(page, 4096, PROT_READ), 0);
+	uint16_t sent = vsw_vq_enqueue_burst(&Q, m, 2);
+	assert_int_equal(mprotect(page, 4096, PROT_READ | PROT_WRITE), 0);
+	assert_int_equal(sent, 2);
+	for (int i = 0; i < 2; i++) {
+		uint16_t id;
+		uint32_t used_len;
+		assert_true(drv_used(&D, &id, &used_len));
+		assert_int_equal(used_len, 12 + 60);
+		const uint8_t *b = drv_ptr(&D, addr[i]);
+		assert_memory_equal(b, plain, 12);
+		assert_memory_equal(b + 12, pkt, 60);
+	}
+	rte_pktmbuf_free_bulk(m, 2);
 }
 
 static void test_rx_mergeable(void **state)
@@ -1787,6 +1823,7 @@ int main(void)
 		BOTH(test_tx_single_chained_indirect),
 		BOTH(test_tx_64k_multiseg),
 		BOTH(test_rx_single_buffer_per_packet),
+		BOTH(test_rx_header_written_only_if_different),
 		cmocka_unit_test_prestate_setup_teardown(test_rx_mergeable, NULL, teardown, (void *)&SPLIT_MRG),
 		cmocka_unit_test_prestate_setup_teardown(test_rx_mergeable, NULL, teardown, (void *)&PACKED_MRG),
 		BOTH(test_index_wraps_at_65535),
