@@ -515,7 +515,7 @@ uint16_t vsw_packed_enqueue(struct vsw_vq *vq, struct rte_mbuf *const *pkts, uin
 }
 
 uint16_t vsw_packed_enqueue_views(struct vsw_vq *vq, const struct vsw_vq_view *const *v, uint16_t n,
-                                  bool hold)
+				  bool hold)
 {
 	return packed_enqueue(vq, (const void *const *)v, n, true, hold);
 }

@@ -433,7 +433,7 @@ uint16_t vsw_split_enqueue(struct vsw_vq *vq, struct rte_mbuf *const *pkts, uint
 }
 
 uint16_t vsw_split_enqueue_views(struct vsw_vq *vq, const struct vsw_vq_view *const *v, uint16_t n,
-                                 bool hold)
+				 bool hold)
 {
 	return split_enqueue(vq, (const void *const *)v, n, true, hold);
 }
