@@ -269,9 +269,15 @@ static inline void prefetch_slot_buf(struct vsw_vq *vq, uint16_t idx, uint16_t a
 	const volatile struct vring_packed_desc *d = &vq->pdesc[slot_ahead(vq, idx, ahead)];
 	uint64_t addr = d->addr;
 	uint32_t len = d->len;
-	if (!write && len > 12) { /* a TX frame: after its header */
-		addr += 12;
-		len -= 12;
+	/* The frame's lines, not the header's. An RX buffer's header line
+	 * nearly always holds the header already (vsw_rx_put_hdr), and a DPDK
+	 * guest ends its header at a line's end: taking that line exclusive
+	 * would take it from the guest's cache for nothing (ring 256, 64
+	 * bytes: its cycles per packet 150 -> 131 without the buffer fetch at
+	 * all, 130 -> 109 with the frame's lines only). */
+	if (len > vq->hdr_len) {
+		addr += vq->hdr_len;
+		len -= vq->hdr_len;
 	}
 	vsw_prefetch_guest_buf(vq, addr, len, write);
 }
