@@ -346,10 +346,11 @@ ovs_cycles() {
 		END { printf "%.0f %s -\n", c, i ? i : "-" }' "$W/ovs.stats"
 }
 
-NCOLS=12 # what measure prints
-measure() { # SWITCH SIZE CONFIG -> "mpps cycles idle% pkts/round gen-cycles gen-busy% in-flight lost gen-txdrop gen-txdrop-window tx-rx-lost cpu0"
-	local sw=$1 size=$2 cyc gen flight cpu mpps gcyc gbusy wdrop back lost drop txrx
+NCOLS=13 # what measure prints
+measure() { # SWITCH SIZE CONFIG -> "mpps cycles idle% pkts/round gen-cycles gen-busy% in-flight lost gen-txdrop gen-txdrop-window tx-rx-lost cpu0 c2c-ns"
+	local sw=$1 size=$2 cyc gen flight cpu mpps gcyc gbusy wdrop back lost drop txrx c2c
 	cfg_use "$3"
+	c2c=$("$BUILD/tools/bench/c2c_probe" 0 1) || c2c=nan
 	"start_$sw"
 	gen_start "$SOCK0" "$SOCK1" "$size"
 	tpc gen "start tx_first $((INFLIGHT / 64))"
@@ -369,7 +370,7 @@ measure() { # SWITCH SIZE CONFIG -> "mpps cycles idle% pkts/round gen-cycles gen
 	stop_all
 	read -r mpps gcyc gbusy wdrop <<<"$gen"
 	read -r back lost drop txrx <<<"$flight"
-	echo "$mpps $cyc $gcyc $gbusy $back $lost $drop $wdrop $txrx $cpu"
+	echo "$mpps $cyc $gcyc $gbusy $back $lost $drop $wdrop $txrx $cpu $c2c"
 }
 
 echo "# switch benchmark: $REPS repetitions of ${SECS}s, sizes $SIZES, switches $ONLY${GEN_VDEV:+, generator devargs $GEN_VDEV}${GEN_ARGS[*]:+, generator arguments ${GEN_ARGS[*]}}"
@@ -380,6 +381,7 @@ for cfg in "${CONFIGS[@]}"; do
 done
 echo "# rep config switch size Mpps cycles/packet idle% packets/busy-round (vsw: near 32 x queues polled = saturated)"
 echo "#   gen-cycles/packet gen-busy% in-flight lost gen-tx-dropped (whole run, in window) lost-tx-rx cpu0 (% of CPU 0 per process in window)"
+echo "#   c2c-ns (a cache line's round trip between CPUs 0 and 1 just before, tools/bench/c2c_probe: the VM's two CPUs are at times near, at times far)"
 : >"$W/results"
 for rep in $(seq "$REPS"); do
 	for cfg in "${CONFIGS[@]}"; do
@@ -407,8 +409,8 @@ cpu0_median() { # CONFIG SWITCH SIZE
 }
 
 echo
-printf "%-30s %-8s %-5s %9s %10s %6s %10s %8s %8s %9s %9s %8s %8s  %s\n" config switch size "Mpps(med)" "cycles/pkt" "idle%" "pkts/round" \
-	"gen-cyc" "gen-busy" "in-flight" "lost(max)" "gen-txdr" "win-txdr" "cpu0 % per process"
+printf "%-30s %-8s %-5s %9s %10s %6s %10s %8s %8s %9s %9s %8s %8s %6s  %s\n" config switch size "Mpps(med)" "cycles/pkt" "idle%" "pkts/round" \
+	"gen-cyc" "gen-busy" "in-flight" "lost(max)" "gen-txdr" "win-txdr" "c2c-ns" "cpu0 % per process"
 for cfg in "${CONFIGS[@]}"; do
 	for size in $SIZES; do
 		for sw in $ONLY; do
@@ -422,9 +424,10 @@ for cfg in "${CONFIGS[@]}"; do
 			lost=$(col "$cfg" "$sw" "$size" 12 | sort -g | tail -n1)
 			txdr=$(col "$cfg" "$sw" "$size" 13 | median)
 			wtxdr=$(col "$cfg" "$sw" "$size" 14 | median)
+			c2c=$(col "$cfg" "$sw" "$size" 17 | median)
 			cpu=$(cpu0_median "$cfg" "$sw" "$size")
-			printf "%-30s %-8s %-5s %9s %10s %6s %10s %8s %8s %9s %9s %8s %8s  %s\n" "$cfg" "$sw" "$size" "$mpps" "$cyc" "$idle" "$rnd" \
-				"$gcyc" "$gbusy" "$fl" "${lost:-nan}" "$txdr" "$wtxdr" "$cpu"
+			printf "%-30s %-8s %-5s %9s %10s %6s %10s %8s %8s %9s %9s %8s %8s %6s  %s\n" "$cfg" "$sw" "$size" "$mpps" "$cyc" "$idle" "$rnd" \
+				"$gcyc" "$gbusy" "$fl" "${lost:-nan}" "$txdr" "$wtxdr" "$c2c" "$cpu"
 			k=$(tr -c 'a-zA-Z0-9\n' _ <<<"${sw}_${size}_$cfg")
 			own=$(awk -F= -v l="$cpu" 'BEGIN { split(l, p, ","); print p[1] }')
 			eval "M_$k=$mpps C_$k=$cyc G_$k=$gcyc L_$k=${lost:-nan} P_$k=${own#*=}"
