@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <rte_branch_prediction.h>
+#include <rte_cycles.h>
 #include <rte_prefetch.h>
 
 #include "vring/layout.h"
@@ -195,15 +196,60 @@ static inline void prefetch_buf(struct vsw_vq *vq, uint16_t head, bool write)
 	vsw_prefetch_guest_buf(vq, d->addr, d->len, write);
 }
 
+/* How many of avail frames a TX burst takes now. DPDK's in-order virtio
+ * PMD frees its sent mbufs once more than its ring less min(ring/4, 32)
+ * are used, and then all of them: 224 at ring size 256, which overflows
+ * its mempool cache and makes its RX refill take mbufs long out of its
+ * caches. It frees a burst at a time, as it needs room, while that many of
+ * its descriptors are still the device's. So while an in-order guest is
+ * sending, its newest tx_park frames stay in its ring until newer ones
+ * come. Those frames still hold their descriptors: the guest's room to
+ * send is what it would be behind a slower switch (showing completions
+ * late instead loses frames when a guest keeps its ring full and vsw's
+ * core stalls). The wait is bounded by a mark (tx_taken): the frames
+ * before tx_mark_idx had come by tx_mark_tsc, and tx_park_cycles after it
+ * they are taken, parked or not; the mark moves on only once they all
+ * are, so a trickle of frames cannot hold older ones (a frame waits at
+ * most two marks, 2 x VSW_TX_PARK_US). A guest that sent nothing since a
+ * mark that old has its frames taken at once. Pure: a peek and the
+ * dequeue of what it left agree (time only takes more). */
+static inline int tx_take(const struct vsw_vq *vq, int avail)
+{
+	if (vq->tx_park == 0)
+		return avail;
+	int take = avail > vq->tx_park ? avail - vq->tx_park : 0;
+	if (rte_rdtsc() - vq->tx_mark_tsc >= vq->tx_park_cycles) {
+		uint16_t older = (uint16_t)(vq->tx_mark_idx - vq->last_avail_idx);
+		take = older == 0 || older > avail ? avail : RTE_MAX(take, (int)older);
+	}
+	return take;
+}
+
+/* After frames were taken: a new mark once those before the last are all
+ * gone (the avail index read by this burst, whose frames had come by now). */
+static inline void tx_taken(struct vsw_vq *vq)
+{
+	uint16_t older = (uint16_t)(vq->tx_mark_idx - vq->last_avail_idx);
+	if (vq->tx_park != 0 && (older == 0 || older > vq->size)) {
+		vq->tx_mark_idx = vq->tx_avail_seen;
+		vq->tx_mark_tsc = rte_rdtsc();
+	}
+}
+
 /* Starts a burst of up to n chains: reads their heads once (for the
  * prefetches and the work) and starts fetching. Returns how many, 0 when
- * there are none, -1 when the avail index is beyond the ring. */
+ * there are none (or none to take yet, tx_take), -1 when the avail index
+ * is beyond the ring. */
 static inline int burst_heads(struct vsw_vq *vq, uint16_t n, uint16_t *heads, uint16_t pf_buf)
 {
 	prefetch_ring(vq, RTE_MIN(n, (uint16_t)32));
 	int avail = avail_count(vq);
 	if (avail <= 0)
 		return avail;
+	vq->tx_avail_seen = (uint16_t)(vq->last_avail_idx + avail);
+	avail = tx_take(vq, avail);
+	if (avail == 0)
+		return 0;
 	uint16_t count = (uint16_t)RTE_MIN(RTE_MIN((int)n, avail), DEQ_MAX);
 	for (uint16_t i = 0; i < count; i++)
 		heads[i] = avail_head(vq, i);
@@ -259,6 +305,7 @@ uint16_t vsw_split_dequeue(struct vsw_vq *vq, struct rte_mempool *mp, struct rte
 			if (pkts[got] == NULL) {
 				vq->last_avail_idx = (uint16_t)(vq->last_avail_idx + done);
 				vsw_split_publish_used(vq, used_old, done);
+				tx_taken(vq);
 				rte_pktmbuf_free_bulk(&pkts[got + 1], count - got - 1);
 				vq->stats.packets += got;
 				vq->stats.bytes += bytes;
@@ -271,6 +318,7 @@ uint16_t vsw_split_dequeue(struct vsw_vq *vq, struct rte_mempool *mp, struct rte
 	if (done > 0) {
 		vq->last_avail_idx = (uint16_t)(vq->last_avail_idx + done);
 		vsw_split_publish_used(vq, used_old, done);
+		tx_taken(vq);
 	}
 	vq->stats.packets += got;
 	vq->stats.bytes += bytes;
@@ -509,6 +557,8 @@ void vsw_split_peek_done(struct vsw_vq *vq, const struct vsw_vq_view *v, uint16_
 	}
 	vq->last_avail_idx = (uint16_t)(vq->last_avail_idx + k);
 	vsw_split_publish_used(vq, used_old, k);
+	if (k > 0)
+		tx_taken(vq);
 	vq->stats.packets += k;
 	vq->stats.bytes += bytes;
 }

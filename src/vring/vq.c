@@ -141,6 +141,12 @@ static int init(struct vsw_vq *vq, const struct vsw_vq_setup *s)
 				vq->name, vq->last_used_idx, used_idx, used_idx);
 			vq->last_avail_idx = vq->last_used_idx = used_idx;
 		}
+		/* split.c's tx_take: DPDK's in-order PMD cleans up once more
+		 * than its ring less this many are used. */
+		if (vsw_feature_has(s->features, VSW_VIRTIO_F_IN_ORDER))
+			vq->tx_park = (uint16_t)RTE_MIN(n / 4, (size_t)32);
+		vq->tx_mark_idx = vq->last_avail_idx;
+		vq->tx_park_cycles = rte_get_tsc_hz() * VSW_TX_PARK_US / 1000000;
 		/* We poll: suppress the driver's kicks. */
 		if (vq->event_idx)
 			vsw_split_avail_event(vq, true);

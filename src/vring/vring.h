@@ -50,6 +50,10 @@
 #define VSW_VQ_FEATURES (1ull << VSW_VIRTIO_F_IN_ORDER)
 
 #define VSW_VQ_MAX_SIZE 32768
+/* How long frames may wait in an in-order guest's split TX ring so that
+ * the guest frees its sent buffers a burst at a time (split.c, tx_take),
+ * in microseconds: a frame waits at most twice this. */
+#define VSW_TX_PARK_US 5
 #define VSW_VQ_MAX_PKT (64 * 1024)
 
 struct vsw_vq_setup {
@@ -144,6 +148,13 @@ struct vsw_vq {
 	 * (held_flags, at held_pos) are not. */
 	bool held, held_wrap;
 	uint16_t held_idx, held_pos, held_flags;
+	/* Split TX of an in-order guest (split.c, tx_take): the newest
+	 * tx_park frames stay in the ring while the guest is sending, until
+	 * newer ones come or tx_park_cycles after the mark (the frames before
+	 * avail index tx_mark_idx had come by TSC tx_mark_tsc). tx_avail_seen:
+	 * the avail index the last burst read. */
+	uint16_t tx_park, tx_mark_idx, tx_avail_seen;
+	uint64_t tx_mark_tsc, tx_park_cycles;
 	/* packed */
 	struct vring_packed_desc *pdesc;
 	struct vring_packed_event *driver_event, *device_event;

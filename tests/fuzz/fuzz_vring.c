@@ -15,7 +15,7 @@
  * the used ring and in device-writable buffers, every byte it wrote in a
  * page marked in the dirty log when logging is on (a set-up bit), and no
  * mbuf leaked from either pool. Input format: six set-up bytes (layout flags, features, ring
- * size, base, max_pkt_len / pool), then one byte per operation followed by
+ * size, base, max_pkt_len / pool / log / TX park), then one byte per operation followed by
  * its arguments (see setup_guest() and LLVMFuzzerTestOneInput()); bytes past
  * the end read as zero.
  * The vring sources are compiled into this binary so they are instrumented
@@ -110,6 +110,7 @@ struct guest {
 	bool avail_wrap;
 	struct rte_mempool *deq_pool;
 	uint32_t pos_delta; /* device's avail position minus used position at set-up */
+	bool park_forever;  /* an in-order TX ring's parked frames wait for newer ones only */
 };
 
 static struct guest G;
@@ -1041,6 +1042,14 @@ static void do_indices(struct rd *r)
 	}
 }
 
+/* An in-order guest's frames may wait in its TX ring for a time (split.c's
+ * tx_take): never up, or always up, chosen by the input, so that a run
+ * does not depend on how fast it ran. */
+static void park_wait(void)
+{
+	Q.tx_park_cycles = G.park_forever ? UINT64_MAX : 0;
+}
+
 /* GET_VRING_BASE then SET_VRING_BASE and the rings again, as on a
  * reconnect; the driver carries on where it was. */
 static void do_reinit(struct rd *r)
@@ -1055,6 +1064,7 @@ static void do_reinit(struct rd *r)
 	G.setup.base = base;
 	G.setup.call_fd = u8(r) & 1 ? call_efd : -1;
 	int rc = vsw_vq_init(&Q, &G.setup);
+	park_wait();
 	if (rc != 0) {
 		CHECK(vsw_vq_is_broken(&Q));
 		G.ok = false;
@@ -1163,7 +1173,9 @@ static void setup_guest(struct rd *r)
 		(void)vsw_uva_to_gpa(&G.mem, u, &G.setup.log_used_gpa);
 		(void)vsw_uva_to_gpa(&G.mem, d, &G.setup.log_desc_gpa);
 	}
+	G.park_forever = mpl & 32;
 	int rc = vsw_vq_init(&Q, &G.setup);
+	park_wait();
 	CHECK(rc == 0 || rc == -EINVAL || rc == -EFAULT);
 	G.ok = rc == 0;
 	G.pos_delta = pos_delta();

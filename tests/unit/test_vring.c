@@ -40,6 +40,7 @@ static const struct mode SPLIT_MRG = { false, BASE_FEATURES | F(VSW_VIRTIO_NET_F
 static const struct mode PACKED_MRG = { true, BASE_FEATURES | F(VSW_VIRTIO_F_RING_PACKED) |
 						      F(VSW_VIRTIO_NET_F_MRG_RXBUF) };
 static const struct mode SPLIT_EVIDX = { false, BASE_FEATURES | F(VSW_VIRTIO_RING_F_EVENT_IDX) };
+static const struct mode SPLIT_IN_ORDER = { false, BASE_FEATURES | F(VSW_VIRTIO_F_IN_ORDER) };
 static const struct mode SPLIT_CSUM = { false, BASE_FEATURES | F(VSW_VIRTIO_NET_F_CSUM) };
 static const struct mode PACKED_CSUM = { true, BASE_FEATURES | F(VSW_VIRTIO_F_RING_PACKED) |
 						       F(VSW_VIRTIO_NET_F_CSUM) };
@@ -680,6 +681,70 @@ static void test_ring_outside_memory(void **state)
 	s.desc_uaddr = DRV_UVA_BASE;
 	s.used_uaddr = DRV_UVA_BASE + 8192 + 2;
 	assert_int_equal(vsw_vq_init(&Q, &s), -EINVAL);
+}
+
+static uint16_t take_tx(uint16_t n)
+{
+	struct rte_mbuf *out[64];
+	uint16_t got = vsw_vq_dequeue_burst(&Q, pool, out, n);
+	rte_pktmbuf_free_bulk(out, got);
+	return got;
+}
+
+static void post_tx(int n)
+{
+	uint8_t pkt[64] = { 0 };
+	for (int i = 0; i < n; i++)
+		drv_tx(&D, pkt, sizeof(pkt), 1, false);
+}
+
+/* An in-order guest that is sending has its newest tx_park frames (a
+ * quarter of the ring, at most 32) left in its split TX ring until newer
+ * ones come; frames that had come by a mark are taken tx_park_cycles after
+ * it, parked or not, and the mark moves on only once they are all taken,
+ * so a trickle of new frames cannot hold older ones back. A guest quiet
+ * since an old mark has its frames taken at once. Dequeue and peek alike,
+ * and a peek and the dequeue after it see the same frames. Without
+ * IN_ORDER every frame is taken at once. */
+static void test_tx_parks_newest_frames_of_in_order_guest(void **state)
+{
+	const struct mode *m = mode_of(state);
+	const bool in_order = m->features & F(VSW_VIRTIO_F_IN_ORDER);
+	start(state, 256, 0);
+	assert_int_equal(Q.tx_park, in_order ? 32 : 0);
+	Q.tx_park_cycles = 1000000000ull; /* far longer than this test */
+	struct vsw_vq_view v[64];
+	bool stopped;
+	/* Quiet since the start: its first frames go at once. */
+	post_tx(5);
+	assert_int_equal(vsw_vq_peek(&Q, v, 64, &stopped), 5);
+	assert_int_equal(take_tx(64), 5);
+	/* Sending: of 40 more, the newest 32 wait for newer ones. */
+	post_tx(40);
+	uint16_t first = in_order ? 8 : 40;
+	assert_int_equal(vsw_vq_peek(&Q, v, 64, &stopped), first);
+	assert_int_equal(take_tx(64), first);
+	assert_int_equal(take_tx(64), 0);
+	/* A trickle of 5 lets the 5 oldest go, one at a time (peek too). */
+	for (int i = 0; i < 5; i++) {
+		post_tx(1);
+		assert_int_equal(vsw_vq_peek(&Q, v, 64, &stopped), 1);
+		vsw_vq_peek_done(&Q, v, 1);
+	}
+	/* The mark's time is up: the frames that had come by it (the first
+	 * 45) go, parked or not; then those that came by the next mark. */
+	Q.tx_park_cycles = 0;
+	assert_int_equal(take_tx(64), in_order ? 27 : 0);
+	assert_int_equal(take_tx(64), in_order ? 5 : 0);
+	assert_int_equal(take_tx(64), 0);
+	/* Every frame given back once, in order, as it was taken. */
+	assert_int_equal(__atomic_load_n(&D.used->idx, __ATOMIC_ACQUIRE), 50);
+	for (uint16_t i = 0; i < 50; i++) {
+		uint16_t id;
+		uint32_t len;
+		assert_true(drv_used(&D, &id, &len));
+		assert_int_equal(id, i);
+	}
 }
 
 /* A restarted backend told base 0 on a ring the guest has used resumes at
@@ -1863,6 +1928,8 @@ int main(void)
 		BOTH(test_buffer_across_regions),
 		BOTH(test_many_drops),
 		cmocka_unit_test_prestate_setup_teardown(test_split_resumes_at_used_index, NULL, teardown, (void *)&SPLIT),
+		cmocka_unit_test_prestate_setup_teardown(test_tx_parks_newest_frames_of_in_order_guest, NULL, teardown, (void *)&SPLIT),
+		cmocka_unit_test_prestate_setup_teardown(test_tx_parks_newest_frames_of_in_order_guest, NULL, teardown, (void *)&SPLIT_IN_ORDER),
 		cmocka_unit_test_prestate_setup_teardown(test_tx_rewritten_while_read, NULL, flip_teardown, (void *)&SPLIT),
 		cmocka_unit_test_prestate_setup_teardown(test_tx_rewritten_while_read, NULL, flip_teardown, (void *)&PACKED),
 		cmocka_unit_test_prestate_setup_teardown(test_rx_rewritten_while_written, NULL, flip_teardown, (void *)&SPLIT),
