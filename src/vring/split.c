@@ -196,6 +196,14 @@ static inline void prefetch_buf(struct vsw_vq *vq, uint16_t head, bool write)
 	vsw_prefetch_guest_buf(vq, d->addr, d->len, write);
 }
 
+/* How many frames that had come by the mark are still in the ring: 0 when
+ * the mark is at or behind the next frame. */
+static inline uint16_t tx_mark_left(const struct vsw_vq *vq)
+{
+	uint16_t left = (uint16_t)(vq->tx_mark_idx - vq->last_avail_idx);
+	return left > vq->size ? 0 : left;
+}
+
 /* How many of avail frames a TX burst takes now. DPDK's in-order virtio
  * PMD frees its sent mbufs once more than its ring less min(ring/4, 32)
  * are used, and then all of them: 224 at ring size 256, which overflows
@@ -212,15 +220,13 @@ static inline void prefetch_buf(struct vsw_vq *vq, uint16_t head, bool write)
  * are, so a trickle of frames cannot hold older ones (a frame waits at
  * most two marks, 2 x VSW_TX_PARK_US). A guest that sent nothing since a
  * mark that old has its frames taken at once. Pure: a peek and the
- * dequeue of what it left agree (time only takes more). */
+ * dequeue of what it left agree (time only takes more). For tx_park > 0. */
 static inline int tx_take(const struct vsw_vq *vq, int avail)
 {
-	if (vq->tx_park == 0)
-		return avail;
 	int take = avail > vq->tx_park ? avail - vq->tx_park : 0;
 	if (rte_rdtsc() - vq->tx_mark_tsc >= vq->tx_park_cycles) {
-		uint16_t older = (uint16_t)(vq->tx_mark_idx - vq->last_avail_idx);
-		take = older == 0 || older > avail ? avail : RTE_MAX(take, (int)older);
+		uint16_t left = tx_mark_left(vq);
+		take = left == 0 || left > avail ? avail : RTE_MAX(take, (int)left);
 	}
 	return take;
 }
@@ -229,8 +235,7 @@ static inline int tx_take(const struct vsw_vq *vq, int avail)
  * gone (the avail index read by this burst, whose frames had come by now). */
 static inline void tx_taken(struct vsw_vq *vq)
 {
-	uint16_t older = (uint16_t)(vq->tx_mark_idx - vq->last_avail_idx);
-	if (vq->tx_park != 0 && (older == 0 || older > vq->size)) {
+	if (vq->tx_park != 0 && tx_mark_left(vq) == 0) {
 		vq->tx_mark_idx = vq->tx_avail_seen;
 		vq->tx_mark_tsc = rte_rdtsc();
 	}
@@ -246,10 +251,12 @@ static inline int burst_heads(struct vsw_vq *vq, uint16_t n, uint16_t *heads, ui
 	int avail = avail_count(vq);
 	if (avail <= 0)
 		return avail;
-	vq->tx_avail_seen = (uint16_t)(vq->last_avail_idx + avail);
-	avail = tx_take(vq, avail);
-	if (avail == 0)
-		return 0;
+	if (vq->tx_park != 0) {
+		vq->tx_avail_seen = (uint16_t)(vq->last_avail_idx + avail);
+		avail = tx_take(vq, avail);
+		if (avail == 0)
+			return 0;
+	}
 	uint16_t count = (uint16_t)RTE_MIN(RTE_MIN((int)n, avail), DEQ_MAX);
 	for (uint16_t i = 0; i < count; i++)
 		heads[i] = avail_head(vq, i);

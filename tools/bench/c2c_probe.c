@@ -16,7 +16,6 @@
 #define ROUNDS 5
 
 static _Alignas(64) volatile unsigned long line;
-static int cpu_b;
 
 static int pin(int cpu)
 {
@@ -53,8 +52,7 @@ static int cmp(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-	int cpu_a = 0;
-	cpu_b = 1;
+	int cpu_a = 0, cpu_b = 1;
 	if (argc == 3) {
 		cpu_a = atoi(argv[1]);
 		cpu_b = atoi(argv[2]);
